@@ -1,0 +1,16 @@
+// Layers (leaf custom layers, serializable)
+export { Conv2d, type Conv2dArgs } from './layers/conv2d.js';
+export { BatchNorm2d, type BatchNorm2dArgs } from './layers/batch-norm-2d.js';
+export { add, bn, channelsOf, conv, convBnSeq, relu, upsampleNearest, type Sym } from './layers/functional.js';
+// Blocks
+export { basicBlock, type BlockArgs } from './blocks/basic-block.js';
+export { bottleneck } from './blocks/bottleneck.js';
+export { BLOCKS, residualLayer, type BlockType } from './blocks/residual-layer.js';
+export { highResolutionModule, type HighResolutionModuleArgs } from './blocks/high-resolution-module.js';
+export { transition } from './blocks/transition.js';
+export { hrnetStem } from './blocks/stem.js';
+// Backbones and registry
+export { hrnetConfigSchema, parseHrnetConfig, type HrnetConfig, type HrnetConfigInput, type HrnetStageConfig } from './backbones/hrnet-config.js';
+export { HRNET_VARIANTS } from './backbones/hrnet-variants.js';
+export { hrnetFeatureInfo, hrnetFeatures, imageInput, type FeatureInfo, type HrnetFeatureOptions, type InputOptions } from './backbones/hrnet-backbone.js';
+export { backboneFeatureInfo, createBackbone, listModels, registerModel, resolveConfig, type BackboneOptions, type ModelNameOrConfig } from './backbones/registry.js';
