@@ -1,6 +1,7 @@
 // Layers (leaf custom layers, serializable)
 export { Conv2d, type Conv2dArgs } from './layers/conv2d.js';
 export { BatchNorm2d, type BatchNorm2dArgs } from './layers/batch-norm-2d.js';
+export { ImageInputCheck, type ImageInputCheckArgs } from './layers/image-input-check.js';
 export { add, bn, channelsOf, conv, convBnSeq, relu, upsampleNearest, type Sym } from './layers/functional.js';
 // Blocks
 export { basicBlock, type BlockArgs } from './blocks/basic-block.js';

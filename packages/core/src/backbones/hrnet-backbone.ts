@@ -3,7 +3,8 @@ import { highResolutionModule } from '../blocks/high-resolution-module.js';
 import { BLOCKS, residualLayer } from '../blocks/residual-layer.js';
 import { hrnetStem } from '../blocks/stem.js';
 import { transition } from '../blocks/transition.js';
-import type { Sym } from '../layers/functional.js';
+import { channelsOf, type Sym } from '../layers/functional.js';
+import { ImageInputCheck } from '../layers/image-input-check.js';
 import type { HrnetConfig } from './hrnet-config.js';
 
 /** One entry per returned feature map, as timm's `feature_info`. */
@@ -28,7 +29,8 @@ const STAGES = ['stage2', 'stage3', 'stage4'] as const;
  */
 export function hrnetFeatures(input: Sym, cfg: HrnetConfig, opts: HrnetFeatureOptions = {}): Sym[] {
   const s1 = cfg.stage1;
-  let ys = [residualLayer(hrnetStem(input, cfg.stem_width), 'layer1', s1.block_type, s1.num_channels[0], s1.num_blocks[0])];
+  const x = new ImageInputCheck({ name: 'input_check', divisor: 32, channels: channelsOf(input) }).apply(input) as Sym;
+  let ys = [residualLayer(hrnetStem(x, cfg.stem_width), 'layer1', s1.block_type, s1.num_channels[0], s1.num_blocks[0])];
   STAGES.forEach((key, s) => {
     const stage = cfg[key];
     const widths = stage.num_channels.map((c) => c * BLOCKS[stage.block_type].expansion);
