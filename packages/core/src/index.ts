@@ -15,3 +15,5 @@ export { hrnetConfigSchema, parseHrnetConfig, type HrnetConfig, type HrnetConfig
 export { HRNET_VARIANTS } from './backbones/hrnet-variants.js';
 export { hrnetFeatureInfo, hrnetFeatures, imageInput, type FeatureInfo, type HrnetFeatureOptions, type InputOptions } from './backbones/hrnet-backbone.js';
 export { backboneFeatureInfo, createBackbone, listModels, registerModel, resolveConfig, type BackboneOptions, type ModelNameOrConfig } from './backbones/registry.js';
+// Utilities
+export { countMacs } from './utils/count-macs.js';
