@@ -17,3 +17,6 @@ export { hrnetFeatureInfo, hrnetFeatures, imageInput, type FeatureInfo, type Hrn
 export { backboneFeatureInfo, createBackbone, listModels, registerModel, resolveConfig, type BackboneOptions, type ModelNameOrConfig } from './backbones/registry.js';
 // Utilities
 export { countMacs } from './utils/count-macs.js';
+// Backends
+export { initBackend, type BackendKind, type InitBackendOptions } from './backend/init-backend.js';
+export { registerWasmTrainingKernels, wasmTrainingKernelsRegistered, WASM_TRAINING_KERNELS } from './backend/wasm-training-kernels.js';

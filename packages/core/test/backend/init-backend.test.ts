@@ -1,0 +1,47 @@
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import { initBackend, registerWasmTrainingKernels, wasmTrainingKernelsRegistered, WASM_TRAINING_KERNELS } from '../../src/index.js';
+
+// Neither @tensorflow/tfjs-node nor @tensorflow/tfjs-node-gpu is installed in this workspace.
+describe('initBackend', () => {
+  it("'auto' picks wasm here, registers the training kernels and says why it skipped tensorflow", async () => {
+    const lines: string[] = [];
+    const name = await initBackend('auto', { log: (m) => lines.push(m) });
+    expect(name).toBe('wasm');
+    expect(tf.getBackend()).toBe('wasm');
+    expect(wasmTrainingKernelsRegistered()).toBe(true);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/backend: wasm/);
+    expect(lines[0]).toMatch(/skipped tensorflow/);
+    expect(lines[0]).toMatch(/@tensorflow\/tfjs-node-gpu not installed/);
+    expect(lines[0]).toMatch(/@tensorflow\/tfjs-node not installed/);
+  });
+
+  it("'tensorflow' throws a clear error when no tfjs-node package is installed, and leaves the backend alone", async () => {
+    await initBackend('wasm', { log: () => {} });
+    await expect(initBackend('tensorflow', { log: () => {} })).rejects.toThrow(
+      /no native TensorFlow backend: @tensorflow\/tfjs-node-gpu not installed; @tensorflow\/tfjs-node not installed.*Install @tensorflow\/tfjs-node/,
+    );
+    expect(tf.getBackend()).toBe('wasm');
+  });
+
+  it('is idempotent and safe to call concurrently; switches between kinds', async () => {
+    const log = () => {};
+    const names = await Promise.all([initBackend('auto', { log }), initBackend('wasm', { log }), initBackend('cpu', { log }), initBackend('auto', { log })]);
+    expect(names).toEqual(['wasm', 'wasm', 'cpu', 'wasm']);
+    expect(tf.getBackend()).toBe('wasm');
+    registerWasmTrainingKernels();
+    registerWasmTrainingKernels();
+    for (const k of Object.keys(WASM_TRAINING_KERNELS)) expect(tf.getKernel(k, 'wasm')).toBeDefined();
+    // Training still works after repeated registration (the replaced kernels' fallbacks are intact).
+    const x = tf.randomNormal([2, 8, 8, 3]);
+    const w = tf.variable(tf.randomNormal([3, 3, 3, 4]));
+    const { grads } = tf.variableGrads(() => tf.sum(tf.conv2d(x as tf.Tensor4D, w as tf.Variable<tf.Rank.R4>, 2, 'same')));
+    expect(grads[w.name].shape).toEqual([3, 3, 3, 4]);
+    tf.dispose([x, w, grads[w.name]]);
+  });
+
+  it('rejects an unknown kind', async () => {
+    await expect(initBackend('webgpu' as never, { log: () => {} })).rejects.toThrow(/unknown backend kind 'webgpu'/);
+  });
+});
