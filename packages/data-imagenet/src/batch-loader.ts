@@ -1,0 +1,155 @@
+import { ImageDecodeError } from './decode.js';
+import type { ImageFolder, ImageSample } from './image-folder.js';
+import { createRng, mixSeed, permutation } from './rng.js';
+import type { ImageTransform } from './transforms.js';
+
+/** One batch: `images` is NHWC float32 of `shape`, `labels[i]` the class of image i. */
+export interface ImageBatch {
+  images: Float32Array;
+  labels: Int32Array;
+  shape: [number, number, number, number];
+  /** Source file of each image, in batch order. */
+  paths: string[];
+}
+
+/** What to do with an image that fails to decode: skip it (reported) or throw. */
+export type CorruptImagePolicy = 'skip' | 'throw';
+
+export interface BatchLoaderOptions {
+  batchSize: number;
+  transform: ImageTransform;
+  /** Reshuffle every epoch (seeded by `seed` and the epoch). Default false. */
+  shuffle?: boolean;
+  /** Seeds the shuffle and the per-sample augmentation. Default 0. */
+  seed?: number;
+  /** Drop the last incomplete batch. Default false. */
+  dropLast?: boolean;
+  /** Batches loaded ahead of the one being consumed. Default 1. */
+  prefetch?: number;
+  /** Images decoded at once (sharp runs them on libuv's thread pool). Default 8. */
+  concurrency?: number;
+  /** Default 'skip'. */
+  onCorrupt?: CorruptImagePolicy;
+  /** Called once per corrupt file under the 'skip' policy; default prints a warning to stderr. */
+  onSkip?: (path: string, error: Error) => void;
+}
+
+const SHUFFLE_STREAM = 0x5eed;
+
+/**
+ * Batches of transformed images from an {@link ImageFolder} (or any sample list), as an async iterable.
+ *
+ * - `batches(epoch)` yields one epoch; iterating the loader itself runs epoch 0, 1, 2, ... in turn.
+ * - Shuffle order and augmentation are pure functions of (`seed`, epoch, sample index), so results do
+ *   not depend on timing, prefetch depth or concurrency.
+ * - While the consumer works on batch i, batches i+1 … i+`prefetch` are being decoded.
+ * - A corrupt image is reported once with its path and left out (its batch is one smaller); the
+ *   number of such files is {@link skippedCount}. With `onCorrupt: 'throw'` it raises instead.
+ */
+export class BatchLoader implements AsyncIterable<ImageBatch> {
+  readonly samples: readonly ImageSample[];
+  readonly batchSize: number;
+  private readonly opts: BatchLoaderOptions;
+  private readonly corrupt = new Map<string, string>();
+  private nextEpoch = 0;
+
+  constructor(source: ImageFolder | readonly ImageSample[], opts: BatchLoaderOptions) {
+    this.samples = Array.isArray(source) ? source : (source as ImageFolder).samples;
+    if (!Number.isInteger(opts.batchSize) || opts.batchSize <= 0) {
+      throw new Error(`BatchLoader: batchSize must be a positive integer, got ${opts.batchSize}`);
+    }
+    if (opts.prefetch != null && !(Number.isInteger(opts.prefetch) && opts.prefetch >= 0)) {
+      throw new Error(`BatchLoader: prefetch must be a non-negative integer, got ${opts.prefetch}`);
+    }
+    this.batchSize = opts.batchSize;
+    this.opts = opts;
+  }
+
+  /** Batches per epoch (before any corrupt image is left out). */
+  get length(): number {
+    const n = this.samples.length / this.batchSize;
+    return this.opts.dropLast ? Math.floor(n) : Math.ceil(n);
+  }
+
+  /** Number of distinct files skipped as corrupt so far. */
+  get skippedCount(): number {
+    return this.corrupt.size;
+  }
+
+  /** Skipped files and why. */
+  get skipped(): ReadonlyMap<string, string> {
+    return this.corrupt;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<ImageBatch> {
+    return this.batches(this.nextEpoch++);
+  }
+
+  /** The batches of one epoch (0-based). */
+  async *batches(epoch = 0): AsyncGenerator<ImageBatch> {
+    const { shuffle = false, seed = 0, prefetch = 1 } = this.opts;
+    const n = this.samples.length;
+    const order = shuffle ? permutation(n, createRng(mixSeed(seed, epoch, SHUFFLE_STREAM))) : Int32Array.from({ length: n }, (_, i) => i);
+    const groups: Int32Array[] = [];
+    for (let i = 0; i < this.length; i++) groups.push(order.subarray(i * this.batchSize, Math.min(n, (i + 1) * this.batchSize)));
+
+    const pending: Promise<ImageBatch | null>[] = [];
+    let next = 0;
+    const start = () => {
+      const p = this.loadBatch(groups[next++], epoch);
+      p.catch(() => undefined); // surfaced when awaited; avoids unhandled rejections if the consumer stops early
+      pending.push(p);
+    };
+    while (next < groups.length || pending.length > 0) {
+      if (pending.length === 0) start();
+      const head = pending.shift()!;
+      // While batch i is awaited and then consumed, batches i+1 … i+prefetch load.
+      while (pending.length < prefetch && next < groups.length) start();
+      const batch = await head;
+      if (batch) yield batch;
+    }
+  }
+
+  private async loadBatch(indices: Int32Array, epoch: number): Promise<ImageBatch | null> {
+    const { transform, seed = 0, onCorrupt = 'skip', concurrency = 8 } = this.opts;
+    const [h, w, c] = transform.outputShape;
+    const per = h * w * c;
+    const results: (Float32Array | null)[] = new Array(indices.length).fill(null);
+    let cursor = 0;
+    const worker = async () => {
+      while (cursor < indices.length) {
+        const j = cursor++;
+        const sample = this.samples[indices[j]];
+        if (this.corrupt.has(sample.path)) continue;
+        try {
+          const out = await transform.apply(sample.path, createRng(mixSeed(seed, epoch, indices[j])));
+          if (out.length !== per) throw new Error(`transform returned ${out.length} values, expected ${per}`);
+          results[j] = out;
+        } catch (err) {
+          if (onCorrupt === 'throw' || !(err instanceof ImageDecodeError)) throw err;
+          this.reportCorrupt(sample.path, err);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, indices.length) }, worker));
+
+    const kept = results.flatMap((r, j) => (r ? [j] : []));
+    if (kept.length === 0) return null;
+    const images = new Float32Array(kept.length * per);
+    const labels = new Int32Array(kept.length);
+    const paths: string[] = [];
+    kept.forEach((j, k) => {
+      images.set(results[j]!, k * per);
+      labels[k] = this.samples[indices[j]].label;
+      paths.push(this.samples[indices[j]].path);
+    });
+    return { images, labels, shape: [kept.length, h, w, c], paths };
+  }
+
+  private reportCorrupt(path: string, err: Error): void {
+    if (this.corrupt.has(path)) return;
+    this.corrupt.set(path, err.message);
+    if (this.opts.onSkip) this.opts.onSkip(path, err);
+    else console.warn(`[data-imagenet] skipping corrupt image (${this.corrupt.size} so far): ${err.message}`);
+  }
+}

@@ -1,0 +1,131 @@
+import { readdir, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+
+/** File extensions read by default, compared case-insensitively (ImageNet uses `.JPEG`). */
+export const IMAGE_EXTENSIONS: readonly string[] = ['.jpeg', '.jpg', '.png'];
+
+export interface ImageSample {
+  /** Absolute path of the image file. */
+  path: string;
+  /** Class index: the position of the class folder among the sorted class names. */
+  label: number;
+}
+
+export interface ImageFolder {
+  /** Absolute dataset root. */
+  root: string;
+  /** The split read (`train`, `val`, ...), or undefined when the root itself holds the class folders. */
+  split?: string;
+  /** Absolute directory holding the class folders (`<root>/<split>`). */
+  dir: string;
+  /** Class folder names (ImageNet wnids) in index order. */
+  classes: string[];
+  /** Class name -> index. */
+  classToIndex: Record<string, number>;
+  /** All images, sorted by class then path, as torchvision's `ImageFolder.samples`. */
+  samples: ImageSample[];
+}
+
+export interface ScanImageFolderOptions {
+  /** Sub-folder of the root to read, e.g. `'train'` or `'val'`. */
+  split?: string;
+  /** Allowed file extensions (with dot, case-insensitive). Default {@link IMAGE_EXTENSIONS}. */
+  extensions?: readonly string[];
+  /**
+   * A fixed class list (index order), e.g. the train split's classes when reading val. A class folder
+   * not in it is an error; a class of it without a folder simply has no samples. Default: the sorted
+   * class folder names.
+   */
+  classes?: readonly string[];
+  /** Accept class folders without images instead of throwing. Default false (as torchvision). */
+  allowEmptyClasses?: boolean;
+}
+
+/**
+ * Reads an ImageNet-style folder tree, `<root>/<split>/<wnid>/**\/*.{JPEG,jpg,png}`, like torchvision's
+ * `ImageFolder`: class indices follow the sorted folder names, files are found recursively in sorted
+ * order, hidden entries are ignored. Throws an error naming the path for a missing or empty root,
+ * a missing split, no class folders, or (unless allowed) a class folder without images.
+ */
+export async function scanImageFolder(root: string, opts: ScanImageFolderOptions = {}): Promise<ImageFolder> {
+  const absRoot = resolve(root);
+  await requireDir(absRoot, `ImageFolder: dataset root '${absRoot}' does not exist`);
+  const dir = opts.split ? join(absRoot, opts.split) : absRoot;
+  if (opts.split) {
+    await requireDir(dir, `ImageFolder: split folder '${dir}' does not exist (expected <root>/${opts.split}/<class>/<image>)`);
+  }
+  const extensions = (opts.extensions ?? IMAGE_EXTENSIONS).map((e) => e.toLowerCase());
+
+  const folders: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    if (entry.name.startsWith('.')) continue;
+    if (await isDirectory(join(dir, entry.name), entry)) folders.push(entry.name);
+  }
+  folders.sort(byCodePoint);
+  if (folders.length === 0) {
+    throw new Error(`ImageFolder: no class folders in '${dir}' (expected ${dir}/<class>/<image>)`);
+  }
+
+  const classes = opts.classes ? [...opts.classes] : folders;
+  const classToIndex: Record<string, number> = Object.create(null);
+  classes.forEach((c, i) => (classToIndex[c] = i));
+  const unknown = folders.filter((f) => !(f in classToIndex));
+  if (unknown.length > 0) {
+    throw new Error(`ImageFolder: class folder(s) not in the given class list under '${dir}': ${unknown.join(', ')}`);
+  }
+
+  const samples: ImageSample[] = [];
+  const empty: string[] = [];
+  for (const cls of classes) {
+    if (!folders.includes(cls)) continue;
+    const files = await listImages(join(dir, cls), extensions);
+    if (files.length === 0) empty.push(join(dir, cls));
+    for (const path of files) samples.push({ path, label: classToIndex[cls] });
+  }
+  if (empty.length > 0 && !opts.allowEmptyClasses) {
+    throw new Error(
+      `ImageFolder: no images (${extensions.join(', ')}) in class folder(s): ${empty.join(', ')}`,
+    );
+  }
+  return { root: absRoot, split: opts.split, dir, classes, classToIndex, samples };
+}
+
+/** Compares like Python's `sorted()` on str (code points), independent of locale. */
+function byCodePoint(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+async function requireDir(path: string, message: string): Promise<void> {
+  let ok = false;
+  try {
+    ok = (await stat(path)).isDirectory();
+  } catch {
+    ok = false;
+  }
+  if (!ok) throw new Error(message);
+}
+
+async function isDirectory(path: string, entry: { isDirectory(): boolean; isSymbolicLink(): boolean }): Promise<boolean> {
+  if (entry.isDirectory()) return true;
+  if (!entry.isSymbolicLink()) return false;
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** Files of `dir` first, then each sub-folder, all sorted: the order of torchvision's `sorted(os.walk(dir))`. */
+async function listImages(dir: string, extensions: string[]): Promise<string[]> {
+  const files: string[] = [];
+  const subdirs: string[] = [];
+  const entries = (await readdir(dir, { withFileTypes: true })).filter((e) => !e.name.startsWith('.'));
+  entries.sort((a, b) => byCodePoint(a.name, b.name));
+  for (const entry of entries) {
+    const path = join(dir, entry.name);
+    if (await isDirectory(path, entry)) subdirs.push(path);
+    else if (extensions.some((ext) => entry.name.toLowerCase().endsWith(ext))) files.push(path);
+  }
+  for (const sub of subdirs) files.push(...(await listImages(sub, extensions)));
+  return files;
+}

@@ -1,0 +1,69 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { scanImageFolder } from '../src/index.js';
+import { tempDir } from './helpers.js';
+
+describe('scanImageFolder', () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  const touch = async (rel: string) => {
+    await mkdir(join(dir, rel, '..'), { recursive: true });
+    await writeFile(join(dir, rel), '');
+  };
+
+  beforeAll(async () => {
+    ({ dir, cleanup } = await tempDir());
+    // Unsorted creation order, mixed extensions, noise files.
+    await touch('train/n02/b.png');
+    await touch('train/n02/a.JPEG');
+    await touch('train/n01/z.jpg');
+    await touch('train/n01/readme.txt');
+    await touch('train/n01/.hidden.jpg');
+    await touch('train/n01/sub/y.JPG');
+    await touch('train/n10/x.jpeg');
+    await touch('train/.cache/q.jpg');
+    await writeFile(join(dir, 'train', 'stray.jpg'), '');
+    await touch('val/n02/v.JPEG');
+    await mkdir(join(dir, 'empty-split'), { recursive: true });
+    await mkdir(join(dir, 'holes', 'n01'), { recursive: true });
+    await touch('holes/n02/ok.png');
+  });
+  afterAll(() => cleanup());
+
+  it('indexes classes in sorted folder order and finds images recursively, like ImageFolder', async () => {
+    const f = await scanImageFolder(dir, { split: 'train' });
+    expect(f.classes).toEqual(['n01', 'n02', 'n10']);
+    expect(f.classToIndex).toEqual({ n01: 0, n02: 1, n10: 2 });
+    expect(f.dir).toBe(join(dir, 'train'));
+    expect(f.samples.map((s) => [s.path.slice(dir.length + 1), s.label])).toEqual([
+      ['train/n01/z.jpg', 0],
+      ['train/n01/sub/y.JPG', 0],
+      ['train/n02/a.JPEG', 1],
+      ['train/n02/b.png', 1],
+      ['train/n10/x.jpeg', 2],
+    ]);
+  });
+
+  it('can reuse the train class list for another split', async () => {
+    const train = await scanImageFolder(dir, { split: 'train' });
+    const val = await scanImageFolder(dir, { split: 'val', classes: train.classes });
+    expect(val.classes).toEqual(train.classes);
+    expect(val.samples).toEqual([{ path: join(dir, 'val/n02/v.JPEG'), label: 1 }]);
+    await expect(scanImageFolder(dir, { split: 'train', classes: ['n01', 'n02'] })).rejects.toThrow(/not in the given class list.*n10/);
+  });
+
+  it('names the path of a missing root, a missing split or an empty root', async () => {
+    const missing = join(dir, 'nope');
+    await expect(scanImageFolder(missing)).rejects.toThrow(`dataset root '${missing}' does not exist`);
+    await expect(scanImageFolder(dir, { split: 'test' })).rejects.toThrow(`split folder '${join(dir, 'test')}' does not exist`);
+    await expect(scanImageFolder(dir, { split: 'empty-split' })).rejects.toThrow(`no class folders in '${join(dir, 'empty-split')}'`);
+  });
+
+  it('rejects class folders without images unless allowed', async () => {
+    await expect(scanImageFolder(dir, { split: 'holes' })).rejects.toThrow(join(dir, 'holes', 'n01'));
+    const f = await scanImageFolder(dir, { split: 'holes', allowEmptyClasses: true });
+    expect(f.classes).toEqual(['n01', 'n02']);
+    expect(f.samples.map((s) => s.label)).toEqual([1]);
+  });
+});
