@@ -2,6 +2,7 @@ import { unzipSync } from 'fflate';
 import { PickleGlobal, describe, unpickle, type GlobalAllowlist, type GlobalHandler } from './restricted-unpickler.js';
 import {
   DTYPE_BYTES,
+  asPlainBytes,
   allocLike,
   decodeElements,
   describeSource,
@@ -231,7 +232,8 @@ export function isLegacyTorchFile(bytes: Uint8Array): boolean {
 }
 
 /** Synchronous core of {@link readPytorchCheckpoint}. */
-export function decodePytorchCheckpoint(bytes: Uint8Array, source = '<bytes>', opts: Pick<ReadPytorchCheckpointOptions, 'key'> = {}): StateDict {
+export function decodePytorchCheckpoint(input: Uint8Array, source = '<bytes>', opts: Pick<ReadPytorchCheckpointOptions, 'key'> = {}): StateDict {
+  const bytes = asPlainBytes(input);
   const fail = (why: string): never => {
     throw new Error(`${source}: ${why}`);
   };

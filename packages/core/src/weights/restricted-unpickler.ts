@@ -73,7 +73,9 @@ function intFromBigint(v: bigint): number | bigint {
 }
 
 /** Reads a pickle to a JS value. Throws {@link PickleSecurityError} on any global outside `opts.globals`. */
-export function unpickle(bytes: Uint8Array, opts: UnpicklerOptions): unknown {
+export function unpickle(input: Uint8Array, opts: UnpicklerOptions): unknown {
+  // a plain view: node Buffers' slice() does not copy
+  const bytes = input.constructor === Uint8Array ? input : new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
   const { source } = opts;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const latin1 = new TextDecoder('latin1');

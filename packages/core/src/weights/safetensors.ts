@@ -1,5 +1,6 @@
 import {
   DTYPE_BYTES,
+  asPlainBytes,
   decodeElements,
   defaultDtypeOf,
   describeSource,
@@ -56,7 +57,8 @@ export async function readSafetensors(fileOrBytes: string | Uint8Array, opts: Re
 }
 
 /** Synchronous decoder behind {@link readSafetensors}; every structural problem names `source`. */
-export function decodeSafetensors(bytes: Uint8Array, source = '<bytes>'): SafetensorsContents {
+export function decodeSafetensors(input: Uint8Array, source = '<bytes>'): SafetensorsContents {
+  const bytes = asPlainBytes(input);
   const fail = (why: string): never => {
     throw new Error(`${source}: not a valid safetensors file: ${why}`);
   };

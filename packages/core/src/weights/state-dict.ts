@@ -126,7 +126,8 @@ export const DTYPE_BYTES: Readonly<Record<WeightDtype, number>> = {
 export function decodeElements(bytes: Uint8Array, dtype: WeightDtype, count: number): TensorArray {
   const size = DTYPE_BYTES[dtype];
   const view = new DataView(bytes.buffer, bytes.byteOffset, count * size);
-  const aligned = () => bytes.slice(0, count * size).buffer;
+  // Uint8Array.prototype.slice always copies (Buffer#slice would return a view on node's shared pool)
+  const aligned = () => Uint8Array.prototype.slice.call(bytes, 0, count * size).buffer;
   switch (dtype) {
     case 'float32':
       if (LITTLE_ENDIAN_HOST) return new Float32Array(aligned());
@@ -317,6 +318,11 @@ export function stripCommonPrefix(dict: StateDict, prefix: string): StateDict {
   return out;
 }
 
+/** A plain Uint8Array view of the same bytes (node Buffers have different `slice` semantics). */
+export function asPlainBytes(bytes: Uint8Array): Uint8Array {
+  return bytes.constructor === Uint8Array ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
 /** Where the bytes came from, for error messages. */
 export function describeSource(fileOrBytes: string | Uint8Array, source?: string): string {
   if (source) return source;
@@ -325,11 +331,10 @@ export function describeSource(fileOrBytes: string | Uint8Array, source?: string
 
 /** Reads a file with node's fs (imported lazily so browser bundles never load it), or passes bytes through. */
 export async function readInput(fileOrBytes: string | Uint8Array, what = 'weights file'): Promise<Uint8Array> {
-  if (typeof fileOrBytes !== 'string') return fileOrBytes;
+  if (typeof fileOrBytes !== 'string') return asPlainBytes(fileOrBytes);
   const fs = await import('node:fs/promises');
   try {
-    const buf = await fs.readFile(fileOrBytes);
-    return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+    return asPlainBytes(await fs.readFile(fileOrBytes));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (err as Error).message;

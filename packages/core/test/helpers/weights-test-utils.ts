@@ -42,10 +42,12 @@ export function pseudoRandom(n: number, seed: number, lo = -1, hi = 1): Float32A
 /** Gives every weight distinct values (positive BN variances), so loads and layouts are observable. */
 export function randomizeWeights(model: tf.LayersModel, seed = 1): void {
   model.weights.forEach((w, i) => {
-    const n = w.shape.reduce((a, b) => a * (b as number), 1);
+    const n = (w.shape as number[]).reduce((a, b) => a * b, 1);
     const positive = /moving_variance|gamma/.test(w.originalName);
     const values = positive ? pseudoRandom(n, seed * 7919 + i, 0.5, 1.5) : pseudoRandom(n, seed * 7919 + i, -0.3, 0.3);
-    tf.tidy(() => w.write(tf.tensor(values, w.shape as number[])));
+    tf.tidy(() => {
+      w.write(tf.tensor(values, w.shape as number[]));
+    });
   });
 }
 

@@ -48,18 +48,18 @@ describe('PyTorch zip checkpoints', () => {
       scalar: { storage, offset: 11, size: [], stride: [] },
     };
     const out = decodePytorchCheckpoint(torchSave(stateDict(sd)), 'views.pth');
-    expect(Array.from(out.a.data)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    expect(Array.from(out.a.data as Float32Array)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
     expect(out.at.shape).toEqual([4, 3]);
-    expect(Array.from(out.at.data)).toEqual([0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11]);
-    expect(Array.from(out.slice.data)).toEqual([4, 6, 8, 10]);
-    expect(Array.from(out.bcast.data)).toEqual([5, 5, 5, 5, 5, 5]);
-    expect(Array.from(out.scalar.data)).toEqual([11]);
+    expect(Array.from(out.at.data as Float32Array)).toEqual([0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11]);
+    expect(Array.from(out.slice.data as Float32Array)).toEqual([4, 6, 8, 10]);
+    expect(Array.from(out.bcast.data as Float32Array)).toEqual([5, 5, 5, 5, 5, 5]);
+    expect(Array.from(out.scalar.data as Float32Array)).toEqual([11]);
     // 4-D permuted view (an NHWC-contiguous conv weight): size [2,3,2,2], memory order [O, H, W, I]
     const w = { dtype: 'float32' as const, data: Float32Array.from({ length: 24 }, (_, i) => i) };
     const nhwc = decodePytorchCheckpoint(torchSave(stateDict({ w: { storage: w, offset: 0, size: [2, 3, 2, 2], stride: [12, 1, 6, 3] } })), 'cl.pth');
     const expected: number[] = [];
     for (let o = 0; o < 2; o++) for (let i = 0; i < 3; i++) for (let h = 0; h < 2; h++) for (let x = 0; x < 2; x++) expected.push(o * 12 + h * 6 + x * 3 + i);
-    expect(Array.from(nhwc.w.data)).toEqual(expected);
+    expect(Array.from(nhwc.w.data as Float32Array)).toEqual(expected);
   });
 
   it('reads big-endian archives and any archive folder name', () => {

@@ -37,9 +37,9 @@ describe('safetensors', () => {
     const { tensors, metadata } = decodeSafetensors(handBuilt(header, new Uint8Array(buf), 3), 'x.safetensors');
     expect(metadata).toEqual({ format: 'pt' });
     expect(tensors.a).toEqual({ shape: [2, 2], dtype: 'float32', data: new Float32Array([1.5, -2, 0.25, 3]) });
-    expect(Array.from(tensors.h.data)).toEqual([1, -2]);
+    expect(Array.from(tensors.h.data as Float32Array)).toEqual([1, -2]);
     expect(tensors.h.data).toBeInstanceOf(Float32Array);
-    expect(Array.from(tensors.b.data)).toEqual([1, 3]);
+    expect(Array.from(tensors.b.data as Float32Array)).toEqual([1, 3]);
     expect(tensors.d.data).toEqual(new Float32Array([0.1, -1e10]));
     expect(tensors.l).toEqual({ shape: [2], dtype: 'int64', data: new BigInt64Array([-5n, 2n ** 40n]) });
     expect(tensors.i.data).toEqual(new Int32Array([7, -8, 9]));
@@ -68,12 +68,18 @@ describe('safetensors', () => {
     expect(tensors.e.shape).toEqual([0, 4]);
   });
 
+  it('accepts node Buffers that are views into a larger pool', () => {
+    const bytes = writeSafetensors({ w: { shape: [3], data: new Float32Array([1, 2, 3]) } });
+    const pooled = Buffer.concat([Buffer.alloc(5, 7), Buffer.from(bytes), Buffer.alloc(9, 7)]).subarray(5, 5 + bytes.length);
+    expect(decodeSafetensors(pooled).tensors.w.data).toEqual(new Float32Array([1, 2, 3]));
+  });
+
   it('rounds to nearest even when writing F16 and BF16', () => {
     const x = new Float32Array([1 + 2 ** -11, 1 + 3 * 2 ** -11, 65520, 1 + 2 ** -8 + 2 ** -20]);
     const { tensors } = decodeSafetensors(
       writeSafetensors({ h: { shape: [4], data: x, dtype: 'float16' }, b: { shape: [4], data: x, dtype: 'bfloat16' } }),
     );
-    expect(Array.from(tensors.h.data)).toEqual([1, 1 + 2 * 2 ** -10, Infinity, 1 + 2 ** -8]);
+    expect(Array.from(tensors.h.data as Float32Array)).toEqual([1, 1 + 2 * 2 ** -10, Infinity, 1 + 2 ** -8]);
     expect(tensors.b.data[0]).toBe(1);
     expect(tensors.b.data[3]).toBe(1 + 2 ** -7);
   });
