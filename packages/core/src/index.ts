@@ -20,3 +20,12 @@ export { countMacs } from './utils/count-macs.js';
 // Backends
 export { initBackend, type BackendKind, type InitBackendOptions } from './backend/init-backend.js';
 export { registerWasmTrainingKernels, wasmTrainingKernelsRegistered, WASM_TRAINING_KERNELS } from './backend/wasm-training-kernels.js';
+// Weights
+export { loadPytorchWeights, loadStateDict, exportPytorchStateDict, WeightLoadError, type LoadReport, type LoadPytorchWeightsOptions, type ShapeMismatch, type NamingOption, type ExportOptions } from './weights/load-pytorch-weights.js';
+export { readSafetensors, decodeSafetensors, writeSafetensors, type SafetensorsContents, type SafetensorsTensorInput, type WriteSafetensorsOptions } from './weights/safetensors.js';
+export { readPytorchCheckpoint, decodePytorchCheckpoint, type ReadPytorchCheckpointOptions } from './weights/pytorch-checkpoint.js';
+export { PickleSecurityError, UnpicklingError } from './weights/restricted-unpickler.js';
+export { readWeights, type WeightsFile, type WeightsFormat } from './weights/read-weights.js';
+export { registerNaming, resolveNaming, listNamings, type NamingFn, type NamingScheme } from './weights/naming.js';
+export { saveModelToDir, loadModelFromDir, dirSaveHandler, dirLoadHandler, type SaveModelToDirOptions } from './weights/model-dir.js';
+export type { StateDict, StateTensor, WeightDtype, TensorArray } from './weights/state-dict.js';

@@ -1,0 +1,169 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, type CliDeps } from '../../src/cli.js';
+import { createBackbone } from '../../src/backbones/registry.js';
+import { exportPytorchStateDict } from '../../src/weights/load-pytorch-weights.js';
+import { loadModelFromDir } from '../../src/weights/model-dir.js';
+import { decodeSafetensors, writeSafetensors } from '../../src/weights/safetensors.js';
+import { torchSaveFloat32 } from '../helpers/torch-zip-writer.js';
+import { OTHER_CFG, TINY_CFG, maxAbsDiff, predictAll, pseudoRandom, randomizeWeights } from '../helpers/weights-test-utils.js';
+
+const FIXTURES = fileURLToPath(new URL('../fixtures/hrnet-cls/', import.meta.url));
+const headsAvailable = await import('@hrnet/heads' as string).then(
+  () => true,
+  () => false,
+);
+
+async function cli(argv: string[], deps: CliDeps = {}) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(argv, { out: (s) => out.push(s), err: (s) => err.push(s) }, deps);
+  return { code, out: out.join(''), err: err.join('') };
+}
+
+/** Every file of a directory with its bytes (to prove it was not touched). */
+function dirContents(dir: string): Record<string, string> {
+  return Object.fromEntries(readdirSync(dir).map((f) => [f, readFileSync(join(dir, f)).toString('base64')]));
+}
+
+describe('hrnet CLI', () => {
+  let work: string;
+  let ckpt: string;
+  let cfgJson: string;
+  let source: tf.LayersModel;
+  let input: tf.Tensor4D;
+
+  beforeAll(() => {
+    work = mkdtempSync(join(tmpdir(), 'hrnet-cli-'));
+    source = createBackbone(TINY_CFG);
+    randomizeWeights(source, 5);
+    ckpt = join(work, 'tiny-backbone.safetensors');
+    writeFileSync(ckpt, writeSafetensors(exportPytorchStateDict(source)));
+    cfgJson = join(work, 'tiny.json');
+    // extra keys next to the cfg (like the fixture configs) are ignored
+    writeFileSync(cfgJson, JSON.stringify({ ...TINY_CFG, name: 'tiny', bn: { eps: 1e-5 } }));
+    input = tf.tensor4d(pseudoRandom(1 * 64 * 64 * 3, 21), [1, 64, 64, 3]);
+  });
+  afterAll(() => {
+    source.dispose();
+    input.dispose();
+  });
+
+  it('converts a safetensors backbone checkpoint into a tfjs directory that reloads with identical outputs', async () => {
+    const out = join(work, 'backbone-tfjs');
+    const r = await cli(['convert', '--model', cfgJson, '--weights', ckpt, '--out', out, '--safetensors']);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/converted \d+ tensors of .*tiny-backbone\.safetensors \(safetensors\) into a backbone/);
+    expect(readdirSync(out).sort()).toEqual(['model.json', 'weights.bin', 'weights.safetensors']);
+    const loaded = await loadModelFromDir(out);
+    const want = predictAll(source, input);
+    predictAll(loaded, input).forEach((y, i) => expect(maxAbsDiff(y, want[i])).toBe(0));
+    // the safetensors copy is the PyTorch-layout state dict
+    const copy = decodeSafetensors(readFileSync(join(out, 'weights.safetensors'))).tensors;
+    const orig = decodeSafetensors(readFileSync(ckpt)).tensors;
+    expect(Object.keys(copy).sort()).toEqual(Object.keys(orig).sort());
+    expect(copy['conv1.weight']).toEqual(orig['conv1.weight']);
+    loaded.dispose();
+    expect(readdirSync(work).filter((f) => f.includes('.tmp-'))).toEqual([]);
+  });
+
+  it('converts a torch zip with a fixed input size and a registered-name-free cfg; overwrites a previous model dir', async () => {
+    const pth = join(work, 'tiny.pth');
+    writeFileSync(pth, torchSaveFloat32(exportPytorchStateDict(source)));
+    const out = join(work, 'pth-tfjs');
+    mkdirSync(out);
+    writeFileSync(join(out, 'model.json'), '{}'); // a previous (stale) conversion
+    const r = await cli(['convert', '--model', cfgJson, '--weights', pth, '--out', out, '--input-size', '64']);
+    expect(r.code).toBe(0);
+    expect(readdirSync(out).sort()).toEqual(['model.json', 'weights.bin']);
+    const loaded = await loadModelFromDir(out);
+    expect(loaded.inputs[0].shape).toEqual([null, 64, 64, 3]);
+    const want = predictAll(source, input);
+    predictAll(loaded, input).forEach((y, i) => expect(maxAbsDiff(y, want[i])).toBe(0));
+    loaded.dispose();
+  });
+
+  it('leaves the target directory untouched when conversion fails', async () => {
+    const out = join(work, 'keep-me');
+    expect((await cli(['convert', '--model', cfgJson, '--weights', ckpt, '--out', out])).code).toBe(0);
+    const before = dirContents(out);
+    const other = createBackbone(OTHER_CFG);
+    const wrong = join(work, 'other-arch.safetensors');
+    writeFileSync(wrong, writeSafetensors(exportPytorchStateDict(other)));
+    other.dispose();
+    const r = await cli(['convert', '--model', cfgJson, '--weights', wrong, '--out', out]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/^hrnet: error: cannot load .*other-arch\.safetensors into model 'hrnet': \d+ unexpected, \d+ shape mismatches/);
+    expect(r.err).toContain('stage4.0.branches.3.0.conv1.weight: checkpoint [48, 48, 3, 3] vs model [64, 64, 3, 3]');
+    expect(r.err).not.toMatch(/\n\s+at /); // no stack trace
+    expect(dirContents(out)).toEqual(before);
+    // a directory that is not a model directory is never replaced
+    const notes = join(work, 'my-notes');
+    mkdirSync(notes);
+    writeFileSync(join(notes, 'todo.txt'), 'keep');
+    const r2 = await cli(['convert', '--model', cfgJson, '--weights', ckpt, '--out', notes]);
+    expect(r2.code).toBe(1);
+    expect(r2.err).toMatch(/^hrnet: error: refusing to replace .*my-notes: it is a non-empty directory without model\.json/);
+    expect(readdirSync(notes)).toEqual(['todo.txt']);
+    expect(readdirSync(work).filter((f) => f.includes('.tmp-'))).toEqual([]);
+  });
+
+  it('prints one clear error line and exits 1 on bad input', async () => {
+    const unknown = await cli(['convert', '--model', 'hrnet_w99', '--weights', ckpt, '--out', join(work, 'x')]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.err).toMatch(/^hrnet: error: unknown model 'hrnet_w99'; valid names: .*hrnet_w18.*\n$/);
+    expect(unknown.err.trim().split('\n')).toHaveLength(1);
+    const missing = await cli(['convert', '--model', cfgJson, '--weights', join(work, 'nope.pth'), '--out', join(work, 'x')]);
+    expect(missing.err).toMatch(/^hrnet: error: cannot read weights file '.*nope\.pth': no such file\n$/);
+    const badCfg = join(work, 'bad.json');
+    writeFileSync(badCfg, JSON.stringify({ ...TINY_CFG, stage2: { ...TINY_CFG.stage2, num_branches: 3 } }));
+    const bad = await cli(['convert', '--model', badCfg, '--weights', ckpt, '--out', join(work, 'x')]);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/^hrnet: error: invalid HRNet cfg:/);
+    const noOpt = await cli(['convert', '--model', cfgJson]);
+    expect(noOpt.code).toBe(1);
+    expect(noOpt.err).toMatch(/required option '--weights <file>' not specified/);
+    const badInt = await cli(['convert', '--model', cfgJson, '--weights', ckpt, '--out', 'x', '--num-classes', 'ten']);
+    expect(badInt.code).toBe(1);
+    expect(badInt.err).toMatch(/--num-classes must be a non-negative integer, got 'ten'/);
+    expect(existsSync(join(work, 'x'))).toBe(false);
+  });
+
+  it('explains that classifiers need @hrnet/heads when it cannot be imported', async () => {
+    const notInstalled = () => Promise.reject(Object.assign(new Error("Cannot find package '@hrnet/heads'"), { code: 'ERR_MODULE_NOT_FOUND' }));
+    const r = await cli(['convert', '--model', cfgJson, '--weights', ckpt, '--out', join(work, 'cls'), '--num-classes', '10'], { loadHeads: notInstalled });
+    expect(r.code).toBe(1);
+    expect(r.err).toBe('hrnet: error: --num-classes was given, so this is a classifier, which needs @hrnet/heads: it is not installed (npm install @hrnet/heads)\n');
+    const fromCkpt = await cli(['convert', '--model', cfgJson, '--weights', join(FIXTURES, 'tiny.safetensors'), '--out', join(work, 'cls')], { loadHeads: notInstalled });
+    expect(fromCkpt.err).toMatch(/the checkpoint has 'classifier\.weight', so this is a classifier/);
+    expect(existsSync(join(work, 'cls'))).toBe(false);
+  });
+
+  it.skipIf(!headsAvailable)('converts the real timm tiny classifier (head widths from the checkpoint) and reproduces its logits', async () => {
+    const out = join(work, 'tiny-cls');
+    const r = await cli(['convert', '--model', join(FIXTURES, 'tiny.config.json'), '--weights', join(FIXTURES, 'tiny.safetensors'), '--out', out]);
+    expect(r.err).toBe('');
+    expect(r.out).toMatch(/into a classifier \(10 classes\)/);
+    const model = await loadModelFromDir(out);
+    const f32 = (name: string) => new Float32Array(Uint8Array.from(readFileSync(join(FIXTURES, name))).buffer);
+    const nchw = f32('tiny.input.bin');
+    const logits = f32('tiny.logits.bin');
+    const y = tf.tidy(() => (model.predict(tf.tensor4d(nchw, [2, 3, 64, 64]).transpose([0, 2, 3, 1])) as tf.Tensor).dataSync());
+    const absMax = Math.max(...Array.from(logits, Math.abs));
+    expect(maxAbsDiff(y, logits)).toBeLessThanOrEqual(1e-4 * Math.max(1, absMax));
+    model.dispose();
+  });
+
+  it('lists models', async () => {
+    const all = await cli(['list']);
+    expect(all.code).toBe(0);
+    expect(all.out.split('\n')).toContain('hrnet_w18');
+    const small = await cli(['list', 'small']);
+    expect(small.out.trim().split('\n')).toEqual(['hrnet_w18_small', 'hrnet_w18_small_v2']);
+  });
+});
