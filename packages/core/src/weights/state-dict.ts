@@ -272,6 +272,16 @@ export function gather<T extends TensorArray>(
     (out as Float32Array)[0] = (src as Float32Array)[offset];
     return out;
   }
+  let expect = 1;
+  let contiguous = true;
+  for (let i = rank - 1; i >= 0; i--) {
+    if (shape[i] !== 1 && strides[i] !== expect) contiguous = false;
+    expect *= shape[i];
+  }
+  if (contiguous) {
+    (out as Float32Array).set((src as Float32Array).subarray(offset, offset + n));
+    return out;
+  }
   const last = rank - 1;
   const inner = shape[last];
   const innerStride = strides[last];
