@@ -1,0 +1,115 @@
+import { parseArgs } from 'node:util';
+
+/** The standard flags of a training script (mindcv / timm names). */
+export interface TrainArgs {
+  /** YAML config file. */
+  cfg?: string;
+  /** Dataset root (`<datadir>/{train,val}/<class>/...`). */
+  datadir?: string;
+  /** Overrides the config's `epochs`. */
+  max_epochs?: number;
+  /** Mixed precision. */
+  amp?: boolean;
+  /** Distributed (data-parallel) training. */
+  dist?: boolean;
+  /** Checkpoint to resume training from (weights, optimizer, epoch). */
+  resume?: string;
+  /** Checkpoint to initialise the model weights from. */
+  ckpt_path?: string;
+  help?: boolean;
+}
+
+export const TRAIN_ARGS_USAGE = `options:
+  --cfg <file.yaml>     training config
+  --datadir <dir>       dataset root with train/ and val/ class folders
+  --max_epochs <n>      override the config's epochs
+  --amp [true|false]    mixed precision
+  --dist [true|false]   distributed training
+  --resume <ckpt>       resume training from a checkpoint
+  --ckpt_path <ckpt>    initialise weights from a checkpoint
+  -h, --help            show this help
+Values may be given as "--flag value" or "--flag=value".`;
+
+const BOOLEAN_FLAGS = new Set(['--amp', '--dist']);
+const TRUE = /^(true|1|yes|on)$/i;
+const FALSE = /^(false|0|no|off)$/i;
+
+/** A bad command line; the message names the flag. */
+export class ArgsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ArgsError';
+  }
+}
+
+function toBoolean(flag: string, value: string): boolean {
+  if (TRUE.test(value)) return true;
+  if (FALSE.test(value)) return false;
+  throw new ArgsError(`--${flag} expects true or false, got '${value}'`);
+}
+
+function toPositiveInt(flag: string, value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1) {
+    throw new ArgsError(`--${flag} expects a positive integer, got '${value}'`);
+  }
+  return n;
+}
+
+/**
+ * Parses training flags with `node:util` `parseArgs` (strict: unknown flags and positionals are
+ * errors). `--flag value` and `--flag=value` are both accepted; the boolean flags also take no value
+ * (`--amp`) or an explicit one (`--amp false`, `--amp=0`).
+ */
+export function parseTrainArgs(argv: readonly string[] = process.argv.slice(2)): TrainArgs {
+  // parseArgs' boolean options reject "--amp=false"; make them strings with an explicit value.
+  const normalized: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (BOOLEAN_FLAGS.has(arg)) {
+      const next = argv[i + 1];
+      if (next != null && (TRUE.test(next) || FALSE.test(next))) {
+        normalized.push(`${arg}=${next}`);
+        i++;
+      } else {
+        normalized.push(`${arg}=true`);
+      }
+    } else {
+      normalized.push(arg);
+    }
+  }
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: normalized,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        cfg: { type: 'string' },
+        datadir: { type: 'string' },
+        max_epochs: { type: 'string' },
+        amp: { type: 'string' },
+        dist: { type: 'string' },
+        resume: { type: 'string' },
+        ckpt_path: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (err) {
+    throw new ArgsError((err as Error).message);
+  }
+  const str = (k: string) => values[k] as string | undefined;
+  const args: TrainArgs = {};
+  if (str('cfg') != null) args.cfg = str('cfg');
+  if (str('datadir') != null) args.datadir = str('datadir');
+  if (str('max_epochs') != null) args.max_epochs = toPositiveInt('max_epochs', str('max_epochs')!);
+  if (str('amp') != null) args.amp = toBoolean('amp', str('amp')!);
+  if (str('dist') != null) args.dist = toBoolean('dist', str('dist')!);
+  if (str('resume') != null) args.resume = str('resume');
+  if (str('ckpt_path') != null) args.ckpt_path = str('ckpt_path');
+  if (values.help) args.help = true;
+  for (const k of ['cfg', 'datadir', 'resume', 'ckpt_path'] as const) {
+    if (args[k] === '') throw new ArgsError(`--${k} expects a value`);
+  }
+  return args;
+}

@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { ArgsError, parseTrainArgs } from '../src/index.js';
+
+describe('parseTrainArgs', () => {
+  it('accepts --flag value and --flag=value for every option', () => {
+    const spaced = parseTrainArgs(['--cfg', 'a.yaml', '--datadir', '/data', '--max_epochs', '7', '--resume', 'r.ckpt', '--ckpt_path', 'w.ckpt', '--amp', 'true', '--dist', 'false']);
+    const equals = parseTrainArgs(['--cfg=a.yaml', '--datadir=/data', '--max_epochs=7', '--resume=r.ckpt', '--ckpt_path=w.ckpt', '--amp=true', '--dist=false']);
+    const expected = { cfg: 'a.yaml', datadir: '/data', max_epochs: 7, resume: 'r.ckpt', ckpt_path: 'w.ckpt', amp: true, dist: false };
+    expect(spaced).toEqual(expected);
+    expect(equals).toEqual(expected);
+  });
+
+  it('boolean flags also work bare and accept 1/0/yes/no', () => {
+    expect(parseTrainArgs(['--amp', '--cfg', 'x'])).toEqual({ amp: true, cfg: 'x' });
+    expect(parseTrainArgs(['--dist'])).toEqual({ dist: true });
+    expect(parseTrainArgs(['--amp', '0', '--dist', 'YES'])).toEqual({ amp: false, dist: true });
+    expect(parseTrainArgs([])).toEqual({});
+    expect(parseTrainArgs(['-h'])).toEqual({ help: true });
+  });
+
+  it('rejects unknown flags, positionals, missing values and bad numbers, naming the flag', () => {
+    expect(() => parseTrainArgs(['--epochs', '3'])).toThrow(/--epochs/);
+    expect(() => parseTrainArgs(['train.yaml'])).toThrow(ArgsError);
+    expect(() => parseTrainArgs(['--cfg'])).toThrow(/--cfg/);
+    expect(() => parseTrainArgs(['--max_epochs', 'ten'])).toThrow("--max_epochs expects a positive integer, got 'ten'");
+    expect(() => parseTrainArgs(['--max_epochs=0'])).toThrow(/--max_epochs/);
+    expect(() => parseTrainArgs(['--max_epochs=2.5'])).toThrow(/--max_epochs/);
+    expect(() => parseTrainArgs(['--amp=maybe'])).toThrow("--amp expects true or false, got 'maybe'");
+    expect(() => parseTrainArgs(['--datadir='])).toThrow('--datadir expects a value');
+  });
+});
