@@ -1,0 +1,160 @@
+/**
+ * The one parity harness every model family's tests call (in the spirit of KerasHub's TestCase):
+ * a family describes its fixture (manifest keys → outputs / layers / parameters) and gets the same
+ * eval, intermediate, train-mode, running-statistics and gradient checks on every backend.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { initBackend, loadPytorchWeights } from '@hrnet/core';
+import { assertClose, loadFixtureTensor, probeModel, readManifest, type FixtureTensor } from '@hrnet/core/testing';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+
+type WeightKind = 'activation' | 'conv-weight' | 'linear-weight';
+
+/** Where a PyTorch parameter lives in our model: layer name, index in `layer.weights`, layout. */
+export interface ParamRef {
+  layer: string;
+  index: number;
+  kind: WeightKind;
+}
+
+export interface ParitySpec {
+  family: string;
+  fixtureDir: string;
+  manifest: string;
+  /** safetensors state dict (PyTorch names) inside fixtureDir. */
+  weights: string;
+  naming?: 'timm' | 'higherhrnet';
+  build: () => tf.LayersModel;
+  input: string;
+  /** Eval-mode outputs: manifest key per model output, in output order. */
+  outputs: string[];
+  /** Eval-mode activations: manifest key → layer name. */
+  intermediates?: Record<string, string>;
+  /** Train-mode (batch statistics) outputs, in output order. */
+  trainOutputs?: string[];
+  /** BN buffers after one train-mode forward: manifest key → where they live. */
+  runningStats?: Record<string, ParamRef>;
+  /**
+   * Gradients of sum_k(output_k · W_k): manifest key of each W_k (per output), and per mode the manifest
+   * key prefix of the gradient files (`<prefix>.<torch name>`; `input` for the image).
+   */
+  grads?: { weights: string[]; modes: Partial<Record<'train' | 'eval', string>>; params: Record<string, ParamRef> };
+  /**
+   * ReLU inputs that sit within float32 rounding of 0 in the reference run, where PyTorch's and our
+   * summation order round to opposite signs and so flip that unit's gradient mask. Each is asserted to be a
+   * true tie (|v| ≤ 1e-6 · max |layer input|), then moved to the reference's side before comparing.
+   */
+  reluTies?: Array<{ layer: string; index: number; mode: 'train' | 'eval' }>;
+  tolerance: number;
+}
+
+/** Wraps the ReLU layers named in `ties` so that the tied inputs change sign; returns an undo function. */
+function flipReluTies(model: tf.LayersModel, x: tf.Tensor, ties: NonNullable<ParitySpec['reluTies']>, training: boolean): () => void {
+  const undo: Array<() => void> = [];
+  for (const tie of ties) {
+    const layer = model.getLayer(tie.layer);
+    const pre = tf.tidy(() => tf.model({ inputs: model.inputs, outputs: layer.input as tf.SymbolicTensor }).apply(x, { training }) as tf.Tensor);
+    const values = pre.dataSync();
+    const scale = tf.tidy(() => tf.max(tf.abs(pre)).dataSync()[0]);
+    const v = values[tie.index];
+    if (!(Math.abs(v) <= 1e-6 * scale)) {
+      throw new Error(`ReLU tie ${tie.layer}[${tie.index}] is not a tie: |${v}| > 1e-6 · ${scale}`);
+    }
+    const delta = tf.buffer(pre.shape);
+    delta.values[tie.index] = -2 * v;
+    const shift = delta.toTensor();
+    pre.dispose();
+    const original = layer.call.bind(layer);
+    layer.call = (inputs, kwargs) => original(tf.add(Array.isArray(inputs) ? inputs[0] : inputs, shift), kwargs);
+    undo.push(() => {
+      layer.call = original;
+      shift.dispose();
+    });
+  }
+  return () => undo.forEach((u) => u());
+}
+
+const toList = (y: tf.Tensor | tf.Tensor[]) => (Array.isArray(y) ? y : [y]);
+
+export function describeParity(spec: ParitySpec, backends: Array<'cpu' | 'wasm'> = ['cpu', 'wasm']): void {
+  describe.each(backends)(`${spec.family} parity with the PyTorch reference on %s`, (backend) => {
+    const tensors = readManifest(spec.fixtureDir, spec.manifest);
+    const get = (key: string): FixtureTensor => {
+      const t = tensors[key];
+      if (!t) throw new Error(`${spec.manifest}: no tensor '${key}'`);
+      return t;
+    };
+    const fixture = (key: string, kind: WeightKind = 'activation') => loadFixtureTensor(spec.fixtureDir, get(key), kind);
+    const check = (label: string, actual: tf.Tensor, expected: tf.Tensor) => assertClose(`${spec.family} ${label} (${backend})`, actual, expected, spec.tolerance);
+    let model: tf.LayersModel;
+    let x: tf.Tensor;
+    const fresh = async () => {
+      model?.dispose();
+      model = spec.build();
+      await loadPytorchWeights(model, join(spec.fixtureDir, spec.weights), { naming: spec.naming ?? 'timm' });
+    };
+
+    beforeAll(async () => {
+      await initBackend(backend, { log: () => {} });
+      x = fixture(spec.input);
+      await fresh();
+    });
+    afterAll(() => {
+      model?.dispose();
+      x?.dispose();
+    });
+
+    it('eval-mode outputs', () => {
+      tf.tidy(() => toList(model.predict(x)).forEach((y, i) => check(spec.outputs[i], y, fixture(spec.outputs[i]))));
+    });
+
+    if (spec.intermediates) {
+      const inter = spec.intermediates;
+      it('every stored intermediate activation', () => {
+        const probe = probeModel(model, Object.values(inter));
+        tf.tidy(() => toList(probe.predict(x)).forEach((y, i) => {
+          const key = Object.keys(inter)[i];
+          check(key, y, fixture(key));
+        }));
+      });
+    }
+
+    if (spec.trainOutputs) {
+      const keys = spec.trainOutputs;
+      it('train-mode outputs (batch statistics) and running-statistics update', async () => {
+        await fresh();
+        tf.tidy(() => toList(model.apply(x, { training: true }) as tf.Tensor | tf.Tensor[]).forEach((y, i) => check(keys[i], y, fixture(keys[i]))));
+        for (const [key, ref] of Object.entries(spec.runningStats ?? {})) {
+          check(key, model.getLayer(ref.layer).weights[ref.index].read(), fixture(key, ref.kind));
+        }
+      });
+    }
+
+    if (spec.grads) {
+      const g = spec.grads;
+      for (const [mode, prefix] of Object.entries(g.modes)) {
+        it(`gradients in ${mode} mode`, async () => {
+          await fresh();
+          const names = Object.keys(g.params);
+          const vars = names.map((n) => model.getLayer(g.params[n].layer).weights[g.params[n].index].read() as tf.Variable);
+          // Trainable: tfjs returns no gradient for a non-trainable variable even when listed explicitly.
+          const image = tf.variable(x, true);
+          const ws = g.weights.map((k) => fixture(k));
+          const ties = (spec.reluTies ?? []).filter((t) => t.mode === mode);
+          const restore = flipReluTies(model, x, ties, mode === 'train');
+          const { grads } = tf.variableGrads(() => {
+            const ys = toList(model.apply(image, { training: mode === 'train' }) as tf.Tensor | tf.Tensor[]);
+            return tf.addN(ys.map((y, i) => tf.sum(tf.mul(y, ws[i])))) as tf.Scalar;
+          }, [image, ...vars]);
+          restore();
+          tf.tidy(() => {
+            check(`${prefix}.input`, grads[image.name], fixture(`${prefix}.input`));
+            names.forEach((n, i) => check(`${prefix}.${n}`, grads[vars[i].name], fixture(`${prefix}.${n}`, g.params[n].kind)));
+          });
+          tf.dispose([image, ...ws, ...Object.values(grads)]);
+        });
+      }
+    }
+  });
+}
