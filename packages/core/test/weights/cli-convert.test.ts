@@ -12,7 +12,7 @@ import { decodeSafetensors, writeSafetensors } from '../../src/weights/safetenso
 import { torchSaveFloat32 } from '../helpers/torch-zip-writer.js';
 import { OTHER_CFG, TINY_CFG, maxAbsDiff, predictAll, pseudoRandom, randomizeWeights } from '../helpers/weights-test-utils.js';
 
-const FIXTURES = fileURLToPath(new URL('../fixtures/hrnet-cls/', import.meta.url));
+const FIXTURES = fileURLToPath(new URL('../../../../fixtures/hrnet-cls/', import.meta.url));
 const headsAvailable = await import('@hrnet/heads' as string).then(
   () => true,
   () => false,

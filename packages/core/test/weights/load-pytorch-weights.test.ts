@@ -12,7 +12,7 @@ import { writeSafetensors } from '../../src/weights/safetensors.js';
 import { PyDict, stateDict, tensor, torchSave, torchSaveFloat32 } from '../helpers/torch-zip-writer.js';
 import { OTHER_CFG, TINY_CFG, maxAbsDiff, predictAll, pseudoRandom, randomizeWeights, snapshot } from '../helpers/weights-test-utils.js';
 
-const FIXTURE = fileURLToPath(new URL('../fixtures/hrnet-cls/tiny.safetensors', import.meta.url));
+const FIXTURE = fileURLToPath(new URL('../../../../fixtures/hrnet-cls/tiny.safetensors', import.meta.url));
 
 describe('loadPytorchWeights / exportPytorchStateDict', () => {
   let source: tf.LayersModel;
