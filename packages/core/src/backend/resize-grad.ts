@@ -27,6 +27,11 @@ function nearestIndex(inSize: number, outSize: number, alignCorners: boolean, ha
   return idx;
 }
 
+function isBlockMap(idx: Int32Array, f: number): boolean {
+  for (let o = 0; o < idx.length; o++) if (idx[o] !== Math.floor(o / f)) return false;
+  return true;
+}
+
 export function resizeNearestNeighborGrad({ inputs, backend, attrs = {} }: KernelArgs): Info {
   const images = inputs.images!;
   const dy = inputs.dy!;
@@ -36,6 +41,18 @@ export function resizeNearestNeighborGrad({ inputs, backend, attrs = {} }: Kerne
     const [, oh, ow] = dy.shape;
     const rows = nearestIndex(H, oh, alignCorners, halfPixelCenters);
     const cols = nearestIndex(W, ow, alignCorners, halfPixelCenters);
+    // Integer-factor upsampling (HRNet's fuse layers): every input pixel owns one fy x fx block of dy, so
+    // the gradient is a block sum = XNNPACK average pool x (fy * fx).
+    const fy = oh / H;
+    const fx = ow / W;
+    if (Number.isInteger(fy) && Number.isInteger(fx) && isBlockMap(rows, fy) && isBlockMap(cols, fx) && dy.dtype === 'float32') {
+      const pooled = s.run('AvgPool', { x: dy }, { filterSize: [fy, fx], strides: [fy, fx], pad: 'valid' });
+      if (fy * fx !== 1) {
+        const v = s.f32(pooled);
+        for (let i = 0; i < v.length; i++) v[i] *= fy * fx;
+      }
+      return pooled;
+    }
     const dx = s.zeros([n, H, W, C]);
     const D = s.f32(dy);
     const X = s.f32(dx);

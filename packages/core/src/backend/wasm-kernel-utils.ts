@@ -16,6 +16,7 @@ export interface WasmBackendLike {
   makeOutput(shape: number[], dtype: DType, memoryOffset?: number, values?: tf.backend_util.BackendValues): Info;
   typedArrayFromHeap(info: Info): Float32Array | Int32Array | Uint8Array;
   disposeData(dataId: object, force?: boolean): boolean;
+  incRef(dataId: object): void;
   readSync(dataId: object): tf.backend_util.BackendValues;
 }
 

@@ -4,8 +4,10 @@ import { conv2dBackpropFilter } from './conv2d-backprop-filter.js';
 import { conv2dBackpropInput } from './conv2d-backprop-input.js';
 import { depthwiseConv2dNativeBackpropFilter, depthwiseConv2dNativeBackpropInput } from './depthwise-backprop.js';
 import { maxPoolGrad } from './max-pool-grad.js';
+import { mean, sum } from './reduce-outer-axes.js';
 import { resizeBilinearGrad, resizeNearestNeighborGrad } from './resize-grad.js';
 import { tile } from './tile.js';
+import { cast, identity } from './zero-copy.js';
 import { originalKernels, type KernelArgs } from './wasm-kernel-utils.js';
 
 /** Marks our kernel configs in tf's (global) kernel registry. */
@@ -22,6 +24,10 @@ export const WASM_TRAINING_KERNELS: Readonly<Record<string, (args: KernelArgs) =
   MaxPoolGrad: maxPoolGrad,
   ResizeNearestNeighborGrad: resizeNearestNeighborGrad,
   ResizeBilinearGrad: resizeBilinearGrad,
+  Sum: sum,
+  Mean: mean,
+  Identity: identity,
+  Cast: cast,
 };
 
 /** True once {@link registerWasmTrainingKernels} has run (in any copy of this package). */
@@ -35,7 +41,8 @@ export function wasmTrainingKernelsRegistered(): boolean {
 /**
  * Registers the kernels that make training on the `wasm` backend work and run at XNNPACK speed:
  * the missing gradient kernels (Conv2DBackpropFilter, DepthwiseConv2dNativeBackpropFilter/Input), fast
- * replacements of slow ones (Conv2DBackpropInput, BatchMatMul, Tile) and correct MaxPoolGrad,
+ * replacements of slow ones (Conv2DBackpropInput, BatchMatMul, Tile, Sum/Mean over outer axes, copying
+ * Identity/Cast) and correct MaxPoolGrad,
  * ResizeNearestNeighborGrad and ResizeBilinearGrad (the shipped ones drop gradient / ignore halfPixelCenters).
  * Replaced kernels stay reachable as fallbacks. Idempotent; needs `@tensorflow/tfjs-backend-wasm`
  * imported first (it registers the kernels ours build on). Works before or after `tf.setBackend('wasm')`.

@@ -130,6 +130,9 @@ describe('pooling and matmul gradients on wasm match cpu', () => {
       ['tB', (a, b) => tf.matMul(a, b, false, true), [4, 7], [5, 7]],
       ['tAtB', (a, b) => tf.matMul(a, b, true, true), [7, 4], [5, 7]],
       ['both batched', (a, b) => tf.matMul(a, b, true, true), [2, 7, 4], [2, 5, 7]],
+      ['dense head, wide (swapped product)', (a, b) => tf.matMul(a, b), [3, 40], [40, 64]],
+      ['one output unit', (a, b) => tf.matMul(a, b), [6, 5], [5, 1]],
+      ['one input unit', (a, b) => tf.matMul(a, b), [6, 1], [1, 5]],
     ];
     for (const [name, f, sa, sb] of cases) {
       const err = await wasmVsCpu(f, [{ shape: sa }, { shape: sb }]);
@@ -160,5 +163,67 @@ describe('pooling and matmul gradients on wasm match cpu', () => {
         }
       }
     }
+  });
+});
+
+describe('reductions and copies on wasm match cpu', () => {
+  it('Sum / Mean over every axis combination of a 4-D tensor (and rank 2, 3, 5), keepDims or not', async () => {
+    const shapes = [[2, 5, 7, 6], [3, 4], [2, 3, 4], [2, 3, 1, 4, 5]];
+    for (const shape of shapes) {
+      const rank = shape.length;
+      const combos: number[][] = [];
+      for (let mask = 1; mask < 1 << rank; mask++) combos.push([...Array(rank).keys()].filter((i) => mask & (1 << i)));
+      for (const axes of combos) {
+        for (const keepDims of [false, true]) {
+          for (const op of ['sum', 'mean'] as const) {
+            const outs: Float32Array[] = [];
+            const shapesOut: number[][] = [];
+            for (const backend of ['wasm', 'cpu']) {
+              await tf.setBackend(backend);
+              const x = tf.tensor(seeded(shape.reduce((a, b) => a * b, 1), 8), shape);
+              const y = tf[op](x, axes, keepDims);
+              outs.push(y.dataSync() as Float32Array);
+              shapesOut.push(y.shape);
+              tf.dispose([x, y]);
+            }
+            const where = `${op} ${shape} axes ${axes} keepDims ${keepDims}`;
+            expect(shapesOut[0], where).toEqual(shapesOut[1]);
+            expect(worst.note(relErr(outs[0], outs[1]), where), where).toBeLessThan(TOL);
+          }
+        }
+      }
+    }
+  });
+
+  it('int32 sums and the BatchNorm2d statistics path stay exact / close', async () => {
+    await tf.setBackend('wasm');
+    const xi = tf.tensor([[1, 2], [3, 4], [5, 6]], undefined, 'int32');
+    expect(Array.from(tf.sum(xi, 0).dataSync())).toEqual([9, 12]);
+    expect(tf.sum(xi, 0).dtype).toBe('int32');
+    xi.dispose();
+    const err = await wasmVsCpu((x) => {
+      const { mean, variance } = tf.moments(x, [0, 1, 2]);
+      return tf.concat([mean, variance]);
+    }, [{ shape: [4, 9, 7, 5] }]);
+    expect(worst.note(err, 'moments grads')).toBeLessThan(TOL);
+  });
+
+  it('clone / same-dtype cast share data safely; casts across dtypes convert', async () => {
+    await tf.setBackend('wasm');
+    const x = tf.tensor([1.5, -2.25, 3], [3]);
+    const c = x.clone();
+    const y = tf.cast(x, 'float32');
+    const i = tf.cast(x, 'int32');
+    const bl = tf.cast(tf.tensor([0, 2, -1], [3], 'int32'), 'bool');
+    x.dispose();
+    expect(Array.from(c.dataSync())).toEqual([1.5, -2.25, 3]);
+    expect(Array.from(y.dataSync())).toEqual([1.5, -2.25, 3]);
+    expect(Array.from(i.dataSync())).toEqual([1, -2, 3]);
+    expect(Array.from(bl.dataSync())).toEqual([0, 1, 1]);
+    const v = tf.variable(c);
+    v.assign(tf.tensor([7, 8, 9], [3]));
+    expect(Array.from(c.dataSync())).toEqual([1.5, -2.25, 3]);
+    expect(Array.from(v.dataSync())).toEqual([7, 8, 9]);
+    tf.dispose([c, y, i, bl, v]);
   });
 });
