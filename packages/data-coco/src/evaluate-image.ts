@@ -35,6 +35,13 @@ export interface ImageEvaluation {
   readonly dtIgnore: readonly number[];
 }
 
+/** A packed array of zeros (cheaper to make and to collect than `new Array(n).fill(0)` or a small typed array). */
+function zeros(n: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) out.push(0);
+  return out;
+}
+
 /**
  * `COCOeval.evaluateImg`: greedy matching per OKS threshold. `dts` are already sorted by
  * descending score and cut to `maxDets[-1]`; `oks` is `[dts x gts]` with gts in file order.
@@ -70,9 +77,9 @@ export function evaluateImage(
   }
   const D = Math.min(dts.length, maxDet);
   const T = iouThrs.length;
-  const dtMatches: number[] = new Array(T * D).fill(0);
-  const gtMatches: number[] = new Array(T * G).fill(0);
-  const dtIgnore: number[] = new Array(T * D).fill(0);
+  const dtMatches = zeros(T * D);
+  const gtMatches = zeros(T * G);
+  const dtIgnore = zeros(T * D);
   const dtScores: number[] = new Array(D);
   const dtIds: number[] = new Array(D);
   for (let d = 0; d < D; d++) {

@@ -59,6 +59,8 @@ export function linspace(start: number, stop: number, num: number): number[] {
  */
 export function argsortDescStable(scores: ArrayLike<number>, limit = scores.length): Uint32Array {
   const n = scores.length;
+  const keys = new Float64Array(n);
+  for (let i = 0; i < n; i++) keys[i] = -scores[i]!;
   let src = new Uint32Array(n);
   let dst = new Uint32Array(n);
   for (let i = 0; i < n; i++) src[i] = i;
@@ -69,7 +71,7 @@ export function argsortDescStable(scores: ArrayLike<number>, limit = scores.leng
       const hi = Math.min(lo + 2 * width, n);
       let i = lo, j = mid, o = lo;
       while (i < mid && j < hi) {
-        if (-scores[src[j]!]! < -scores[src[i]!]!) dst[o++] = src[j++]!;
+        if (keys[src[j]!]! < keys[src[i]!]!) dst[o++] = src[j++]!;
         else dst[o++] = src[i++]!;
       }
       while (i < mid) dst[o++] = src[i++]!;
