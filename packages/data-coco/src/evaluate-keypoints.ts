@@ -123,7 +123,9 @@ function toNested(data: Float64Array, shape: readonly number[]): any {
 /**
  * Evaluates keypoint detections exactly as pycocotools `COCOeval(gt, dt, 'keypoints')`
  * followed by `evaluate()`, `accumulate()` and `summarize()`. Synchronous; takes a loaded
- * dataset and a results array.
+ * dataset and a results array. Only the `loadRes` checks (known image ids, keypoint count,
+ * bbox presence) are applied to `results`: pass results that come from outside through
+ * {@link parseCocoResults} first, as {@link evaluateKeypoints} does.
  */
 export function evaluateKeypointsSync(
   gt: CocoKeypointsDataset,
