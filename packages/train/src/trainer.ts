@@ -163,62 +163,62 @@ export class Trainer<B = ImageBatchLike> {
     let stoppedBy: FitResult['stoppedBy'] = 'epochs';
 
     try {
-    for (let epoch = initialEpoch; epoch < epochs; epoch++) {
-      const known = batchesPerEpoch(trainData);
-      const left = maxSteps - (this.globalStep - startStep);
-      const totalSteps = known == null ? (Number.isFinite(left) ? left : undefined) : Math.min(known, left);
-      progress.startEpoch(epoch + 1, epochs, totalSteps);
-      const t0 = performance.now();
-      let steps = 0;
-      let samples = 0;
-      let lossSum = 0;
-      let lr = NaN;
-      for await (const batch of epochBatches(trainData, epoch)) {
-        const r = await this.trainStep(batch);
-        steps++;
-        samples += r.batchSize;
-        lossSum += r.loss;
-        lr = r.lr;
-        const stepLog: StepLog = {
+      for (let epoch = initialEpoch; epoch < epochs; epoch++) {
+        const known = batchesPerEpoch(trainData);
+        const left = maxSteps - (this.globalStep - startStep);
+        const totalSteps = known == null ? (Number.isFinite(left) ? left : undefined) : Math.min(known, left);
+        progress.startEpoch(epoch + 1, epochs, totalSteps);
+        const t0 = performance.now();
+        let steps = 0;
+        let samples = 0;
+        let lossSum = 0;
+        let lr = NaN;
+        for await (const batch of epochBatches(trainData, epoch)) {
+          const r = await this.trainStep(batch);
+          steps++;
+          samples += r.batchSize;
+          lossSum += r.loss;
+          lr = r.lr;
+          const stepLog: StepLog = {
+            epoch: epoch + 1,
+            epochs,
+            step: steps,
+            totalSteps,
+            globalStep: this.globalStep,
+            loss: r.loss,
+            avgLoss: lossSum / steps,
+            lr,
+            imagesPerSec: (samples * 1000) / (performance.now() - t0),
+          };
+          progress.step(stepLog);
+          emit({ type: 'step', ...stepLog });
+          if (this.globalStep - startStep >= maxSteps) {
+            stoppedBy = 'maxSteps';
+            break;
+          }
+        }
+        if (steps === 0) throw new Error(`Trainer.fit: the training data yielded no batches in epoch ${epoch + 1}`);
+        const epochTimeMs = performance.now() - t0;
+        const log: EpochLog = {
           epoch: epoch + 1,
           epochs,
-          step: steps,
-          totalSteps,
-          globalStep: this.globalStep,
-          loss: r.loss,
+          steps,
+          samples,
+          epochTimeMs,
+          perStepMs: epochTimeMs / steps,
           avgLoss: lossSum / steps,
           lr,
-          imagesPerSec: (samples * 1000) / (performance.now() - t0),
+          imagesPerSec: (samples * 1000) / epochTimeMs,
         };
-        progress.step(stepLog);
-        emit({ type: 'step', ...stepLog });
-        if (this.globalStep - startStep >= maxSteps) {
-          stoppedBy = 'maxSteps';
-          break;
+        if (valData) {
+          log.val = await this.evaluate(valData, epoch);
+          emit({ type: 'eval', epoch: epoch + 1, ...log.val });
         }
+        progress.endEpoch(log);
+        emit({ type: 'epoch', ...log });
+        history.push(log);
+        if (stoppedBy === 'maxSteps') break;
       }
-      if (steps === 0) throw new Error(`Trainer.fit: the training data yielded no batches in epoch ${epoch + 1}`);
-      const epochTimeMs = performance.now() - t0;
-      const log: EpochLog = {
-        epoch: epoch + 1,
-        epochs,
-        steps,
-        samples,
-        epochTimeMs,
-        perStepMs: epochTimeMs / steps,
-        avgLoss: lossSum / steps,
-        lr,
-        imagesPerSec: (samples * 1000) / epochTimeMs,
-      };
-      if (valData) {
-        log.val = await this.evaluate(valData, epoch);
-        emit({ type: 'eval', epoch: epoch + 1, ...log.val });
-      }
-      progress.endEpoch(log);
-      emit({ type: 'epoch', ...log });
-      history.push(log);
-      if (stoppedBy === 'maxSteps') break;
-    }
     } finally {
       progress.close();
     }
