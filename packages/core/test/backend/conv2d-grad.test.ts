@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setConv2dBackpropFilterStrategy } from '../../src/backend/conv2d-backprop-filter.js';
 import { gradsOn, relErr, seeded, setupBackends, TOL, wasmVsCpu, WorstError } from './grad-check.js';
 
 type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
@@ -12,7 +13,10 @@ const explicit: Pad = [[0, 0], [1, 0], [0, 2], [0, 0]];
 // [N, H, W]: odd non-square with batch 1, even with batch 2, odd with batch 2.
 const SHAPES: [number, number, number][] = [[1, 7, 9], [2, 8, 8], [2, 5, 6]];
 
-describe('conv2d gradients on wasm match cpu (dx and dW)', () => {
+// Conv2DBackpropFilter has two formulations picked per shape; the grid runs under each of them.
+describe.each(['im2col', 'dilated'] as const)('conv2d gradients on wasm match cpu (dx and dW), filter gradient via %s', (strategy) => {
+  beforeAll(() => setConv2dBackpropFilterStrategy(strategy));
+  afterAll(() => setConv2dBackpropFilterStrategy('auto'));
   for (const k of [1, 3, 5, 4]) {
     for (const s of [1, 2]) {
       const pads: Pad[] = ['same', 'valid', Math.floor(k / 2), explicit];
@@ -26,7 +30,7 @@ describe('conv2d gradients on wasm match cpu (dx and dW)', () => {
               { shape: [n, h, w, ci] },
               { shape: [k, k, ci, co] },
             ]);
-            expect(worst.note(err, `conv ${k}x${k} s${s} pad ${JSON.stringify(pad)} ${n}x${h}x${w}`), JSON.stringify({ k, s, pad, n, h, w })).toBeLessThan(TOL);
+            expect(worst.note(err, `conv ${k}x${k} s${s} pad ${JSON.stringify(pad)} ${n}x${h}x${w} ${strategy}`), JSON.stringify({ k, s, pad, n, h, w })).toBeLessThan(TOL);
           }
         }
       });
@@ -43,6 +47,9 @@ describe('conv2d gradients on wasm match cpu (dx and dW)', () => {
     }
   });
 
+});
+
+describe('conv2d variants on wasm match cpu', () => {
   it('fused conv2d with bias + relu (stride 1 and 2, numeric padding as the Conv2d layer uses)', async () => {
     for (const s of [1, 2]) {
       for (const [n, h, w] of [[2, 9, 8], [1, 6, 11]]) {
