@@ -29,3 +29,5 @@ export { readWeights, type WeightsFile, type WeightsFormat } from './weights/rea
 export { registerNaming, resolveNaming, listNamings, type NamingFn, type NamingScheme } from './weights/naming.js';
 export { saveModelToDir, loadModelFromDir, dirSaveHandler, dirLoadHandler, type SaveModelToDirOptions } from './weights/model-dir.js';
 export type { StateDict, StateTensor, WeightDtype, TensorArray } from './weights/state-dict.js';
+// HigherHRNet: transposed convolution (PyTorch ConvTranspose2d semantics)
+export { ConvTranspose2d, type ConvTranspose2dArgs } from './layers/conv-transpose-2d.js';

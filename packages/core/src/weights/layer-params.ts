@@ -18,6 +18,8 @@ type ParamMapper = (layer: tf.layers.Layer) => ParamSpec[];
 const OIHW_TO_HWIO = [2, 3, 1, 0];
 /** Depthwise: PyTorch [C, 1, kh, kw] ↔ tfjs [kh, kw, C, 1]. */
 const DEPTHWISE_TO_HWC1 = [2, 3, 0, 1];
+/** Transposed conv: PyTorch [in, out, kh, kw] ↔ tfjs [kh, kw, out, in]; same permutation as OIHW → HWIO. */
+const IOHW_TO_HWOI = [2, 3, 1, 0];
 
 const batchNorm: ParamMapper = () => [
   { tfName: 'gamma', torchName: 'weight' },
@@ -34,6 +36,11 @@ const MAPPERS: Record<string, ParamMapper> = {
   ],
   Conv2D: () => [
     { tfName: 'kernel', torchName: 'weight', perm: OIHW_TO_HWIO },
+    { tfName: 'bias', torchName: 'bias' },
+  ],
+  // PyTorch ConvTranspose2d weight [in, out, kh, kw] → tfjs conv2dTranspose filter [kh, kw, out, in] (no spatial flip).
+  ConvTranspose2d: () => [
+    { tfName: 'kernel', torchName: 'weight', perm: IOHW_TO_HWOI },
     { tfName: 'bias', torchName: 'bias' },
   ],
   BatchNorm2d: batchNorm,
