@@ -2,20 +2,49 @@ import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 
-/** `optimizer:` section. `sgd`/`nesterov` are SGD with Nesterov momentum, `momentum` is without (timm's names). */
+/**
+ * `optimizer:` section. `sgd`/`nesterov` are SGD with Nesterov momentum, `momentum` is without (timm's
+ * names); `rmsprop` is MindSpore's RMSProp; `adam`/`adamw` are torch's.
+ */
 export const optimizerConfigSchema = z.strictObject({
-  name: z.enum(['sgd', 'nesterov', 'momentum']).default('sgd'),
+  name: z.enum(['sgd', 'nesterov', 'momentum', 'rmsprop', 'adam', 'adamw']).default('sgd'),
   lr: z.number().positive(),
+  /** SGD momentum / RMSProp β. */
   momentum: z.number().min(0).max(1).default(0.9),
   weight_decay: z.number().min(0).default(1e-4),
+  /** Which parameters are decayed: `rank2` (timm/MindCV filter_bias_and_bn), `mindspore` (all but BN gamma/beta), `all`. */
+  weight_decay_filter: z.enum(['rank2', 'mindspore', 'all']).default('rank2'),
+  /** ε: RMSProp default 1e-10 (MindSpore), Adam/AdamW default 1e-8 (torch). */
+  eps: z.number().positive().optional(),
+  /** RMSProp ρ (MindSpore `decay`). */
+  decay: z.number().min(0).max(1).default(0.9),
+  /** Adam/AdamW (β1, β2). */
+  betas: z.tuple([z.number().min(0).lt(1), z.number().min(0).lt(1)]).default([0.9, 0.999]),
+  /** Gradient clipping threshold (timm `clip_grad`); off when absent. */
+  clip_grad: z.number().positive().optional(),
+  /** timm `clip_mode`: global L2 norm or per-value. */
+  clip_mode: z.enum(['norm', 'value']).default('norm'),
 });
 
-/** `scheduler:` section: cosine decay with linear warmup, in epochs (applied per step). */
+/** `scheduler:` section, in epochs (see `epochSchedule`). */
 export const schedulerConfigSchema = z.strictObject({
-  name: z.enum(['cosine', 'constant']).default('cosine'),
+  name: z.enum(['cosine', 'linear', 'step', 'multistep', 'constant']).default('cosine'),
   warmup_epochs: z.number().min(0).default(0),
+  /** Rate at the start of the warmup (MindSpore `lr_init`). */
   warmup_lr: z.number().min(0).default(0),
+  /** cosine floor / linear end (MindSpore `lr_end`). */
   min_lr: z.number().min(0).default(0),
+  /** Decay starts after the warmup (MindSpore, MindCV) instead of under it (timm). */
+  warmup_prefix: z.boolean().default(false),
+  /** Length of the cosine/linear decay in epochs (MindCV `decay_epochs`). */
+  decay_epochs: z.number().positive().optional(),
+  /** step: epochs between decays (timm `decay_epochs`). */
+  step_size: z.number().positive().optional(),
+  /** step/multistep factor (timm `decay_rate`). */
+  gamma: z.number().positive().default(0.1),
+  milestones: z.array(z.number().min(0)).optional(),
+  /** Update the rate every step (true) or once per epoch (timm's default without `--sched-on-updates`). */
+  per_step: z.boolean().default(true),
 });
 
 /**
@@ -32,6 +61,10 @@ export const trainConfigSchema = z.strictObject({
 
 export type OptimizerConfig = z.infer<typeof optimizerConfigSchema>;
 export type SchedulerConfig = z.infer<typeof schedulerConfigSchema>;
+/** A scheduler section before defaults are filled in. */
+export type SchedulerConfigInput = z.input<typeof schedulerConfigSchema>;
+/** An optimizer section before defaults are filled in. */
+export type OptimizerConfigInput = z.input<typeof optimizerConfigSchema>;
 export type TrainConfig = z.infer<typeof trainConfigSchema>;
 
 /** A config that failed to parse or validate; the message names the source and every bad key. */

@@ -1,7 +1,31 @@
 export { Trainer, type FitOptions, type FitResult, type ImageBatchLike, type MetricFn, type ModelOutputs, type TrainerEvent, type TrainerOptions } from './trainer.js';
 export { batchesPerEpoch, epochBatches, type DataSource, type TrainData } from './data-source.js';
+export {
+  HrnetOptimizer,
+  decayAll,
+  decayFilterByName,
+  decayMindSpore,
+  decayRank2Plus,
+  type BaseOptimizerOptions,
+  type DecayFilter,
+  type DecayFilterName,
+  type OptimizerState,
+} from './optimizer-base.js';
 export { SGD, type SGDOptions } from './sgd.js';
-export { constantSchedule, cosineSchedule, type CosineScheduleOptions, type LrSchedule } from './lr-schedule.js';
+export { RMSProp, type RMSPropOptions } from './rmsprop.js';
+export { Adam, AdamW, type AdamOptions } from './adam.js';
+export {
+  constantSchedule,
+  cosineSchedule,
+  epochSchedule,
+  type CosineScheduleOptions,
+  type DescribedSchedule,
+  type EpochScheduleOptions,
+  type LrSchedule,
+  type ScheduleName,
+} from './lr-schedule.js';
+export { crossEntropy, type CrossEntropyOptions } from './losses.js';
+export { clipGradNorm, clipGradValue, type GradClipOptions } from './grad-clip.js';
 export { createLrSchedule, createOptimizer } from './optimizer-factory.js';
 export {
   BarProgress,
@@ -22,7 +46,9 @@ export {
   schedulerConfigSchema,
   trainConfigSchema,
   type OptimizerConfig,
+  type OptimizerConfigInput,
   type SchedulerConfig,
+  type SchedulerConfigInput,
   type TrainConfig,
 } from './config.js';
 export { ArgsError, parseTrainArgs, TRAIN_ARGS_USAGE, type TrainArgs } from './cli-args.js';

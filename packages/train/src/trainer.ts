@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { batchesPerEpoch, epochBatches, type TrainData } from './data-source.js';
+import { clipGradNorm, clipGradValue, type GradClipOptions } from './grad-clip.js';
 import type { LrSchedule } from './lr-schedule.js';
 import { createProgress, type EpochLog, type EvalResult, type ProgressMode, type ProgressReporter, type StepLog } from './progress.js';
 
@@ -24,6 +25,8 @@ export interface TrainerOptions<B> {
   metrics?: Record<string, MetricFn<B>>;
   /** Sets the optimizer's learning rate before each update (update index, 0-based, over the fit). */
   lrSchedule?: LrSchedule;
+  /** Clip gradients before each update (timm `clip_grad`/`clip_mode`). */
+  gradClip?: GradClipOptions;
   /** Model input of a batch; default `tf.tensor4d(batch.images, batch.shape)`. */
   inputs?: (batch: B) => tf.Tensor | tf.Tensor[];
   /** Receives every step, epoch and evaluation record. */
@@ -117,7 +120,7 @@ export class Trainer<B = ImageBatchLike> {
       const x = this.inputs(batch);
       batchSize = firstTensor(x).shape[0] ?? 0;
       const { value, grads } = tf.variableGrads(() => this.opts.loss(this.model.apply(x, { training: true }) as ModelOutputs, batch), vars);
-      this.optimizer.applyGradients(grads);
+      this.optimizer.applyGradients(this.clip(grads));
       return value;
     });
     const loss = (await lossTensor.data())[0];
@@ -125,6 +128,12 @@ export class Trainer<B = ImageBatchLike> {
     this.globalStep++;
     if (!Number.isFinite(loss)) throw new Error(`Trainer: loss became ${loss} at update ${this.globalStep}`);
     return { loss, batchSize, lr };
+  }
+
+  private clip(grads: tf.NamedTensorMap): tf.NamedTensorMap {
+    const c = this.opts.gradClip;
+    if (!c) return grads;
+    return c.mode === 'value' ? clipGradValue(grads, c.max) : clipGradNorm(grads, c.max).grads;
   }
 
   /** Mean loss and metrics per sample over `data` (inference mode: `training: false`). */

@@ -21,8 +21,8 @@ describe('config', () => {
       seed: 0,
       epochs: 3,
       batch_size: 8,
-      optimizer: { name: 'sgd', lr: 0.05, momentum: 0.9, weight_decay: 1e-4 },
-      scheduler: { name: 'cosine', warmup_epochs: 0, warmup_lr: 0, min_lr: 0 },
+      optimizer: { name: 'sgd', lr: 0.05, momentum: 0.9, weight_decay: 1e-4, weight_decay_filter: 'rank2', decay: 0.9, betas: [0.9, 0.999], clip_mode: 'norm' },
+      scheduler: { name: 'cosine', warmup_epochs: 0, warmup_lr: 0, min_lr: 0, warmup_prefix: false, gamma: 0.1, per_step: true },
     });
     const opt = createOptimizer(cfg.optimizer) as SGD;
     expect([opt.learningRate, opt.momentum, opt.nesterov, opt.weightDecay]).toEqual([0.05, 0.9, true, 1e-4]);
@@ -38,7 +38,7 @@ describe('config', () => {
   });
 
   it('a bad value names its key; several problems are all listed', async () => {
-    const p = await file('bad.yaml', 'epochs: three\nbatch_size: -1\noptimizer: { lr: 0.1, name: adamw }\n');
+    const p = await file('bad.yaml', 'epochs: three\nbatch_size: -1\noptimizer: { lr: 0.1, name: lamb }\n');
     const err = (await loadConfig(p).catch((e: Error) => e)) as Error;
     expect(err.message).toContain("'epochs'");
     expect(err.message).toContain("'batch_size'");

@@ -1,0 +1,56 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { clipGradNorm, clipGradValue, crossEntropy } from '../src/index.js';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+describe('crossEntropy with label smoothing', () => {
+  // logits [0, ln 2, ln 5] -> softmax [1/8, 2/8, 5/8]; label 2
+  const logits = () => tf.tensor2d([[0, Math.log(2), Math.log(5)]]);
+  const logp = [Math.log(1 / 8), Math.log(2 / 8), Math.log(5 / 8)];
+
+  it('without smoothing is -log p(label)', () => {
+    expect(crossEntropy(logits(), [2]).dataSync()[0]).toBeCloseTo(-logp[2], 6);
+  });
+
+  it("timm style: target (1 - s) onehot + s/K (= tf.losses.softmaxCrossEntropy's labelSmoothing)", () => {
+    const s = 0.1;
+    const expected = -((1 - s + s / 3) * logp[2] + (s / 3) * (logp[0] + logp[1]));
+    expect(crossEntropy(logits(), [2], { smoothing: s }).dataSync()[0]).toBeCloseTo(expected, 6);
+    const tfLoss = tf.losses.softmaxCrossEntropy(tf.oneHot([2], 3), logits(), undefined, s).dataSync()[0];
+    expect(crossEntropy(logits(), [2], { smoothing: s }).dataSync()[0]).toBeCloseTo(tfLoss, 6);
+  });
+
+  it('MindSpore style (CrossEntropySmooth): on 1 - s, off s/(K-1)', () => {
+    const s = 0.1;
+    const expected = -((1 - s) * logp[2] + (s / 2) * (logp[0] + logp[1]));
+    expect(crossEntropy(logits(), [2], { smoothing: s, style: 'mindspore' }).dataSync()[0]).toBeCloseTo(expected, 6);
+  });
+
+  it('averages over the batch and checks shapes', () => {
+    const l = tf.tensor2d([[0, Math.log(2), Math.log(5)], [0, 0, 0]]);
+    expect(crossEntropy(l, new Int32Array([2, 0])).dataSync()[0]).toBeCloseTo((-logp[2] + Math.log(3)) / 2, 6);
+    expect(() => crossEntropy(l, [1])).toThrow(/2 rows of logits but 1 labels/);
+    expect(() => crossEntropy(l, [1, 1], { smoothing: 1 })).toThrow(/smoothing/);
+  });
+});
+
+describe('gradient clipping', () => {
+  it('clipGradNorm scales all gradients by maxNorm / (global norm + 1e-6) when above maxNorm (torch clip_grad_norm_)', () => {
+    // global norm of [3, 4] and [12] = 13
+    const grads = { a: tf.tensor1d([3, 4]), b: tf.tensor1d([12]) };
+    const { grads: out, norm } = clipGradNorm(grads, 6.5);
+    expect(norm.dataSync()[0]).toBeCloseTo(13, 5);
+    const c = 6.5 / (13 + 1e-6);
+    expect(Array.from(out.a.dataSync())).toEqual([expect.closeTo(3 * c, 5), expect.closeTo(4 * c, 5)]);
+    expect(out.b.dataSync()[0]).toBeCloseTo(12 * c, 5);
+    // below the threshold nothing changes
+    expect(Array.from(clipGradNorm(grads, 100).grads.a.dataSync())).toEqual([3, 4]);
+  });
+
+  it('clipGradValue clamps every element', () => {
+    expect(Array.from(clipGradValue({ a: tf.tensor1d([-3, 0.5, 2]) }, 1).a.dataSync())).toEqual([-1, 0.5, 1]);
+  });
+});
