@@ -86,7 +86,14 @@ export function describeParity(spec: ParitySpec, backends: Array<'cpu' | 'wasm'>
       return t;
     };
     const fixture = (key: string, kind: WeightKind = 'activation') => loadFixtureTensor(spec.fixtureDir, get(key), kind);
-    const check = (label: string, actual: tf.Tensor, expected: tf.Tensor) => assertClose(`${spec.family} ${label} (${backend})`, actual, expected, spec.tolerance);
+    // Largest error per check kind, printed after the block so the measured margins are on record.
+    const worst = new Map<string, { err: number; label: string }>();
+    let kind = 'outputs';
+    const check = (label: string, actual: tf.Tensor, expected: tf.Tensor) => {
+      const err = assertClose(`${spec.family} ${label} (${backend})`, actual, expected, spec.tolerance);
+      if (err >= (worst.get(kind)?.err ?? -1)) worst.set(kind, { err, label });
+      return err;
+    };
     let model: tf.LayersModel;
     let x: tf.Tensor;
     const fresh = async () => {
@@ -103,15 +110,19 @@ export function describeParity(spec: ParitySpec, backends: Array<'cpu' | 'wasm'>
     afterAll(() => {
       model?.dispose();
       x?.dispose();
+      const lines = [...worst].map(([k, w]) => `${k} ${w.err.toExponential(2)} (${w.label})`);
+      if (lines.length) console.log(`${spec.family} on ${backend}: max relative error (tolerance ${spec.tolerance}): ${lines.join('; ')}`);
     });
 
     it('eval-mode outputs', () => {
+      kind = 'outputs';
       tf.tidy(() => toList(model.predict(x)).forEach((y, i) => check(spec.outputs[i], y, fixture(spec.outputs[i]))));
     });
 
     if (spec.intermediates) {
       const inter = spec.intermediates;
       it('every stored intermediate activation', () => {
+        kind = 'intermediates';
         const probe = probeModel(model, Object.values(inter));
         tf.tidy(() => toList(probe.predict(x)).forEach((y, i) => {
           const key = Object.keys(inter)[i];
@@ -123,6 +134,7 @@ export function describeParity(spec: ParitySpec, backends: Array<'cpu' | 'wasm'>
     if (spec.trainOutputs) {
       const keys = spec.trainOutputs;
       it('train-mode outputs (batch statistics) and running-statistics update', async () => {
+        kind = 'train';
         await fresh();
         tf.tidy(() => toList(model.apply(x, { training: true }) as tf.Tensor | tf.Tensor[]).forEach((y, i) => check(keys[i], y, fixture(keys[i]))));
         for (const [key, ref] of Object.entries(spec.runningStats ?? {})) {
@@ -135,6 +147,7 @@ export function describeParity(spec: ParitySpec, backends: Array<'cpu' | 'wasm'>
       const g = spec.grads;
       for (const [mode, prefix] of Object.entries(g.modes)) {
         it(`gradients in ${mode} mode`, async () => {
+          kind = `grad.${mode}`;
           await fresh();
           const names = Object.keys(g.params);
           const vars = names.map((n) => model.getLayer(g.params[n].layer).weights[g.params[n].index].read() as tf.Variable);

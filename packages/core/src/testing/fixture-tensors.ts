@@ -40,10 +40,24 @@ export function loadFixtureTensor(
   });
 }
 
-/** The manifest format of the fixtures: `{ tensors: { key: { file, shape, ... } } }`. */
+/**
+ * A fixture manifest's tensor map. Two layouts exist: `{ tensors: { key: { file, shape, ... } } }` (hrnet-cls)
+ * and `{ files: { key: { file, dtype, shape, layout, ... } } }` (higherhrnet). Entries of `files` that are not
+ * float32 tensors (int32 / uint8 data, JSON side files) are left out: the harness compares float32 only.
+ */
 export function readManifest(dir: string, file: string): Record<string, FixtureTensor> {
   const path = join(dir, file);
-  const manifest = JSON.parse(readFileSync(path, 'utf8')) as { tensors?: Record<string, FixtureTensor> };
-  if (!manifest.tensors) throw new Error(`${path}: no 'tensors' map`);
-  return manifest.tensors;
+  const manifest = JSON.parse(readFileSync(path, 'utf8')) as {
+    tensors?: Record<string, FixtureTensor>;
+    files?: Record<string, Partial<FixtureTensor> & { dtype?: string }>;
+  };
+  if (manifest.tensors) return manifest.tensors;
+  if (manifest.files) {
+    const out: Record<string, FixtureTensor> = {};
+    for (const [key, t] of Object.entries(manifest.files)) {
+      if (typeof t?.file === 'string' && Array.isArray(t.shape) && (t.dtype ?? 'float32') === 'float32') out[key] = { file: t.file, shape: t.shape };
+    }
+    return out;
+  }
+  throw new Error(`${path}: neither a 'tensors' nor a 'files' map`);
 }
