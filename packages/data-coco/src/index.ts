@@ -46,3 +46,39 @@ export {
   type KeypointOksMatrix,
   type KeypointResultsInput,
 } from './evaluate-keypoints.js';
+export { createRng, mixSeed, shuffledIndices, type Rng } from './rng.js';
+export {
+  decodeRleString,
+  encodeRleString,
+  maskToRle,
+  rleArea,
+  rleCounts,
+  rleToMask,
+  type CocoRle,
+} from './coco-rle.js';
+export { bboxToPolygon, polygonArea, polygonToMask, polygonsToMask } from './polygon-mask.js';
+export { segmentationArea, segmentationToMask, type CocoSegmentation } from './segmentation-mask.js';
+export { ignoreRegionMask, validPixelMask } from './ignore-mask.js';
+export {
+  affineMatrix,
+  DEFAULT_AFFINE_AUGMENT,
+  drawAffineParams,
+  identityAffineParams,
+  type AffineAugmentConfig,
+  type AffineParams,
+} from './random-affine.js';
+export { invertAffine, roundHalfEven, warpAffine, warpMask, type RawImage } from './warp-affine.js';
+export { jointsFromKeypoints, transformJoints } from './transform-joints.js';
+export { COCO_FLIP_INDEX, flipImageHorizontal, flipJoints } from './horizontal-flip.js';
+export { IMAGENET_MEAN, IMAGENET_STD, normalizationTable, normalizeImage } from './normalize-image.js';
+export { gaussianPatch, generateHeatmaps, generateScaleAwareHeatmaps, scaleAwareSigma } from './heatmap-target.js';
+export { generateJointIndices } from './joints-target.js';
+export {
+  buildTrainingSample,
+  HIGHER_HRNET_W32_512_DATA,
+  resolveDataConfig,
+  type HigherHrnetDataConfig,
+  type HigherHrnetDataConfigInput,
+  type SampleSource,
+  type TrainingSample,
+} from './training-sample.js';
