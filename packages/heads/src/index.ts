@@ -1,2 +1,11 @@
 export { classificationHead, type ClassificationHeadOptions } from './classification/classification-head.js';
 export { createClassifier, type ClassifierOptions } from './classification/create-classifier.js';
+// Head contract (shared by all heads)
+export { composeHeadModel, expectFeatures, lossTotal, type Head, type HeadDecoder, type HeadLoss, type LossTerms } from './head.js';
+// Pose: HigherHRNet (bottom-up keypoints) network and presets
+export { higherHrnetConfigSchema, parseHigherHrnetConfig, higherHrnetBackboneConfig, type HigherHrnetConfig, type HigherHrnetConfigInput, type HigherHrnetLossConfig } from './pose/higher-hrnet-config.js';
+export { higherHrnetPreset, listHigherHrnetPresets, registerHigherHrnetPreset, resolveHigherHrnetConfig, type HigherHrnetPreset } from './pose/higher-hrnet-presets.js';
+export { createHigherHRNet, type HigherHrnetOptions } from './pose/higher-hrnet.js';
+export { higherHrnetHead } from './pose/higher-hrnet-head.js';
+export { deconvStage, DECONV_PADDING, type DeconvStageArgs } from './pose/deconv-stage.js';
+export { poseFinalLayer } from './pose/pose-final-layers.js';
