@@ -96,6 +96,15 @@ describe.each(['wasm', 'cpu'] as const)('HigherHRNet losses equal lib/core/loss.
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it("accepts the reference's NJHW heatmap layout", () => {
+    tf.tidy(() => {
+      const njhw = ['target_heatmaps_32', 'target_heatmaps_64'].map((k) => tf.tensor(float(k), files[k].shape));
+      const r = createHigherHrnetLoss(config)(outputs, { ...batch, heatmaps: njhw, heatmapsLayout: 'NJHW' });
+      expectRel(r.perImage.heatmaps[1]!.dataSync(), ref.heatmaps_loss_per_sample[1], 'heatmaps[1] NJHW');
+      expectRel(r.total.dataSync(), [ref.total_as_in_trainer], 'total NJHW');
+    });
+  });
+
   it.each(['exp', 'max'] as const)("unscaled AELoss '%s' (P = 3, 3 and 1 people)", (type) => {
     tf.tidy(() => {
       const tags = tf.slice(outputs[0], [0, 0, 0, 17], [-1, -1, -1, 17]);

@@ -7,8 +7,13 @@ import { resolveHigherHrnetConfig } from './higher-hrnet-presets.js';
 
 /** Training targets of one batch, one entry per model output (resolution), NHWC. */
 export interface HigherHrnetTargets {
-  /** [N, H_k, W_k, J] heatmaps (HeatmapGenerator). */
+  /** [N, H_k, W_k, J] heatmaps (HeatmapGenerator), or [N, J, H_k, W_k] with `heatmapsLayout: 'NJHW'`. */
   heatmaps: tf.Tensor[];
+  /**
+   * Default 'NHWC' (the model's layout). 'NJHW' is the reference's (and `@hrnet/data-coco`'s per-image J×H×W
+   * arrays stacked): transposed here.
+   */
+  heatmapsLayout?: 'NHWC' | 'NJHW';
   /** [N, H_k, W_k] loss masks, 1 = counted. */
   masks: tf.Tensor[];
   /** [N, P, J, 2] JointsGenerator indices into the output's tag maps (see {@link JointsTarget}). */
@@ -65,7 +70,8 @@ export function createHigherHrnetLoss(nameOrCfg: string | HigherHrnetConfigInput
       let pull: tf.Tensor1D | null = null;
       if (loss.WITH_HEATMAPS_LOSS[k]) {
         const pred = channels === numJoints ? out : tf.slice(out, [0, 0, 0, 0], [-1, -1, -1, numJoints]);
-        hm = tf.mul(heatmapLoss(pred, batch.heatmaps[k], batch.masks[k]), loss.HEATMAPS_LOSS_FACTOR[k]) as tf.Tensor1D;
+        const target = batch.heatmapsLayout === 'NJHW' ? tf.transpose(batch.heatmaps[k], [0, 2, 3, 1]) : batch.heatmaps[k];
+        hm = tf.mul(heatmapLoss(pred, target, batch.masks[k]), loss.HEATMAPS_LOSS_FACTOR[k]) as tf.Tensor1D;
         offset = numJoints;
       }
       if (loss.WITH_AE_LOSS[k]) {
