@@ -1,4 +1,15 @@
-export { Trainer, type FitOptions, type FitResult, type ImageBatchLike, type MetricFn, type ModelOutputs, type TrainerEvent, type TrainerOptions } from './trainer.js';
+export {
+  Trainer,
+  type FitOptions,
+  type FitResult,
+  type GradientReducer,
+  type ImageBatchLike,
+  type MetricFn,
+  type ModelOutputs,
+  type StepResult,
+  type TrainerEvent,
+  type TrainerOptions,
+} from './trainer.js';
 export { batchesPerEpoch, epochBatches, type DataSource, type TrainData } from './data-source.js';
 export {
   HrnetOptimizer,
@@ -24,6 +35,32 @@ export {
   type LrSchedule,
   type ScheduleName,
 } from './lr-schedule.js';
+export {
+  CHECKPOINT_FORMAT,
+  CHECKPOINT_VERSION,
+  CheckpointError,
+  CheckpointManager,
+  encodeCheckpoint,
+  isTrainCheckpoint,
+  loadCheckpoint,
+  restoreModelWeights,
+  restoreOptimizerState,
+  saveCheckpoint,
+  writeFileAtomic,
+  type CheckpointContents,
+  type CheckpointManagerOptions,
+  type CheckpointMeta,
+  type LoadedCheckpoint,
+} from './checkpoint.js';
+export {
+  DynamicLossScaler,
+  StaticLossScaler,
+  type DynamicLossScalerOptions,
+  type LossScaler,
+  type LossScalerState,
+  type StaticLossScalerOptions,
+} from './loss-scale.js';
+export { SeededRng } from './rng.js';
 export { crossEntropy, type CrossEntropyOptions } from './losses.js';
 export { clipGradNorm, clipGradValue, type GradClipOptions } from './grad-clip.js';
 export { createLrSchedule, createOptimizer } from './optimizer-factory.js';

@@ -23,6 +23,10 @@ export interface EpochLog {
   /** Learning rate of the last step. */
   lr: number;
   imagesPerSec: number;
+  /** Time the loop waited for batches (data not ready), summed over the epoch. */
+  dataWaitMs?: number;
+  /** Updates skipped for non-finite gradients (loss scaling). */
+  skippedSteps?: number;
   val?: EvalResult;
 }
 
@@ -41,6 +45,14 @@ export interface StepLog {
   avgLoss: number;
   lr: number;
   imagesPerSec: number;
+  /** Time spent waiting for this batch. */
+  dataWaitMs?: number;
+  /** Time of the update itself (forward, backward, optimizer). */
+  stepMs?: number;
+  /** Loss scale of this step, with loss scaling. */
+  lossScale?: number;
+  /** Whether the update was skipped (inf/NaN gradients). */
+  skipped?: boolean;
 }
 
 /** How progress is shown: cli-progress bar + epoch lines, epoch lines only, or nothing. `auto`: bar on a TTY. */
@@ -58,19 +70,23 @@ const fmt = (x: number, digits: number) => (Number.isFinite(x) ? x.toFixed(digit
 const fmtLr = (lr: number) => (lr !== 0 && Math.abs(lr) < 1e-3 ? lr.toExponential(3) : lr.toFixed(6));
 
 /**
- * The one-line epoch summary, in MindSpore's format followed by the rest:
- * `epoch: [1/5], epoch time: 12.345 s, steps: 10, per step time: 1234.500 ms, avg loss: 1.23456, lr: 0.050000, img/s: 12.9, val loss: 1.0000, val top1: 0.6250`
+ * The one-line epoch summary: MindSpore's `TimeLossMonitor` format (times in ms, epoch padded to the width
+ * of the total), then throughput, data wait and the evaluation:
+ * `epoch: [ 1/10], epoch time: 3930.123, steps: 10, per step time: 393.012, avg loss: 0.58663, lr:[0.016414], img/s: 40.7, data wait: 0.1%, val loss: 0.5068, val top1: 0.9250`
  */
 export function formatEpochLine(log: EpochLog): string {
+  const width = String(log.epochs).length;
   const parts = [
-    `epoch: [${log.epoch}/${log.epochs}]`,
-    `epoch time: ${fmt(log.epochTimeMs / 1000, 3)} s`,
+    `epoch: [${String(log.epoch).padStart(width)}/${log.epochs}]`,
+    `epoch time: ${fmt(log.epochTimeMs, 3)}`,
     `steps: ${log.steps}`,
-    `per step time: ${fmt(log.perStepMs, 3)} ms`,
+    `per step time: ${fmt(log.perStepMs, 3)}`,
     `avg loss: ${fmt(log.avgLoss, 5)}`,
-    `lr: ${fmtLr(log.lr)}`,
+    `lr:[${fmtLr(log.lr)}]`,
     `img/s: ${fmt(log.imagesPerSec, 1)}`,
   ];
+  if (log.dataWaitMs != null) parts.push(`data wait: ${fmt((100 * log.dataWaitMs) / log.epochTimeMs, 1)}%`);
+  if (log.skippedSteps) parts.push(`skipped (overflow): ${log.skippedSteps}`);
   if (log.val) {
     parts.push(`val loss: ${fmt(log.val.loss, 4)}`);
     for (const [name, value] of Object.entries(log.val.metrics)) parts.push(`val ${name}: ${fmt(value, 4)}`);

@@ -1,8 +1,22 @@
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import {
+  CheckpointError,
+  CheckpointManager,
+  loadCheckpoint,
+  restoreModelWeights,
+  restoreOptimizerState,
+  type CheckpointContents,
+  type CheckpointManagerOptions,
+  type LoadedCheckpoint,
+} from './checkpoint.js';
 import { batchesPerEpoch, epochBatches, type TrainData } from './data-source.js';
 import { clipGradNorm, clipGradValue, type GradClipOptions } from './grad-clip.js';
+import type { LossScaler } from './loss-scale.js';
 import type { LrSchedule } from './lr-schedule.js';
 import { createProgress, type EpochLog, type EvalResult, type ProgressMode, type ProgressReporter, type StepLog } from './progress.js';
+import { SeededRng } from './rng.js';
 
 /** Model outputs: one tensor, or several for multi-output models. */
 export type ModelOutputs = tf.Tensor | tf.Tensor[];
@@ -16,20 +30,42 @@ export interface ImageBatchLike {
   shape: readonly [number, number, number, number];
 }
 
+/**
+ * Combines the gradients of several data-parallel workers (see `dist.ts`): called once per step, inside
+ * `tf.tidy`, with this worker's gradients (in `model.trainableWeights` order), loss and batch size; returns
+ * the sample-weighted means over all workers, identical on every worker.
+ */
+export interface GradientReducer {
+  allReduce(grads: tf.Tensor[], loss: tf.Scalar, batchSize: number): { grads: tf.Tensor[]; loss: tf.Scalar };
+}
+
 export interface TrainerOptions<B> {
   model: tf.LayersModel;
   /** Scalar loss of a batch (called inside `tf.variableGrads`; build label tensors from `batch` here). */
   loss: (outputs: ModelOutputs, batch: B) => tf.Scalar;
   optimizer: tf.Optimizer;
-  /** Evaluated (with the loss) on `valData` after each epoch and by {@link Trainer.evaluate}. */
+  /** Evaluated (with the loss) on `valData` and by {@link Trainer.evaluate}. */
   metrics?: Record<string, MetricFn<B>>;
-  /** Sets the optimizer's learning rate before each update (update index, 0-based, over the fit). */
+  /** Sets the optimizer's learning rate before each update (update index, 0-based, over the whole run). */
   lrSchedule?: LrSchedule;
   /** Clip gradients before each update (timm `clip_grad`/`clip_mode`). */
   gradClip?: GradClipOptions;
+  /** Static or dynamic loss scaling (see `loss-scale.ts`). */
+  lossScaler?: LossScaler;
+  /** Data-parallel gradient averaging (set by `dist.ts` in each worker). */
+  gradientReducer?: GradientReducer;
+  /**
+   * Whether this process logs, evaluates and writes checkpoints. Default true; false on data-parallel
+   * workers other than rank 0.
+   */
+  isMain?: boolean;
+  /** Seeds {@link Trainer.rng}. Default 0. */
+  seed?: number;
+  /** The task's config, stored verbatim in checkpoints. */
+  config?: unknown;
   /** Model input of a batch; default `tf.tensor4d(batch.images, batch.shape)`. */
   inputs?: (batch: B) => tf.Tensor | tf.Tensor[];
-  /** Receives every step, epoch and evaluation record. */
+  /** Receives every step, epoch, evaluation, checkpoint and warning record. */
   onLog?: (event: TrainerEvent) => void;
   /** Default 'auto': cli-progress bar when `stream` is a TTY, one line per epoch otherwise. */
   progress?: ProgressMode;
@@ -37,23 +73,55 @@ export interface TrainerOptions<B> {
   stream?: NodeJS.WritableStream & { isTTY?: boolean };
 }
 
-export type TrainerEvent = ({ type: 'step' } & StepLog) | ({ type: 'epoch' } & EpochLog) | ({ type: 'eval'; epoch: number } & EvalResult);
+export type TrainerEvent =
+  | ({ type: 'step' } & StepLog)
+  | ({ type: 'epoch' } & EpochLog)
+  | ({ type: 'eval'; epoch: number } & EvalResult)
+  | { type: 'checkpoint'; epoch: number; paths: string[] }
+  | { type: 'resume'; path: string; epoch: number; globalStep: number }
+  | { type: 'warning'; message: string };
 
 export interface FitOptions<B> {
   epochs: number;
-  /** Evaluated after every epoch. */
+  /** Evaluated every `evalInterval` epochs and after the last. */
   valData?: TrainData<B>;
-  /** Stop after this many optimizer updates in total (the epoch in progress is still logged and evaluated). */
+  /** Evaluate every N epochs (MindSpore recipe: 10). Default 1. */
+  evalInterval?: number;
+  /** Stop after this many optimizer updates in this call (the epoch in progress is still logged and evaluated). */
   maxSteps?: number;
-  /** First epoch (0-based) when resuming; epochs run from here to `epochs - 1`. Default 0. */
+  /** First epoch (0-based) when not resuming from a checkpoint. Default 0. */
   initialEpoch?: number;
+  /** Save a checkpoint every epoch (see {@link CheckpointManager}). */
+  checkpoint?: CheckpointManager | CheckpointManagerOptions;
+  /**
+   * Continue from a checkpoint: weights, optimizer state, update count (so the schedule continues),
+   * RNG and loss-scaler state, best metric; training resumes at the epoch after the saved one.
+   */
+  resume?: string | LoadedCheckpoint;
+  /** Append every event as one JSON object per line to this file. */
+  metricsLog?: string;
+  /** Log every Nth step event to `metricsLog` (epochs/evals always). Default 1. */
+  metricsLogSteps?: number;
 }
 
 export interface FitResult {
   history: EpochLog[];
-  /** Optimizer updates done. */
+  /** Optimizer updates done in this call. */
   steps: number;
   stoppedBy: 'epochs' | 'maxSteps';
+  /** Best value of the checkpoint metric, when tracked. */
+  best?: { metric: string; value: number; epoch: number };
+}
+
+/** What one {@link Trainer.trainStep} did. */
+export interface StepResult {
+  loss: number;
+  batchSize: number;
+  lr: number;
+  /** The update was skipped because the gradients were not finite (loss scaling). */
+  skipped: boolean;
+  /** Loss scale used for this step (1 without scaling). */
+  lossScale: number;
 }
 
 const firstTensor = (x: tf.Tensor | tf.Tensor[]) => (Array.isArray(x) ? x[0] : x);
@@ -79,18 +147,27 @@ function currentLearningRate(optimizer: tf.Optimizer): number {
   return typeof lr === 'number' ? lr : NaN;
 }
 
+/** 0 when every element of every tensor is finite, NaN otherwise (inf·0 = NaN, NaN·0 = NaN). */
+function nonFiniteProbe(ts: tf.Tensor[]): tf.Scalar {
+  return tf.addN(ts.map((t) => tf.sum(tf.mul(t, 0)))) as tf.Scalar;
+}
+
 /**
- * A small task-agnostic training loop for tf.LayersModels. Each update is one `tf.tidy` around
- * `tf.variableGrads(() => loss(model.apply(x, { training: true }), batch))` and
- * `optimizer.applyGradients`, so no tensor outlives its step. Tasks supply the loss and metrics;
- * the Trainer knows nothing about classification, pose or segmentation.
+ * A task-agnostic training loop for tf.LayersModels. Each update is one `tf.tidy` around
+ * `tf.variableGrads(() => loss(model.apply(x, { training: true }), batch))`, optional loss (un)scaling,
+ * data-parallel gradient averaging and clipping, then `optimizer.applyGradients`, so no tensor outlives
+ * its step. Tasks supply the loss and metrics; the Trainer knows nothing about classification, pose or
+ * segmentation.
  */
 export class Trainer<B = ImageBatchLike> {
   readonly model: tf.LayersModel;
   readonly optimizer: tf.Optimizer;
+  /** Seeded RNG for the task's own randomness; saved in checkpoints and restored on resume. */
+  readonly rng: SeededRng;
   private readonly opts: TrainerOptions<B>;
   private readonly inputs: (batch: B) => tf.Tensor | tf.Tensor[];
   private readonly stream: NodeJS.WritableStream & { isTTY?: boolean };
+  private readonly isMain: boolean;
   private globalStep = 0;
 
   constructor(opts: TrainerOptions<B>) {
@@ -99,9 +176,11 @@ export class Trainer<B = ImageBatchLike> {
     this.optimizer = opts.optimizer;
     this.inputs = opts.inputs ?? ((b) => defaultInputs(b));
     this.stream = opts.stream ?? process.stdout;
+    this.isMain = opts.isMain ?? true;
+    this.rng = new SeededRng(opts.seed ?? 0);
   }
 
-  /** Optimizer updates done by this Trainer so far. */
+  /** Optimizer updates (batches) done so far, including resumed ones; the schedule's step index. */
   get steps(): number {
     return this.globalStep;
   }
@@ -110,24 +189,43 @@ export class Trainer<B = ImageBatchLike> {
     return this.model.trainableWeights.map((w) => w.read() as tf.Variable);
   }
 
-  /** One optimizer update on `batch`; returns the loss and the batch size. */
-  async trainStep(batch: B): Promise<{ loss: number; batchSize: number; lr: number }> {
+  /** One optimizer update on `batch`. */
+  async trainStep(batch: B): Promise<StepResult> {
     if (this.opts.lrSchedule) setLearningRate(this.optimizer, this.opts.lrSchedule(this.globalStep));
     const lr = currentLearningRate(this.optimizer);
     const vars = this.trainableVariables();
+    const scaler = this.opts.lossScaler;
+    const scale = scaler?.scale ?? 1;
     let batchSize = 0;
+    let overflow = false;
     const lossTensor = tf.tidy(() => {
       const x = this.inputs(batch);
       batchSize = firstTensor(x).shape[0] ?? 0;
-      const { value, grads } = tf.variableGrads(() => this.opts.loss(this.model.apply(x, { training: true }) as ModelOutputs, batch), vars);
-      this.optimizer.applyGradients(this.clip(grads));
-      return value;
+      const { value, grads } = tf.variableGrads(() => {
+        const l = this.opts.loss(this.model.apply(x, { training: true }) as ModelOutputs, batch);
+        return scale === 1 ? l : (tf.mul(l, scale) as tf.Scalar);
+      }, vars);
+      let g = vars.map((v) => grads[v.name]);
+      let loss: tf.Scalar = value;
+      if (scale !== 1) {
+        g = g.map((t) => tf.div(t, scale));
+        loss = tf.div(value, scale) as tf.Scalar;
+      }
+      if (this.opts.gradientReducer) ({ grads: g, loss } = this.opts.gradientReducer.allReduce(g, loss, batchSize));
+      if (scaler?.checksOverflow) overflow = !Number.isFinite(nonFiniteProbe(g).dataSync()[0]);
+      if (!overflow) {
+        const named: tf.NamedTensorMap = {};
+        vars.forEach((v, i) => (named[v.name] = g[i]));
+        this.optimizer.applyGradients(this.clip(named));
+      }
+      return loss;
     });
     const loss = (await lossTensor.data())[0];
     lossTensor.dispose();
+    scaler?.update(overflow);
     this.globalStep++;
-    if (!Number.isFinite(loss)) throw new Error(`Trainer: loss became ${loss} at update ${this.globalStep}`);
-    return { loss, batchSize, lr };
+    if (!overflow && !Number.isFinite(loss)) throw new Error(`Trainer: loss became ${loss} at update ${this.globalStep}`);
+    return { loss, batchSize, lr, skipped: overflow, lossScale: scale };
   }
 
   private clip(grads: tf.NamedTensorMap): tf.NamedTensorMap {
@@ -161,12 +259,83 @@ export class Trainer<B = ImageBatchLike> {
     return { loss: sums[0] / samples, metrics, samples, timeMs: performance.now() - t0 };
   }
 
-  /** Trains for `epochs` epochs (or `maxSteps` updates), evaluating `valData` after each epoch. */
+  /** The checkpoint contents for `epoch` epochs completed. */
+  checkpointContents(epoch: number, metrics?: Record<string, number>): CheckpointContents {
+    const spec = (this.opts.lrSchedule as { spec?: unknown } | undefined)?.spec;
+    return {
+      model: this.model,
+      optimizer: this.optimizer,
+      meta: {
+        epoch,
+        globalStep: this.globalStep,
+        scheduler: spec,
+        rng: this.rng.getState(),
+        lossScaler: this.opts.lossScaler?.getState(),
+        config: this.opts.config,
+        metrics,
+      },
+    };
+  }
+
+  /**
+   * Restores weights, optimizer state, update count, RNG and loss scaler from a checkpoint and returns it.
+   * Throws {@link CheckpointError} when it does not fit (other architecture, optimizer or loss scaling).
+   */
+  async restore(from: string | LoadedCheckpoint): Promise<LoadedCheckpoint> {
+    const ckpt = typeof from === 'string' ? await loadCheckpoint(from) : from;
+    restoreModelWeights(ckpt, this.model);
+    restoreOptimizerState(ckpt, this.model, this.optimizer);
+    const { meta } = ckpt;
+    const scaler = this.opts.lossScaler;
+    if (meta.lossScaler && scaler) {
+      try {
+        scaler.setState(meta.lossScaler);
+      } catch (err) {
+        throw new CheckpointError(`checkpoint '${ckpt.path}': ${(err as Error).message}`);
+      }
+    } else if (meta.lossScaler && meta.lossScaler.type === 'dynamic') {
+      this.warn(`checkpoint '${ckpt.path}' was trained with dynamic loss scaling; resuming without it`);
+    }
+    if (meta.rng != null) this.rng.setState(meta.rng);
+    this.globalStep = meta.globalStep;
+    const spec = (this.opts.lrSchedule as { spec?: unknown } | undefined)?.spec;
+    if (spec && meta.scheduler && JSON.stringify(spec) !== JSON.stringify(meta.scheduler)) {
+      this.warn(`the learning-rate schedule differs from the one in '${ckpt.path}' (saved ${JSON.stringify(meta.scheduler)}); continuing with the new one at update ${meta.globalStep}`);
+    }
+    return ckpt;
+  }
+
+  private warn(message: string): void {
+    this.opts.onLog?.({ type: 'warning', message });
+    if (this.isMain) process.stderr.write(`[train] warning: ${message}\n`);
+  }
+
+  /**
+   * Trains epochs `initialEpoch … epochs-1` (or from a checkpoint), evaluating `valData` every
+   * `evalInterval` epochs, saving checkpoints and writing the JSONL log as asked.
+   */
   async fit(trainData: TrainData<B>, fitOpts: FitOptions<B>): Promise<FitResult> {
-    const { epochs, valData, maxSteps = Infinity, initialEpoch = 0 } = fitOpts;
+    const { epochs, valData, maxSteps = Infinity, evalInterval = 1, metricsLogSteps = 1 } = fitOpts;
     if (!Number.isInteger(epochs) || epochs < 1) throw new Error(`Trainer.fit: epochs must be a positive integer, got ${epochs}`);
-    const progress: ProgressReporter = createProgress(this.opts.progress ?? 'auto', this.stream);
-    const emit = (e: TrainerEvent) => this.opts.onLog?.(e);
+    if (!Number.isInteger(evalInterval) || evalInterval < 1) throw new Error(`Trainer.fit: evalInterval must be a positive integer, got ${evalInterval}`);
+    const manager = fitOpts.checkpoint == null ? undefined : fitOpts.checkpoint instanceof CheckpointManager ? fitOpts.checkpoint : new CheckpointManager(fitOpts.checkpoint);
+    let initialEpoch = fitOpts.initialEpoch ?? 0;
+    let jsonl: WriteStream | undefined;
+    if (fitOpts.metricsLog && this.isMain) {
+      mkdirSync(dirname(fitOpts.metricsLog), { recursive: true });
+      jsonl = createWriteStream(fitOpts.metricsLog, { flags: 'a' });
+    }
+    const emit = (e: TrainerEvent) => {
+      this.opts.onLog?.(e);
+      if (jsonl && (e.type !== 'step' || e.globalStep % metricsLogSteps === 0)) jsonl.write(`${JSON.stringify({ time: new Date().toISOString(), ...e })}\n`);
+    };
+    if (fitOpts.resume) {
+      const ckpt = await this.restore(fitOpts.resume);
+      initialEpoch = ckpt.meta.epoch;
+      if (manager && ckpt.meta.best && ckpt.meta.best.metric === manager.bestMetric) manager.best = ckpt.meta.best;
+      emit({ type: 'resume', path: ckpt.path, epoch: ckpt.meta.epoch, globalStep: ckpt.meta.globalStep });
+    }
+    const progress: ProgressReporter = createProgress(this.isMain ? (this.opts.progress ?? 'auto') : 'none', this.stream);
     const history: EpochLog[] = [];
     const startStep = this.globalStep;
     let stoppedBy: FitResult['stoppedBy'] = 'epochs';
@@ -181,12 +350,31 @@ export class Trainer<B = ImageBatchLike> {
         let steps = 0;
         let samples = 0;
         let lossSum = 0;
+        let counted = 0;
+        let skipped = 0;
         let lr = NaN;
-        for await (const batch of epochBatches(trainData, epoch)) {
-          const r = await this.trainStep(batch);
+        let dataWaitMs = 0;
+        let exhausted = false;
+        const src = epochBatches(trainData, epoch);
+        const it = Symbol.asyncIterator in src ? (src as AsyncIterable<B>)[Symbol.asyncIterator]() : (src as Iterable<B>)[Symbol.iterator]();
+        for (;;) {
+          const w0 = performance.now();
+          const next = await it.next();
+          const waited = performance.now() - w0;
+          if (next.done) {
+            exhausted = true;
+            break;
+          }
+          dataWaitMs += waited;
+          const s0 = performance.now();
+          const r = await this.trainStep(next.value);
           steps++;
           samples += r.batchSize;
-          lossSum += r.loss;
+          if (r.skipped) skipped++;
+          else {
+            lossSum += r.loss;
+            counted++;
+          }
           lr = r.lr;
           const stepLog: StepLog = {
             epoch: epoch + 1,
@@ -195,10 +383,16 @@ export class Trainer<B = ImageBatchLike> {
             totalSteps,
             globalStep: this.globalStep,
             loss: r.loss,
-            avgLoss: lossSum / steps,
+            avgLoss: counted ? lossSum / counted : NaN,
             lr,
             imagesPerSec: (samples * 1000) / (performance.now() - t0),
+            dataWaitMs: waited,
+            stepMs: performance.now() - s0,
           };
+          if (this.opts.lossScaler) {
+            stepLog.lossScale = r.lossScale;
+            stepLog.skipped = r.skipped;
+          }
           progress.step(stepLog);
           emit({ type: 'step', ...stepLog });
           if (this.globalStep - startStep >= maxSteps) {
@@ -206,7 +400,9 @@ export class Trainer<B = ImageBatchLike> {
             break;
           }
         }
+        if (!exhausted) await it.return?.();
         if (steps === 0) throw new Error(`Trainer.fit: the training data yielded no batches in epoch ${epoch + 1}`);
+        const completed = exhausted || (known != null && steps >= known);
         const epochTimeMs = performance.now() - t0;
         const log: EpochLog = {
           epoch: epoch + 1,
@@ -215,22 +411,31 @@ export class Trainer<B = ImageBatchLike> {
           samples,
           epochTimeMs,
           perStepMs: epochTimeMs / steps,
-          avgLoss: lossSum / steps,
+          avgLoss: counted ? lossSum / counted : NaN,
           lr,
           imagesPerSec: (samples * 1000) / epochTimeMs,
+          dataWaitMs,
         };
-        if (valData) {
+        if (skipped) log.skippedSteps = skipped;
+        const last = epoch + 1 === epochs || stoppedBy === 'maxSteps';
+        if (valData && this.isMain && ((epoch + 1) % evalInterval === 0 || last)) {
           log.val = await this.evaluate(valData, epoch);
           emit({ type: 'eval', epoch: epoch + 1, ...log.val });
         }
         progress.endEpoch(log);
         emit({ type: 'epoch', ...log });
         history.push(log);
+        if (manager && this.isMain && completed) {
+          const metrics = log.val ? { loss: log.val.loss, ...log.val.metrics } : undefined;
+          const paths = await manager.save(epoch + 1, this.checkpointContents(epoch + 1, metrics), { last: epoch + 1 === epochs });
+          if (paths.length) emit({ type: 'checkpoint', epoch: epoch + 1, paths });
+        }
         if (stoppedBy === 'maxSteps') break;
       }
     } finally {
       progress.close();
+      if (jsonl) await new Promise<void>((resolve) => jsonl!.end(resolve));
     }
-    return { history, steps: this.globalStep - startStep, stoppedBy };
+    return { history, steps: this.globalStep - startStep, stoppedBy, best: manager?.best };
   }
 }

@@ -29,13 +29,13 @@ export function toyBatches(numBatches: number, batchSize: number, seed: number):
 }
 
 /** conv -> batch norm -> relu -> global pool -> dense(2): small, but exercises BN running stats. */
-export function toyModel(): tf.LayersModel {
+export function toyModel(seed = 1, classes = 2): tf.LayersModel {
   const input = tf.input({ shape: [4, 4, 1] });
-  let y = tf.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }).apply(input) as tf.SymbolicTensor;
+  let y = tf.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', kernelInitializer: tf.initializers.glorotUniform({ seed }) }).apply(input) as tf.SymbolicTensor;
   y = tf.layers.batchNormalization().apply(y) as tf.SymbolicTensor;
   y = tf.layers.reLU().apply(y) as tf.SymbolicTensor;
   y = tf.layers.globalAveragePooling2d({}).apply(y) as tf.SymbolicTensor;
-  y = tf.layers.dense({ units: 2, kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }).apply(y) as tf.SymbolicTensor;
+  y = tf.layers.dense({ units: classes, kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 1 }) }).apply(y) as tf.SymbolicTensor;
   return tf.model({ inputs: input, outputs: y });
 }
 

@@ -1,0 +1,324 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { decodeSafetensors, writeSafetensors, type SafetensorsTensorInput, type TensorArray } from '@hrnet/core';
+import type { OptimizerState } from './optimizer-base.js';
+
+/** Identifies our checkpoints in the safetensors `__metadata__` (key `hrnet_train`). */
+export const CHECKPOINT_FORMAT = 'hrnet-train-checkpoint';
+export const CHECKPOINT_VERSION = 1;
+const META_KEY = 'hrnet_train';
+
+/** A checkpoint that cannot be read or does not fit the model / optimizer it is loaded into. */
+export class CheckpointError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CheckpointError';
+  }
+}
+
+/** Everything in a checkpoint besides tensors (stored as JSON in the safetensors metadata). */
+export interface CheckpointMeta {
+  format: typeof CHECKPOINT_FORMAT;
+  version: number;
+  /** Epochs completed (training resumes at this 0-based epoch). */
+  epoch: number;
+  /** Optimizer updates completed. */
+  globalStep: number;
+  /** Model weights in `model.weights` order: name and shape (tensors are `model/<index>`). */
+  weights: { name: string; shape: number[]; trainable: boolean }[];
+  /** Optimizer class, update count, rate and hyper-parameters (slot tensors are `optimizer/<slot>/<weight index>`). */
+  optimizer?: Omit<OptimizerState, 'slots'> & { slots: string[] };
+  /** The LR schedule's parameters, when it has a `spec` (its state is `globalStep`). */
+  scheduler?: unknown;
+  /** The Trainer's RNG state. */
+  rng?: number;
+  /** Loss scaler state. */
+  lossScaler?: Record<string, number | boolean | string>;
+  /** The task's config, verbatim. */
+  config?: unknown;
+  /** Evaluation of this epoch, when there was one. */
+  metrics?: Record<string, number>;
+  /** Best value of the tracked metric so far and its epoch. */
+  best?: { metric: string; value: number; epoch: number };
+  createdAt: string;
+}
+
+export interface LoadedCheckpoint {
+  path: string;
+  meta: CheckpointMeta;
+  /** `model/<i>` and `optimizer/<slot>/<i>` tensors as typed arrays. */
+  tensors: Record<string, { shape: number[]; data: TensorArray }>;
+}
+
+/** Writes `bytes` to `path` atomically: a temp file in the same folder, fsync, then rename over `path`. */
+export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const fh = await open(tmp, 'w');
+  try {
+    await fh.writeFile(bytes);
+    await fh.sync();
+  } catch (err) {
+    await fh.close().catch(() => undefined);
+    await rm(tmp, { force: true });
+    throw err;
+  }
+  await fh.close();
+  try {
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}
+
+export interface CheckpointContents {
+  model: tf.LayersModel;
+  optimizer?: tf.Optimizer;
+  meta: Omit<CheckpointMeta, 'format' | 'version' | 'weights' | 'optimizer' | 'createdAt'>;
+}
+
+type StatefulOptimizer = tf.Optimizer & { getState(): OptimizerState; setState(s: OptimizerState): void };
+const isStateful = (o: tf.Optimizer | undefined): o is StatefulOptimizer =>
+  !!o && typeof (o as Partial<StatefulOptimizer>).getState === 'function' && typeof (o as Partial<StatefulOptimizer>).setState === 'function';
+
+/** Serialises model weights, optimizer state and `meta` as safetensors bytes. */
+export function encodeCheckpoint({ model, optimizer, meta }: CheckpointContents): Uint8Array {
+  const tensors: Record<string, SafetensorsTensorInput> = {};
+  const weights = model.weights.map((w, i) => {
+    const v = w.read();
+    tensors[`model/${i}`] = { shape: v.shape, data: v.dataSync() as TensorArray };
+    return { name: w.name, shape: [...v.shape], trainable: w.trainable };
+  });
+  let optimizerMeta: CheckpointMeta['optimizer'];
+  if (optimizer) {
+    if (!isStateful(optimizer)) {
+      throw new CheckpointError(`optimizer ${optimizer.getClassName()} has no getState(): use the @hrnet/train optimizers (SGD, RMSProp, Adam, AdamW) to checkpoint it`);
+    }
+    const state = optimizer.getState();
+    const indexOf = new Map(model.weights.map((w, i) => [(w.read() as tf.Variable).name, i]));
+    try {
+      for (const [slot, byName] of Object.entries(state.slots)) {
+        for (const [name, t] of Object.entries(byName)) {
+          const i = indexOf.get(name);
+          if (i == null) throw new CheckpointError(`optimizer slot '${slot}' belongs to '${name}', which is not a weight of the model`);
+          tensors[`optimizer/${slot}/${i}`] = { shape: t.shape, data: t.dataSync() as TensorArray };
+        }
+      }
+    } finally {
+      tf.dispose(Object.values(state.slots).flatMap((s) => Object.values(s)));
+    }
+    const { slots, ...rest } = state;
+    optimizerMeta = { ...rest, slots: Object.keys(slots) };
+  }
+  const full: CheckpointMeta = {
+    format: CHECKPOINT_FORMAT,
+    version: CHECKPOINT_VERSION,
+    ...meta,
+    weights,
+    optimizer: optimizerMeta,
+    createdAt: new Date().toISOString(),
+  };
+  return writeSafetensors(tensors, { metadata: { [META_KEY]: JSON.stringify(full) } });
+}
+
+/** Saves a checkpoint atomically (see {@link encodeCheckpoint}). */
+export async function saveCheckpoint(path: string, contents: CheckpointContents): Promise<void> {
+  await writeFileAtomic(path, encodeCheckpoint(contents));
+}
+
+/** Whether `bytes`' safetensors metadata marks them as one of our checkpoints. */
+export function isTrainCheckpoint(metadata: Record<string, string>): boolean {
+  return typeof metadata[META_KEY] === 'string';
+}
+
+/** Reads a checkpoint; throws {@link CheckpointError} naming the file when it is not one of ours. */
+export async function loadCheckpoint(path: string): Promise<LoadedCheckpoint> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch (err) {
+    throw new CheckpointError(`cannot read checkpoint '${path}': ${(err as Error).message}`);
+  }
+  let decoded;
+  try {
+    decoded = decodeSafetensors(bytes, path);
+  } catch (err) {
+    throw new CheckpointError(`'${path}' is not a readable checkpoint: ${(err as Error).message}`);
+  }
+  const raw = decoded.metadata[META_KEY];
+  if (raw == null) throw new CheckpointError(`'${path}' is a safetensors file but not an @hrnet/train checkpoint (no '${META_KEY}' metadata); use loadPytorchWeights for plain weights`);
+  let meta: CheckpointMeta;
+  try {
+    meta = JSON.parse(raw) as CheckpointMeta;
+  } catch {
+    throw new CheckpointError(`'${path}': checkpoint metadata is not valid JSON`);
+  }
+  if (meta.format !== CHECKPOINT_FORMAT || meta.version !== CHECKPOINT_VERSION) {
+    throw new CheckpointError(`'${path}': unsupported checkpoint format ${String(meta.format)} v${String(meta.version)} (this version reads ${CHECKPOINT_FORMAT} v${CHECKPOINT_VERSION})`);
+  }
+  const tensors: LoadedCheckpoint['tensors'] = {};
+  for (const [k, t] of Object.entries(decoded.tensors)) tensors[k] = { shape: t.shape, data: t.data };
+  return { path, meta, tensors };
+}
+
+/**
+ * Checks that the checkpoint's weights fit `model` (same count, same shapes in order) and writes them.
+ * Names are compared only in error messages: tfjs numbers auto-named layers per process.
+ */
+export function restoreModelWeights(ckpt: LoadedCheckpoint, model: tf.LayersModel): void {
+  const saved = ckpt.meta.weights;
+  const weights = model.weights;
+  if (saved.length !== weights.length) {
+    throw new CheckpointError(
+      `checkpoint '${ckpt.path}' does not fit this model: it has ${saved.length} weights, the model has ${weights.length} (a different architecture or config?)`,
+    );
+  }
+  const bad: string[] = [];
+  weights.forEach((w, i) => {
+    const shape = w.read().shape;
+    if (saved[i].shape.join(',') !== shape.join(',')) bad.push(`#${i} ${w.name} [${shape.join(', ')}] vs '${saved[i].name}' [${saved[i].shape.join(', ')}] in the checkpoint`);
+  });
+  if (bad.length) {
+    throw new CheckpointError(`checkpoint '${ckpt.path}' does not fit this model: ${bad.length} weight shape(s) differ: ${bad.slice(0, 5).join('; ')}${bad.length > 5 ? '; …' : ''}`);
+  }
+  weights.forEach((w, i) => {
+    const t = ckpt.tensors[`model/${i}`];
+    if (!t) throw new CheckpointError(`checkpoint '${ckpt.path}' lacks tensor model/${i}`);
+    const dtype = w.read().dtype;
+    tf.tidy(() => {
+      w.write(tf.tensor(t.data as Float32Array, t.shape, dtype));
+    });
+  });
+}
+
+/** Restores the optimizer state saved with the model (slot tensors re-keyed to this model's variable names). */
+export function restoreOptimizerState(ckpt: LoadedCheckpoint, model: tf.LayersModel, optimizer: tf.Optimizer): void {
+  const saved = ckpt.meta.optimizer;
+  if (!saved) throw new CheckpointError(`checkpoint '${ckpt.path}' has no optimizer state`);
+  if (!isStateful(optimizer)) throw new CheckpointError(`optimizer ${optimizer.getClassName()} cannot restore state (no setState)`);
+  const names = model.weights.map((w) => (w.read() as tf.Variable).name);
+  const slots: OptimizerState['slots'] = {};
+  const created: tf.Tensor[] = [];
+  for (const [key, t] of Object.entries(ckpt.tensors)) {
+    const m = /^optimizer\/(.+)\/(\d+)$/.exec(key);
+    if (!m) continue;
+    const name = names[Number(m[2])];
+    if (name == null) throw new CheckpointError(`checkpoint '${ckpt.path}': optimizer tensor ${key} refers to a weight the model does not have`);
+    const tensor = tf.tensor(t.data as Float32Array, t.shape, 'float32');
+    created.push(tensor);
+    (slots[m[1]] ??= {})[name] = tensor;
+  }
+  try {
+    optimizer.setState({ ...saved, slots });
+  } catch (err) {
+    throw new CheckpointError(`checkpoint '${ckpt.path}': ${(err as Error).message}`);
+  } finally {
+    tf.dispose(created);
+  }
+}
+
+export interface CheckpointManagerOptions {
+  /** Folder for `<prefix>-epoch<N>.safetensors` and `<prefix>-best.safetensors`. */
+  dir: string;
+  /** File name prefix. Default 'ckpt'. */
+  prefix?: string;
+  /** Epoch checkpoints kept (oldest deleted first). Default 10 (the MindSpore recipe's keep_checkpoint_max). */
+  keepMax?: number;
+  /** Save every N epochs (and always after the last). Default 1. */
+  every?: number;
+  /** Metric that picks the best checkpoint: 'loss' or a metric name of the evaluation. Default: none kept. */
+  bestMetric?: string;
+  /** Default: 'min' for names containing 'loss', else 'max'. */
+  bestMode?: 'min' | 'max';
+}
+
+/**
+ * Epoch checkpoints in one folder: `<prefix>-epoch0003.safetensors`, keeping the newest `keepMax`, plus
+ * `<prefix>-best.safetensors` (a copy of the epoch whose evaluation was best by `bestMetric`).
+ */
+export class CheckpointManager {
+  readonly dir: string;
+  readonly prefix: string;
+  readonly keepMax: number;
+  readonly every: number;
+  readonly bestMetric?: string;
+  readonly bestMode: 'min' | 'max';
+  best?: { metric: string; value: number; epoch: number };
+
+  constructor(opts: CheckpointManagerOptions) {
+    this.dir = opts.dir;
+    this.prefix = opts.prefix ?? 'ckpt';
+    this.keepMax = opts.keepMax ?? 10;
+    this.every = opts.every ?? 1;
+    if (!(Number.isInteger(this.keepMax) && this.keepMax >= 1)) throw new Error(`CheckpointManager: keepMax must be a positive integer, got ${opts.keepMax}`);
+    if (!(Number.isInteger(this.every) && this.every >= 1)) throw new Error(`CheckpointManager: every must be a positive integer, got ${opts.every}`);
+    this.bestMetric = opts.bestMetric;
+    this.bestMode = opts.bestMode ?? (opts.bestMetric && /loss/i.test(opts.bestMetric) ? 'min' : 'max');
+  }
+
+  epochPath(epoch: number): string {
+    return join(this.dir, `${this.prefix}-epoch${String(epoch).padStart(4, '0')}.safetensors`);
+  }
+
+  get bestPath(): string {
+    return join(this.dir, `${this.prefix}-best.safetensors`);
+  }
+
+  /** Saved epoch checkpoints, oldest first. */
+  async list(): Promise<{ epoch: number; path: string }[]> {
+    let names: string[];
+    try {
+      names = await readdir(this.dir);
+    } catch {
+      return [];
+    }
+    const re = new RegExp(`^${this.prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-epoch(\\d+)\\.safetensors$`);
+    return names
+      .map((n) => re.exec(n))
+      .filter((m): m is RegExpExecArray => m != null)
+      .map((m) => ({ epoch: Number(m[1]), path: join(this.dir, m[0]) }))
+      .sort((a, b) => a.epoch - b.epoch);
+  }
+
+  /** The newest epoch checkpoint, if any. */
+  async latest(): Promise<string | undefined> {
+    const all = await this.list();
+    return all.at(-1)?.path;
+  }
+
+  /** Whether `value` beats the best so far. */
+  improves(value: number): boolean {
+    if (!Number.isFinite(value)) return false;
+    if (!this.best) return true;
+    return this.bestMode === 'min' ? value < this.best.value : value > this.best.value;
+  }
+
+  /**
+   * Saves epoch `epoch` (1-based, = epochs completed) when due, prunes old ones, and updates the best
+   * checkpoint when `metrics[bestMetric]` improved. Returns the paths written.
+   */
+  async save(epoch: number, contents: CheckpointContents, opts: { last?: boolean } = {}): Promise<string[]> {
+    const written: string[] = [];
+    const metrics = contents.meta.metrics;
+    const value = this.bestMetric && metrics ? metrics[this.bestMetric] : undefined;
+    const isBest = value != null && this.improves(value);
+    if (isBest) this.best = { metric: this.bestMetric!, value: value!, epoch };
+    const due = epoch % this.every === 0 || opts.last;
+    if (!due && !isBest) return written;
+    const bytes = encodeCheckpoint({ ...contents, meta: { ...contents.meta, best: this.best } });
+    if (due) {
+      await writeFileAtomic(this.epochPath(epoch), bytes);
+      written.push(this.epochPath(epoch));
+      const all = await this.list();
+      for (const old of all.slice(0, Math.max(0, all.length - this.keepMax))) await rm(old.path, { force: true });
+    }
+    if (isBest) {
+      await writeFileAtomic(this.bestPath, bytes);
+      written.push(this.bestPath);
+    }
+    return written;
+  }
+}

@@ -1,0 +1,145 @@
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { writeSafetensors } from '@hrnet/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  Adam,
+  CheckpointError,
+  CheckpointManager,
+  DynamicLossScaler,
+  epochSchedule,
+  loadCheckpoint,
+  saveCheckpoint,
+  SGD,
+  Trainer,
+  writeFileAtomic,
+  type DataSource,
+  type TrainerEvent,
+} from '../src/index.js';
+import { accuracy, crossEntropy, toyBatches, toyModel, type ToyBatch } from './helpers.js';
+
+let dir: string;
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  dir = await mkdtemp(join(tmpdir(), 'hrnet-train-ckpt-'));
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+/** 5 batches per epoch, a different order every epoch (like a seeded shuffle). */
+const shuffled: DataSource<ToyBatch> = {
+  length: 5,
+  batches(epoch) {
+    const all = toyBatches(5, 8, 7);
+    return all.map((_, i) => all[(i * 2 + epoch) % 5]);
+  },
+};
+
+function makeTrainer(seed: number, onLog?: (e: TrainerEvent) => void) {
+  return new Trainer<ToyBatch>({
+    model: toyModel(seed),
+    loss: crossEntropy,
+    optimizer: new SGD({ learningRate: 0.1, momentum: 0.9, nesterov: true, weightDecay: 1e-3 }),
+    lrSchedule: epochSchedule({ name: 'cosine', baseLr: 0.1, epochs: 2, stepsPerEpoch: 5, warmupEpochs: 0.5, warmupLr: 0.01 }),
+    lossScaler: new DynamicLossScaler({ initScale: 1024, growthInterval: 3 }),
+    metrics: { acc: accuracy },
+    seed: 5,
+    config: { note: 'toy' },
+    progress: 'none',
+    onLog,
+  });
+}
+
+const stepLosses = (events: TrainerEvent[]) => events.flatMap((e) => (e.type === 'step' ? [e.loss] : []));
+
+describe('checkpoints and --resume', () => {
+  it('1 epoch + resume 1 epoch gives the same losses and weights as 2 uninterrupted epochs', async () => {
+    const full: TrainerEvent[] = [];
+    const a = makeTrainer(1, (e) => full.push(e));
+    await a.fit(shuffled, { epochs: 2 });
+    const lossesA = stepLosses(full);
+    expect(lossesA).toHaveLength(10);
+
+    const ckptDir = join(dir, 'resume');
+    const first: TrainerEvent[] = [];
+    const b = makeTrainer(1, (e) => first.push(e));
+    b.rng.next();
+    await b.fit(shuffled, { epochs: 2, maxSteps: 5, checkpoint: { dir: ckptDir } });
+    expect(first.find((e) => e.type === 'checkpoint')).toMatchObject({ epoch: 1, paths: [join(ckptDir, 'ckpt-epoch0001.safetensors')] });
+    const ckpt = await loadCheckpoint(join(ckptDir, 'ckpt-epoch0001.safetensors'));
+    expect(ckpt.meta).toMatchObject({ epoch: 1, globalStep: 5, config: { note: 'toy' }, lossScaler: { type: 'dynamic', scale: 2048 }, optimizer: { className: 'HrnetSGD', iterations: 5 } });
+    expect(ckpt.meta.rng).toBe(b.rng.getState());
+    expect((ckpt.meta.scheduler as { name: string }).name).toBe('cosine');
+
+    // A fresh trainer with *different* initial weights: everything must come from the checkpoint.
+    const second: TrainerEvent[] = [];
+    const c = makeTrainer(99, (e) => second.push(e));
+    const r = await c.fit(shuffled, { epochs: 2, resume: join(ckptDir, 'ckpt-epoch0001.safetensors') });
+    expect(r.history.map((h) => h.epoch)).toEqual([2]);
+    expect(second[0]).toMatchObject({ type: 'resume', epoch: 1, globalStep: 5 });
+    expect(c.rng.getState()).toBe(b.rng.getState());
+    const lossesC = stepLosses(second);
+    expect(lossesC).toHaveLength(5);
+    lossesC.forEach((l, i) => expect(l).toBeCloseTo(lossesA[5 + i], 6));
+    const wa = a.model.getWeights().map((w) => Array.from(w.dataSync()));
+    const wc = c.model.getWeights().map((w) => Array.from(w.dataSync()));
+    wa.forEach((w, i) => w.forEach((v, j) => expect(wc[i][j]).toBeCloseTo(v, 5)));
+  });
+
+  it('keeps the last N epoch checkpoints and the best one by the eval metric; writes atomically', async () => {
+    const ckptDir = join(dir, 'keep');
+    const events: TrainerEvent[] = [];
+    const t = new Trainer<ToyBatch>({ model: toyModel(3), loss: crossEntropy, optimizer: new Adam({ learningRate: 0.01 }), metrics: { acc: accuracy }, progress: 'none', onLog: (e) => events.push(e) });
+    const val = toyBatches(2, 8, 11);
+    const r = await t.fit(toyBatches(3, 8, 4), { epochs: 5, valData: val, checkpoint: { dir: ckptDir, keepMax: 2, bestMetric: 'loss' } });
+    const files = (await readdir(ckptDir)).sort();
+    expect(files).toEqual(['ckpt-best.safetensors', 'ckpt-epoch0004.safetensors', 'ckpt-epoch0005.safetensors']);
+    const valLosses = r.history.map((h) => h.val!.loss);
+    const bestEpoch = valLosses.indexOf(Math.min(...valLosses)) + 1;
+    expect(r.best).toEqual({ metric: 'loss', value: Math.min(...valLosses), epoch: bestEpoch });
+    const best = await loadCheckpoint(join(ckptDir, 'ckpt-best.safetensors'));
+    expect(best.meta.epoch).toBe(bestEpoch);
+    expect(best.meta.metrics?.loss).toBeCloseTo(Math.min(...valLosses), 10);
+    expect(best.meta.metrics?.acc).toBeGreaterThanOrEqual(0);
+  });
+
+  it('evaluates every evalInterval epochs (and after the last)', async () => {
+    const t = new Trainer<ToyBatch>({ model: toyModel(3), loss: crossEntropy, optimizer: new SGD({ learningRate: 0.01 }), progress: 'none' });
+    const r = await t.fit(toyBatches(1, 4, 4), { epochs: 5, valData: toyBatches(1, 4, 5), evalInterval: 2 });
+    expect(r.history.map((h) => h.val != null)).toEqual([false, true, false, true, true]);
+  });
+
+  it('an incompatible checkpoint is a clear error', async () => {
+    const path = join(dir, 'small.safetensors');
+    const t = new Trainer<ToyBatch>({ model: toyModel(1), loss: crossEntropy, optimizer: new SGD({ learningRate: 0.01, momentum: 0.9 }), progress: 'none' });
+    await t.fit(toyBatches(1, 4, 4), { epochs: 1 });
+    await saveCheckpoint(path, t.checkpointContents(1));
+
+    const otherHead = new Trainer<ToyBatch>({ model: toyModel(1, 3), loss: crossEntropy, optimizer: new SGD({ learningRate: 0.01, momentum: 0.9 }), progress: 'none' });
+    await expect(otherHead.restore(path)).rejects.toThrow(/does not fit this model: 2 weight shape\(s\) differ: #\d+ .*\[4, 3\] vs .*\[4, 2\] in the checkpoint/);
+    const otherOpt = new Trainer<ToyBatch>({ model: toyModel(1), loss: crossEntropy, optimizer: new Adam({ learningRate: 0.01 }), progress: 'none' });
+    await expect(otherOpt.restore(path)).rejects.toThrow(CheckpointError);
+    await expect(otherOpt.restore(path)).rejects.toThrow(/state is from HrnetSGD, cannot load it into HrnetAdam/);
+    const otherMomentum = new Trainer<ToyBatch>({ model: toyModel(1), loss: crossEntropy, optimizer: new SGD({ learningRate: 0.01, momentum: 0.5 }), progress: 'none' });
+    await expect(otherMomentum.restore(path)).rejects.toThrow(/momentum 0.9 \(saved\) vs 0.5 \(now\)/);
+
+    const plain = join(dir, 'plain.safetensors');
+    await writeFile(plain, writeSafetensors({ w: { shape: [1], data: new Float32Array([1]) } }));
+    await expect(loadCheckpoint(plain)).rejects.toThrow(/not an @hrnet\/train checkpoint/);
+    const junk = join(dir, 'junk.safetensors');
+    await writeFile(junk, 'hello');
+    await expect(loadCheckpoint(junk)).rejects.toThrow(/is not a readable checkpoint/);
+    await expect(loadCheckpoint(join(dir, 'missing.safetensors'))).rejects.toThrow(/cannot read checkpoint/);
+  });
+
+  it('writeFileAtomic replaces the file in one rename and leaves no temp files', async () => {
+    const p = join(dir, 'atomic', 'x.bin');
+    await writeFileAtomic(p, new Uint8Array([1, 2, 3]));
+    await writeFileAtomic(p, new Uint8Array([4]));
+    expect(await readdir(join(dir, 'atomic'))).toEqual(['x.bin']);
+    const m = new CheckpointManager({ dir: join(dir, 'atomic') });
+    expect(await m.list()).toEqual([]);
+    expect(() => new CheckpointManager({ dir, keepMax: 0 })).toThrow(/keepMax/);
+  });
+});
