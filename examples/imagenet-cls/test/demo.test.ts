@@ -57,7 +57,7 @@ describe('imagenet-cls example', () => {
     await writeFile(cfgFile, JSON.stringify(cfg)); // JSON is YAML
     const { stdout } = await run('npx', ['tsx', 'train.ts', '--cfg', cfgFile, `--datadir=${data}`, '--max_epochs', '1'], { cwd: exampleDir });
     expect(stdout).toContain(`[data] ${data}: 2 classes, 8 train / 4 val images, 32x32 crops`);
-    expect(stdout).toMatch(/epoch: \[1\/1\], epoch time: [\d.]+ s, steps: 2, per step time: [\d.]+ ms, avg loss: [\d.]+, .*val top1: [\d.]+/);
+    expect(stdout).toMatch(/epoch: \[1\/1\], epoch time: [\d.]+, steps: 2, per step time: [\d.]+, avg loss: [\d.]+, lr:\[[\d.e-]+\], .*val top1: [\d.]+/);
     expect(stdout).toMatch(/done in [\d.]+ s on \w+: val top-1 [\d.]+% \(2 classes, chance 50\.0%\)/);
   }, 120_000);
 
