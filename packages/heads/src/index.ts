@@ -12,3 +12,42 @@ export { poseFinalLayer } from './pose/pose-final-layers.js';
 export { heatmapLoss } from './pose/heatmap-loss.js';
 export { associativeEmbeddingLoss, type AeLossResult, type AeLossType, type JointsTarget } from './pose/associative-embedding-loss.js';
 export { createHigherHrnetLoss, type HigherHrnetLossTerms, type HigherHrnetTargets } from './pose/multi-loss.js';
+// Pose decoding
+export { ceil64, getMultiScaleSize, type MultiScaleSize } from './pose/multi-scale-size.js';
+export { affineFromPoints, applyAffine, getAffineTransform, invertAffine, type Affine2x3, type AffineTransformOptions, type Point2 } from './pose/affine-transform.js';
+export { IMAGENET_MEAN, IMAGENET_STD, normalizeImage, resizeAlignMultiScale, toRgbU8, warpAffineBilinear, type ResizeAlignResult, type RgbImage, type U8Image } from './pose/resize-align.js';
+export { flipPlanesWidth, makePlanes, permutePlanes, planesFromNhwc, planesToNhwc, slicePlanes, type Planes } from './pose/planes.js';
+export { fma32, resizeBilinear } from './pose/interpolate-bilinear.js';
+export { COCO_FLIP_INDEX, getMultiStageOutputs, type MultiStageOptions, type MultiStageResult } from './pose/multi-stage-outputs.js';
+export { aggregateResults, emptyAggregate, finishAggregation, type AggregatedMaps, type AggregateState } from './pose/aggregate-results.js';
+export { munkres, type CostMatrix } from './pose/hungarian.js';
+export {
+  COCO_JOINT_ORDER,
+  adjustPeople,
+  matchByTag,
+  nmsHeatmaps,
+  parseHeatmaps,
+  personScore,
+  refinePerson,
+  roundHalfEven,
+  topK,
+  type HeatmapParserOptions,
+  type ParseResult,
+  type ParserInputShape,
+  type TopK,
+} from './pose/heatmap-parser.js';
+export { getFinalPreds } from './pose/final-preds.js';
+export { COCO_KEYPOINT_NAMES, peopleToPoses, type Pose, type PoseKeypoint } from './pose/pose-types.js';
+export { peopleToCocoResults, posesToCocoResults, type CocoKeypointRecord } from './pose/coco-results.js';
+export {
+  decodeAggregatedMaps,
+  decodeMultiScalePoses,
+  decodePoses,
+  poseDecodeMeta,
+  type DecodedPoses,
+  type DecodeOptions,
+  type PoseDecodeMeta,
+  type PoseOutputMap,
+  type ScaleOutputs,
+} from './pose/decode-poses.js';
+export { estimatePoses, type EstimatePosesOptions, type PoseModel } from './pose/estimate-poses.js';

@@ -1,0 +1,81 @@
+/**
+ * The whole HigherHRNet test flow for one image (`tools/valid.py`): per test scale (largest first) the
+ * OpenCV-exact resize/align, normalisation, forward passes on the image and its mirror, then decoding.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { decodeMultiScalePoses, poseDecodeMeta, type DecodeOptions, type ScaleOutputs } from './decode-poses.js';
+import { planesFromNhwc } from './planes.js';
+import type { Pose } from './pose-types.js';
+import { IMAGENET_MEAN, IMAGENET_STD, normalizeImage, resizeAlignMultiScale, type RgbImage } from './resize-align.js';
+
+/** Anything that maps an NHWC float32 batch to the HigherHRNet outputs (lowest resolution first). */
+export type PoseModel =
+  | { predict(x: tf.Tensor4D): tf.Tensor | tf.Tensor[] }
+  | ((x: tf.Tensor4D) => tf.Tensor | tf.Tensor[]);
+
+export interface EstimatePosesOptions extends DecodeOptions {
+  /** Also run the width-mirrored image and average (TEST.FLIP_TEST), default true. */
+  flipTest?: boolean;
+  /** Test scales (TEST.SCALE_FACTOR), default `[1]`. */
+  scales?: readonly number[];
+  /** DATASET.INPUT_SIZE, default 512. */
+  inputSize?: number;
+  /** Normalisation, default ImageNet mean / std. */
+  mean?: readonly number[];
+  std?: readonly number[];
+}
+
+function run(model: PoseModel, x: tf.Tensor4D): tf.Tensor[] {
+  const y = typeof model === 'function' ? model(x) : model.predict(x);
+  return Array.isArray(y) ? y : [y];
+}
+
+/** Runs the model (in a tidy scope) and copies its outputs to host planes. */
+async function forward(model: PoseModel, input: tf.Tensor4D, mirrored: boolean) {
+  const outs = tf.tidy(() => run(model, mirrored ? tf.reverse(input, 2) : input));
+  try {
+    return await Promise.all(
+      outs.map(async (t) => {
+        if (t.rank !== 4 || t.shape[0] !== 1) throw new Error(`estimatePoses: model output of shape [${t.shape.join(', ')}], expected [1, H, W, C]`);
+        const [, h, w, c] = t.shape as [number, number, number, number];
+        return planesFromNhwc(await t.data(), h, w, c);
+      }),
+    );
+  } finally {
+    tf.dispose(outs);
+  }
+}
+
+async function imageOf(image: RgbImage | tf.Tensor3D): Promise<RgbImage> {
+  if (!(image instanceof tf.Tensor)) return image;
+  if (image.rank !== 3) throw new Error(`estimatePoses: expected an image tensor [H, W, 3|4], got [${image.shape.join(', ')}]`);
+  const [height, width] = image.shape;
+  return { data: await image.data(), width, height };
+}
+
+/**
+ * Detects people in an 8-bit RGB(A) image (`{ data, width, height }`, e.g. `ImageData`, or an `[H, W, 3|4]`
+ * tensor with values 0..255) with a HigherHRNet model. Returns poses in image coordinates, in the order the
+ * grouping created them (not sorted by score).
+ */
+export async function estimatePoses(model: PoseModel, image: RgbImage | tf.Tensor3D, opts: EstimatePosesOptions = {}): Promise<Pose[]> {
+  const { flipTest = true, scales = [1], inputSize = 512, mean = IMAGENET_MEAN, std = IMAGENET_STD } = opts;
+  if (scales.length === 0) throw new Error('estimatePoses: no scales');
+  const img = await imageOf(image);
+  const minScale = Math.min(...scales);
+  const passes: ScaleOutputs[] = [];
+  for (const s of [...scales].sort((a, b) => b - a)) {
+    const { image: resized } = resizeAlignMultiScale(img, inputSize, s, minScale);
+    const input = tf.tensor4d(normalizeImage(resized, mean, std), [1, resized.height, resized.width, 3]);
+    try {
+      const outputs = await forward(model, input, false);
+      const flippedOutputs = flipTest ? await forward(model, input, true) : undefined;
+      passes.push({ scale: s, outputs, flippedOutputs });
+    } finally {
+      input.dispose();
+    }
+  }
+  const meta = poseDecodeMeta(img.width, img.height, inputSize, scales);
+  const { poses } = await decodeMultiScalePoses(passes, meta, opts);
+  return poses;
+}
