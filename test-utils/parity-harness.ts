@@ -75,6 +75,9 @@ function flipReluTies(model: tf.LayersModel, x: tf.Tensor, ties: NonNullable<Par
   return () => undo.forEach((u) => u());
 }
 
+/** The cpu backend needs seconds per backward pass of even a tiny HRNet. */
+const SLOW_TEST_MS = 180_000;
+
 const toList = (y: tf.Tensor | tf.Tensor[]) => (Array.isArray(y) ? y : [y]);
 
 export function describeParity(spec: ParitySpec, backends: Array<'cpu' | 'wasm'> = ['cpu', 'wasm']): void {
@@ -106,7 +109,7 @@ export function describeParity(spec: ParitySpec, backends: Array<'cpu' | 'wasm'>
       await initBackend(backend, { log: () => {} });
       x = fixture(spec.input);
       await fresh();
-    });
+    }, SLOW_TEST_MS);
     afterAll(() => {
       model?.dispose();
       x?.dispose();
@@ -117,7 +120,7 @@ export function describeParity(spec: ParitySpec, backends: Array<'cpu' | 'wasm'>
     it('eval-mode outputs', () => {
       kind = 'outputs';
       tf.tidy(() => toList(model.predict(x)).forEach((y, i) => check(spec.outputs[i], y, fixture(spec.outputs[i]))));
-    });
+    }, SLOW_TEST_MS);
 
     if (spec.intermediates) {
       const inter = spec.intermediates;
@@ -128,7 +131,7 @@ export function describeParity(spec: ParitySpec, backends: Array<'cpu' | 'wasm'>
           const key = Object.keys(inter)[i];
           check(key, y, fixture(key));
         }));
-      });
+      }, SLOW_TEST_MS);
     }
 
     if (spec.trainOutputs) {
@@ -140,7 +143,7 @@ export function describeParity(spec: ParitySpec, backends: Array<'cpu' | 'wasm'>
         for (const [key, ref] of Object.entries(spec.runningStats ?? {})) {
           check(key, model.getLayer(ref.layer).weights[ref.index].read(), fixture(key, ref.kind));
         }
-      });
+      }, SLOW_TEST_MS);
     }
 
     if (spec.grads) {
@@ -166,7 +169,7 @@ export function describeParity(spec: ParitySpec, backends: Array<'cpu' | 'wasm'>
             names.forEach((n, i) => check(`${prefix}.${n}`, grads[vars[i].name], fixture(`${prefix}.${n}`, g.params[n].kind)));
           });
           tf.dispose([image, ...ws, ...Object.values(grads)]);
-        });
+        }, SLOW_TEST_MS);
       }
     }
   });

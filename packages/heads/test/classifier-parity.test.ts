@@ -56,4 +56,4 @@ describeParity({
   // mask bit differs and a 15x15 patch of the input gradient is off by up to 4e-3.
   reluTies: [{ layer: 'layer1.0.act3', index: 10993, mode: 'eval' }],
   tolerance: 1e-4,
-}, ['wasm']); // cpu joins once its ResizeNearestNeighborGrad is fixed (wrong on tfjs-backend-cpu 4.22)
+});

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { registerCpuKernelFixes } from './cpu-kernel-fixes.js';
 import { registerWasmTrainingKernels } from './wasm-training-kernels.js';
 
 export type BackendKind = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
@@ -80,6 +81,7 @@ async function useWasm(): Promise<string> {
 }
 
 async function useCpu(): Promise<void> {
+  registerCpuKernelFixes();
   if (tf.getBackend() !== 'cpu' && !(await tf.setBackend('cpu'))) throw new Error("initBackend: the 'cpu' backend failed to initialise");
   await tf.ready();
 }

@@ -14,7 +14,7 @@ interface ResizeAttrs {
 const f32 = Math.fround;
 
 /** Source row/column of each output position for the wasm ResizeNearestNeighbor (float32 arithmetic, as its C++). */
-function nearestIndex(inSize: number, outSize: number, alignCorners: boolean, halfPixel: boolean): Int32Array {
+export function nearestIndex(inSize: number, outSize: number, alignCorners: boolean, halfPixel: boolean): Int32Array {
   const adjust = alignCorners && outSize > 1;
   const scale = f32(f32(adjust ? inSize - 1 : inSize) / f32(adjust ? outSize - 1 : outSize));
   const idx = new Int32Array(outSize);
@@ -54,24 +54,36 @@ export function resizeNearestNeighborGrad({ inputs, backend, attrs = {} }: Kerne
       return pooled;
     }
     const dx = s.zeros([n, H, W, C]);
-    const D = s.f32(dy);
-    const X = s.f32(dx);
-    for (let b = 0; b < n; b++) {
-      for (let r = 0; r < oh; r++) {
-        const xr = (b * H + rows[r]) * W;
-        for (let c = 0; c < ow; c++) {
-          const xo = (xr + cols[c]) * C;
-          const yo = ((b * oh + r) * ow + c) * C;
-          for (let d = 0; d < C; d++) X[xo + d] += D[yo + d];
-        }
-      }
-    }
+    scatterNearestGrad(s.f32(dy), s.f32(dx), images.shape as Dims, dy.shape[1], dy.shape[2], alignCorners, halfPixelCenters);
     return dx;
   });
 }
 
+type Dims = [number, number, number, number];
+
+/**
+ * Adds each dy value to the input pixel the forward nearest resize read it from (adjoint by construction).
+ * Backend-agnostic: the wasm kernel passes heap views, the cpu fix plain arrays.
+ */
+export function scatterNearestGrad(
+  D: Float32Array, X: Float32Array, [n, H, W, C]: Dims, oh: number, ow: number, alignCorners: boolean, halfPixel: boolean,
+): void {
+  const rows = nearestIndex(H, oh, alignCorners, halfPixel);
+  const cols = nearestIndex(W, ow, alignCorners, halfPixel);
+  for (let b = 0; b < n; b++) {
+    for (let r = 0; r < oh; r++) {
+      const xr = (b * H + rows[r]) * W;
+      for (let c = 0; c < ow; c++) {
+        const xo = (xr + cols[c]) * C;
+        const yo = ((b * oh + r) * ow + c) * C;
+        for (let d = 0; d < C; d++) X[xo + d] += D[yo + d];
+      }
+    }
+  }
+}
+
 /** Per output position: the two source positions and the weight of the second (TF's bilinear sampling). */
-function bilinearTaps(inSize: number, outSize: number, alignCorners: boolean, halfPixel: boolean) {
+export function bilinearTaps(inSize: number, outSize: number, alignCorners: boolean, halfPixel: boolean) {
   const adjust = alignCorners && outSize > 1;
   const scale = (adjust ? inSize - 1 : inSize) / (adjust ? outSize - 1 : outSize);
   const lo = new Int32Array(outSize);
@@ -92,39 +104,45 @@ export function resizeBilinearGrad({ inputs, backend, attrs = {} }: KernelArgs):
   const { alignCorners = false, halfPixelCenters = false } = attrs as ResizeAttrs;
   return withScope(backend, (s) => {
     const [n, H, W, C] = images.shape;
-    const [, oh, ow] = dy.shape;
-    const ry = bilinearTaps(H, oh, alignCorners, halfPixelCenters);
-    const rx = bilinearTaps(W, ow, alignCorners, halfPixelCenters);
-    const acc = new Float64Array(n * H * W * C);
-    const D = s.f32(dy);
-    for (let b = 0; b < n; b++) {
-      for (let r = 0; r < oh; r++) {
-        const fy = ry.frac[r];
-        const top = (b * H + ry.lo[r]) * W;
-        const bottom = (b * H + ry.hi[r]) * W;
-        for (let c = 0; c < ow; c++) {
-          const fx = rx.frac[c];
-          const w00 = (1 - fy) * (1 - fx);
-          const w01 = (1 - fy) * fx;
-          const w10 = fy * (1 - fx);
-          const w11 = fy * fx;
-          const p00 = (top + rx.lo[c]) * C;
-          const p01 = (top + rx.hi[c]) * C;
-          const p10 = (bottom + rx.lo[c]) * C;
-          const p11 = (bottom + rx.hi[c]) * C;
-          const yo = ((b * oh + r) * ow + c) * C;
-          for (let d = 0; d < C; d++) {
-            const g = D[yo + d];
-            acc[p00 + d] += g * w00;
-            acc[p01 + d] += g * w01;
-            acc[p10 + d] += g * w10;
-            acc[p11 + d] += g * w11;
-          }
-        }
-      }
-    }
+    const acc = scatterBilinearGrad(s.f32(dy), images.shape as Dims, dy.shape[1], dy.shape[2], alignCorners, halfPixelCenters);
     const dx = s.alloc([n, H, W, C]);
     s.f32(dx).set(acc);
     return dx;
   });
+}
+
+/** Spreads each dy value over the four taps the forward bilinear resize read (float64 accumulation). */
+export function scatterBilinearGrad(
+  D: Float32Array, [n, H, W, C]: Dims, oh: number, ow: number, alignCorners: boolean, halfPixel: boolean,
+): Float64Array {
+  const ry = bilinearTaps(H, oh, alignCorners, halfPixel);
+  const rx = bilinearTaps(W, ow, alignCorners, halfPixel);
+  const acc = new Float64Array(n * H * W * C);
+  for (let b = 0; b < n; b++) {
+    for (let r = 0; r < oh; r++) {
+      const fy = ry.frac[r];
+      const top = (b * H + ry.lo[r]) * W;
+      const bottom = (b * H + ry.hi[r]) * W;
+      for (let c = 0; c < ow; c++) {
+        const fx = rx.frac[c];
+        const w00 = (1 - fy) * (1 - fx);
+        const w01 = (1 - fy) * fx;
+        const w10 = fy * (1 - fx);
+        const w11 = fy * fx;
+        const p00 = (top + rx.lo[c]) * C;
+        const p01 = (top + rx.hi[c]) * C;
+        const p10 = (bottom + rx.lo[c]) * C;
+        const p11 = (bottom + rx.hi[c]) * C;
+        const yo = ((b * oh + r) * ow + c) * C;
+        for (let d = 0; d < C; d++) {
+          const g = D[yo + d];
+          acc[p00 + d] += g * w00;
+          acc[p01 + d] += g * w01;
+          acc[p10 + d] += g * w10;
+          acc[p11 + d] += g * w11;
+        }
+      }
+    }
+  }
+  return acc;
 }
