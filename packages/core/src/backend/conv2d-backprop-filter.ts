@@ -16,7 +16,8 @@ interface Geometry {
   pads: Pads4;
 }
 
-export type FilterGradStrategy = 'auto' | 'im2col' | 'dilated';
+/** 'im2col' packs the thinner GEMM operand; 'im2col-dy' / 'im2col-cols' force the side (tests, benchmarks). */
+export type FilterGradStrategy = 'auto' | 'im2col' | 'im2col-dy' | 'im2col-cols' | 'dilated';
 let strategy: FilterGradStrategy = 'auto';
 
 /** Forces one of the two formulations (tests and benchmarks); 'auto' picks per shape. */
@@ -28,18 +29,33 @@ export function setConv2dBackpropFilterStrategy(s: FilterGradStrategy): void {
 const IM2COL_MAX = 64 * 1024 * 1024;
 
 /**
- * Measured on HRNet's shapes (batch 8): the GEMM runs at 25-31 GFLOP/s once Co is wide, the dilated
- * convolution at 14-20 but without the im2col pass, so it wins for narrow outputs (Co < 64) and small maps.
+ * Chosen from per-layer timings inside hrnet_w18_small training steps (batch 8, 224): the im2col GEMM wins
+ * for 1x1 convs (no im2col pass; the packed side is chosen by {@link packColsIsCheaper}) and for wide 3x3
+ * layers (Co >= 256: 25-30% faster); the dilated convolution wins for narrow 3x3 layers, where building and
+ * packing the im2col matrix costs more than the product.
  */
-function pickStrategy(g: Geometry): 'im2col' | 'dilated' {
+function pickStrategy(g: Geometry): Exclude<FilterGradStrategy, 'auto'> {
   if (strategy !== 'auto') return strategy;
   const p = g.n * g.ho * g.wo;
   const taps = g.kh * g.kw;
   if (taps * g.ci * p > IM2COL_MAX) return 'dilated';
-  if (taps === 1 || taps * g.ci <= 32 || g.co >= 256) return 'im2col';
-  if (g.co >= 128 && p >= 1024) return 'im2col';
-  if (g.co >= 64 && p >= 16384 && g.sy === 1 && g.sx === 1) return 'im2col';
+  if (taps === 1) return 'im2col';
+  if (g.co >= 256 && p >= 1024) return 'im2col';
   return 'dilated';
+}
+
+/**
+ * Elements moved by each GEMM arrangement (packing counts twice: tfjs transposes the filter, XNNPACK packs it):
+ * packing dy costs 2·P·Co; packing cols costs 2·P·width plus transposing dy and the [Co, width] result.
+ */
+function packColsIsCheaper(g: Geometry): boolean {
+  const p = g.n * g.ho * g.wo;
+  const width = g.kh * g.kw * g.ci;
+  const identity = width === g.ci && g.sy === 1 && g.sx === 1 && g.pads.every((v) => v === 0);
+  const build = p * width;
+  const packDy = build + 2 * p * g.co;
+  const packCols = (identity ? 0 : build) + p * g.co + 2 * p * width + 2 * width * g.co;
+  return packCols < packDy;
 }
 
 /**
@@ -89,6 +105,46 @@ function viaIm2col(s: KernelScope, x: Info, dy: Info, g: Geometry): Info {
   }
   const out = s.conv(view(cols, [1, 1, kh * kw * ci, p]), view(dy, [1, 1, p, co]), { pads: [0, 0, 0, 0] });
   return view(out, [kh, kw, ci, co]);
+}
+
+/**
+ * The same GEMM transposed, for thin patches (kh*kw*Ci < Co: the stem, 1x1 expansions): XNNPACK packs its
+ * right operand, and packing P x Co elements of dy would cost more than the product, so
+ * dW^T [Co, kh*kw*Ci] = dy^T [Co, P] x cols [P, kh*kw*Ci] packs the thinner im2col matrix instead
+ * (rows = output pixels, gathered from x in NHWC; x itself for 1x1 stride-1 unpadded), then one small transpose.
+ */
+function viaIm2colPackCols(s: KernelScope, x: Info, dy: Info, g: Geometry): Info {
+  const { n, H, W, ci, ho, wo, co, kh, kw, sy, sx } = g;
+  const [pt, , pl] = g.pads;
+  const p = n * ho * wo;
+  const width = kh * kw * ci;
+  let cols = x;
+  if (!(kh === 1 && kw === 1 && sy === 1 && sx === 1 && g.pads.every((v) => v === 0))) {
+    cols = s.zeros([p, width]);
+    const src = s.f32(x);
+    const dst = s.f32(cols);
+    let o = 0;
+    for (let m = 0; m < n; m++) {
+      for (let i = 0; i < ho; i++) {
+        for (let j = 0; j < wo; j++, o += width) {
+          for (let a = 0; a < kh; a++) {
+            const r = i * sy + a - pt;
+            if (r < 0 || r >= H) continue;
+            for (let b = 0; b < kw; b++) {
+              const c = j * sx + b - pl;
+              if (c < 0 || c >= W) continue;
+              const from = ((m * H + r) * W + c) * ci;
+              const to = o + (a * kw + b) * ci;
+              for (let k = 0; k < ci; k++) dst[to + k] = src[from + k];
+            }
+          }
+        }
+      }
+    }
+  }
+  const dyt = s.transpose(view(dy, [p, co]), [1, 0]); // [Co, P]
+  const out = s.conv(view(dyt, [1, 1, co, p]), view(cols, [1, 1, p, width]), { pads: [0, 0, 0, 0] }); // [Co, width]
+  return view(s.transpose(view(out, [co, width]), [1, 0]), [kh, kw, ci, co]);
 }
 
 /**
@@ -154,6 +210,9 @@ export function conv2dBackpropFilter({ inputs, backend, attrs = {} }: KernelArgs
       sx: info.strideWidth,
       pads: padsOf(info),
     };
-    return pickStrategy(g) === 'im2col' ? viaIm2col(s, xh, dyh, g) : viaDilatedConv(s, xh, dyh, g);
+    const how = pickStrategy(g);
+    if (how === 'dilated') return viaDilatedConv(s, xh, dyh, g);
+    const packCols = how === 'im2col-cols' || (how === 'im2col' && packColsIsCheaper(g));
+    return packCols ? viaIm2colPackCols(s, xh, dyh, g) : viaIm2col(s, xh, dyh, g);
   });
 }

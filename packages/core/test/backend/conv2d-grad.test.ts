@@ -14,7 +14,7 @@ const explicit: Pad = [[0, 0], [1, 0], [0, 2], [0, 0]];
 const SHAPES: [number, number, number][] = [[1, 7, 9], [2, 8, 8], [2, 5, 6]];
 
 // Conv2DBackpropFilter has two formulations picked per shape; the grid runs under each of them.
-describe.each(['im2col', 'dilated'] as const)('conv2d gradients on wasm match cpu (dx and dW), filter gradient via %s', (strategy) => {
+describe.each(['im2col-dy', 'im2col-cols', 'dilated'] as const)('conv2d gradients on wasm match cpu (dx and dW), filter gradient via %s', (strategy) => {
   beforeAll(() => setConv2dBackpropFilterStrategy(strategy));
   afterAll(() => setConv2dBackpropFilterStrategy('auto'));
   for (const k of [1, 3, 5, 4]) {
