@@ -8,10 +8,14 @@ export interface TrainArgs {
   datadir?: string;
   /** Overrides the config's `epochs`. */
   max_epochs?: number;
-  /** Mixed precision. */
+  /** Dynamic loss scaling (tfjs' CPU backends have no float16 compute: no half precision here). */
   amp?: boolean;
-  /** Distributed (data-parallel) training. */
-  dist?: boolean;
+  /** Data-parallel training in this many worker threads (1 = off). */
+  dist?: number;
+  /** Synchronized BatchNorm statistics across `--dist` workers. */
+  sync_bn?: boolean;
+  /** Where checkpoints go (MindCV `ckpt_save_dir`). */
+  ckpt_save_dir?: string;
   /** Checkpoint to resume training from (weights, optimizer, epoch). */
   resume?: string;
   /** Checkpoint to initialise the model weights from. */
@@ -23,14 +27,16 @@ export const TRAIN_ARGS_USAGE = `options:
   --cfg <file.yaml>     training config
   --datadir <dir>       dataset root with train/ and val/ class folders
   --max_epochs <n>      override the config's epochs
-  --amp [true|false]    mixed precision
-  --dist [true|false]   distributed training
+  --amp [true|false]    dynamic loss scaling (no float16 compute on tfjs cpu/wasm)
+  --dist <n>            data-parallel training in n worker threads on this machine
+  --sync_bn [true|false] synchronized BatchNorm across the --dist workers
   --resume <ckpt>       resume training from a checkpoint
-  --ckpt_path <ckpt>    initialise weights from a checkpoint
+  --ckpt_path <ckpt>    initialise weights from a checkpoint (ours, or timm/PyTorch weights)
+  --ckpt_save_dir <dir> where checkpoints are written
   -h, --help            show this help
 Values may be given as "--flag value" or "--flag=value".`;
 
-const BOOLEAN_FLAGS = new Set(['--amp', '--dist']);
+const BOOLEAN_FLAGS = new Set(['--amp', '--sync_bn']);
 const TRUE = /^(true|1|yes|on)$/i;
 const FALSE = /^(false|0|no|off)$/i;
 
@@ -90,6 +96,8 @@ export function parseTrainArgs(argv: readonly string[] = process.argv.slice(2)):
         max_epochs: { type: 'string' },
         amp: { type: 'string' },
         dist: { type: 'string' },
+        sync_bn: { type: 'string' },
+        ckpt_save_dir: { type: 'string' },
         resume: { type: 'string' },
         ckpt_path: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -104,11 +112,13 @@ export function parseTrainArgs(argv: readonly string[] = process.argv.slice(2)):
   if (str('datadir') != null) args.datadir = str('datadir');
   if (str('max_epochs') != null) args.max_epochs = toPositiveInt('max_epochs', str('max_epochs')!);
   if (str('amp') != null) args.amp = toBoolean('amp', str('amp')!);
-  if (str('dist') != null) args.dist = toBoolean('dist', str('dist')!);
+  if (str('dist') != null) args.dist = toPositiveInt('dist', str('dist')!);
+  if (str('sync_bn') != null) args.sync_bn = toBoolean('sync_bn', str('sync_bn')!);
+  if (str('ckpt_save_dir') != null) args.ckpt_save_dir = str('ckpt_save_dir');
   if (str('resume') != null) args.resume = str('resume');
   if (str('ckpt_path') != null) args.ckpt_path = str('ckpt_path');
   if (values.help) args.help = true;
-  for (const k of ['cfg', 'datadir', 'resume', 'ckpt_path'] as const) {
+  for (const k of ['cfg', 'datadir', 'resume', 'ckpt_path', 'ckpt_save_dir'] as const) {
     if (args[k] === '') throw new ArgsError(`--${k} expects a value`);
   }
   return args;

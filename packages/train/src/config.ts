@@ -47,6 +47,30 @@ export const schedulerConfigSchema = z.strictObject({
   per_step: z.boolean().default(true),
 });
 
+/** `loss_scale:` section (MindSpore `loss_scale`, `FixedLossScaleManager` / `DynamicLossScaleManager`). */
+export const lossScaleConfigSchema = z.strictObject({
+  /** `--amp` turns on `dynamic`. */
+  type: z.enum(['none', 'static', 'dynamic']).default('none'),
+  /** static: the scale (MindSpore recipe 1024); dynamic: the initial scale (default 2^16). */
+  scale: z.number().positive().optional(),
+  /** static: skip updates with inf/NaN gradients. */
+  drop_overflow_update: z.boolean().default(false),
+  /** dynamic: finite steps before the scale doubles. */
+  growth_interval: z.number().int().positive().default(2000),
+});
+
+/** `checkpoint:` section. */
+export const checkpointConfigSchema = z.strictObject({
+  /** Output folder (MindCV `ckpt_save_dir`); `--ckpt_save_dir` overrides. No checkpoints when absent. */
+  dir: z.string().optional(),
+  /** Epoch checkpoints kept (MindSpore `keep_checkpoint_max`). */
+  keep_max: z.number().int().positive().default(10),
+  /** Save every N epochs (MindSpore `save_checkpoint_epochs`). */
+  every: z.number().int().positive().default(1),
+  /** Evaluation metric that picks `ckpt-best` ('loss', 'top1', ...). */
+  best_metric: z.string().optional(),
+});
+
 /**
  * The task-independent part of a training config. Tasks add their own sections with
  * `trainConfigSchema.extend({ model: ..., data: ... })`; unknown keys are errors at every level.
@@ -57,6 +81,12 @@ export const trainConfigSchema = z.strictObject({
   batch_size: z.number().int().positive(),
   optimizer: optimizerConfigSchema,
   scheduler: schedulerConfigSchema.prefault({}),
+  loss_scale: lossScaleConfigSchema.prefault({}),
+  checkpoint: checkpointConfigSchema.prefault({}),
+  /** Evaluate every N epochs (MindSpore `eval_interval`). */
+  eval_interval: z.number().int().positive().default(1),
+  /** JSONL file receiving every step/epoch/eval record. */
+  metrics_log: z.string().optional(),
 });
 
 export type OptimizerConfig = z.infer<typeof optimizerConfigSchema>;
@@ -66,6 +96,8 @@ export type SchedulerConfigInput = z.input<typeof schedulerConfigSchema>;
 /** An optimizer section before defaults are filled in. */
 export type OptimizerConfigInput = z.input<typeof optimizerConfigSchema>;
 export type TrainConfig = z.infer<typeof trainConfigSchema>;
+export type LossScaleConfig = z.infer<typeof lossScaleConfigSchema>;
+export type CheckpointConfig = z.infer<typeof checkpointConfigSchema>;
 
 /** A config that failed to parse or validate; the message names the source and every bad key. */
 export class ConfigError extends Error {

@@ -63,7 +63,7 @@ export {
 export { SeededRng } from './rng.js';
 export { crossEntropy, type CrossEntropyOptions } from './losses.js';
 export { clipGradNorm, clipGradValue, type GradClipOptions } from './grad-clip.js';
-export { createLrSchedule, createOptimizer } from './optimizer-factory.js';
+export { createLossScaler, createLrSchedule, createOptimizer } from './optimizer-factory.js';
 export {
   BarProgress,
   createProgress,
@@ -77,11 +77,15 @@ export {
 } from './progress.js';
 export {
   ConfigError,
+  checkpointConfigSchema,
   loadConfig,
+  lossScaleConfigSchema,
   optimizerConfigSchema,
   parseConfig,
   schedulerConfigSchema,
   trainConfigSchema,
+  type CheckpointConfig,
+  type LossScaleConfig,
   type OptimizerConfig,
   type OptimizerConfigInput,
   type SchedulerConfig,

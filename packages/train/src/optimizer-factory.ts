@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { Adam, AdamW } from './adam.js';
-import type { OptimizerConfigInput, SchedulerConfigInput } from './config.js';
+import type { LossScaleConfig, OptimizerConfigInput, SchedulerConfigInput } from './config.js';
+import { DynamicLossScaler, StaticLossScaler, type LossScaler } from './loss-scale.js';
 import { epochSchedule, type DescribedSchedule } from './lr-schedule.js';
 import { decayFilterByName } from './optimizer-base.js';
 import { RMSProp } from './rmsprop.js';
@@ -40,4 +41,12 @@ export function createLrSchedule(cfg: SchedulerConfigInput, { baseLr, epochs, st
     milestones: cfg.milestones,
     perStep: cfg.per_step ?? true,
   });
+}
+
+/** The loss scaler of a `loss_scale:` section; `amp` (the `--amp` flag) forces dynamic scaling. */
+export function createLossScaler(cfg: Partial<LossScaleConfig> = {}, { amp = false }: { amp?: boolean } = {}): LossScaler | undefined {
+  const type = amp ? 'dynamic' : (cfg.type ?? 'none');
+  if (type === 'static') return new StaticLossScaler({ scale: cfg.scale, dropOverflowUpdate: cfg.drop_overflow_update });
+  if (type === 'dynamic') return new DynamicLossScaler({ initScale: cfg.type === 'dynamic' ? cfg.scale : undefined, growthInterval: cfg.growth_interval });
+  return undefined;
 }

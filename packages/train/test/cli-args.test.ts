@@ -3,17 +3,17 @@ import { ArgsError, parseTrainArgs } from '../src/index.js';
 
 describe('parseTrainArgs', () => {
   it('accepts --flag value and --flag=value for every option', () => {
-    const spaced = parseTrainArgs(['--cfg', 'a.yaml', '--datadir', '/data', '--max_epochs', '7', '--resume', 'r.ckpt', '--ckpt_path', 'w.ckpt', '--amp', 'true', '--dist', 'false']);
-    const equals = parseTrainArgs(['--cfg=a.yaml', '--datadir=/data', '--max_epochs=7', '--resume=r.ckpt', '--ckpt_path=w.ckpt', '--amp=true', '--dist=false']);
-    const expected = { cfg: 'a.yaml', datadir: '/data', max_epochs: 7, resume: 'r.ckpt', ckpt_path: 'w.ckpt', amp: true, dist: false };
+    const spaced = parseTrainArgs(['--cfg', 'a.yaml', '--datadir', '/data', '--max_epochs', '7', '--resume', 'r.ckpt', '--ckpt_path', 'w.ckpt', '--amp', 'true', '--dist', '2', '--sync_bn', '--ckpt_save_dir', 'out']);
+    const equals = parseTrainArgs(['--cfg=a.yaml', '--datadir=/data', '--max_epochs=7', '--resume=r.ckpt', '--ckpt_path=w.ckpt', '--amp=true', '--dist=2', '--sync_bn=true', '--ckpt_save_dir=out']);
+    const expected = { cfg: 'a.yaml', datadir: '/data', max_epochs: 7, resume: 'r.ckpt', ckpt_path: 'w.ckpt', amp: true, dist: 2, sync_bn: true, ckpt_save_dir: 'out' };
     expect(spaced).toEqual(expected);
     expect(equals).toEqual(expected);
   });
 
   it('boolean flags also work bare and accept 1/0/yes/no', () => {
     expect(parseTrainArgs(['--amp', '--cfg', 'x'])).toEqual({ amp: true, cfg: 'x' });
-    expect(parseTrainArgs(['--dist'])).toEqual({ dist: true });
-    expect(parseTrainArgs(['--amp', '0', '--dist', 'YES'])).toEqual({ amp: false, dist: true });
+    expect(parseTrainArgs(['--sync_bn'])).toEqual({ sync_bn: true });
+    expect(parseTrainArgs(['--amp', '0', '--sync_bn', 'YES'])).toEqual({ amp: false, sync_bn: true });
     expect(parseTrainArgs([])).toEqual({});
     expect(parseTrainArgs(['-h'])).toEqual({ help: true });
   });
@@ -27,5 +27,7 @@ describe('parseTrainArgs', () => {
     expect(() => parseTrainArgs(['--max_epochs=2.5'])).toThrow(/--max_epochs/);
     expect(() => parseTrainArgs(['--amp=maybe'])).toThrow("--amp expects true or false, got 'maybe'");
     expect(() => parseTrainArgs(['--datadir='])).toThrow('--datadir expects a value');
+    expect(() => parseTrainArgs(['--dist', 'true'])).toThrow("--dist expects a positive integer, got 'true'");
+    expect(() => parseTrainArgs(['--dist'])).toThrow(/--dist/);
   });
 });

@@ -23,6 +23,9 @@ describe('config', () => {
       batch_size: 8,
       optimizer: { name: 'sgd', lr: 0.05, momentum: 0.9, weight_decay: 1e-4, weight_decay_filter: 'rank2', decay: 0.9, betas: [0.9, 0.999], clip_mode: 'norm' },
       scheduler: { name: 'cosine', warmup_epochs: 0, warmup_lr: 0, min_lr: 0, warmup_prefix: false, gamma: 0.1, per_step: true },
+      loss_scale: { type: 'none', drop_overflow_update: false, growth_interval: 2000 },
+      checkpoint: { keep_max: 10, every: 1 },
+      eval_interval: 1,
     });
     const opt = createOptimizer(cfg.optimizer) as SGD;
     expect([opt.learningRate, opt.momentum, opt.nesterov, opt.weightDecay]).toEqual([0.05, 0.9, true, 1e-4]);
