@@ -153,6 +153,34 @@ describe('Trainer', () => {
     expect(r.metrics.twice).toBeCloseTo(3, 6);
   });
 
+  it('writes every event as JSONL to metricsLog and reports the time spent waiting for data', async () => {
+    const { mkdtemp, readFile, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = await mkdtemp(join(tmpdir(), 'hrnet-train-jsonl-'));
+    const file = join(dir, 'sub', 'metrics.jsonl');
+    const slow: DataSource<ToyBatch> = {
+      length: 2,
+      async *batches() {
+        for (const b of toyBatches(2, 4, 1)) {
+          await new Promise((r) => setTimeout(r, 30));
+          yield b;
+        }
+      },
+    };
+    const trainer = new Trainer<ToyBatch>({ model: toyModel(), loss: crossEntropy, metrics: { acc: accuracy }, optimizer: new SGD({ learningRate: 0.01 }), progress: 'none' });
+    const { history } = await trainer.fit(slow, { epochs: 2, valData: toyBatches(1, 4, 2), metricsLog: file });
+    const records = (await readFile(file, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    expect(records.map((r) => r.type)).toEqual(['step', 'step', 'eval', 'epoch', 'step', 'step', 'eval', 'epoch']);
+    expect(records[0]).toMatchObject({ epoch: 1, step: 1, globalStep: 1, lr: 0.01 });
+    expect(records[2]).toMatchObject({ epoch: 1, samples: 4 });
+    expect(records[2].metrics.acc).toBeGreaterThanOrEqual(0);
+    expect(typeof records[0].time).toBe('string');
+    expect(records[0].dataWaitMs).toBeGreaterThan(20);
+    expect(history[0].dataWaitMs).toBeGreaterThan(50);
+    await rm(dir, { recursive: true, force: true });
+  });
+
   it('draws a cli-progress bar on a TTY, then the epoch line', async () => {
     const stream = captureStream(true);
     const trainer = new Trainer<ToyBatch>({ model: toyModel(), loss: crossEntropy, optimizer: new SGD({ learningRate: 0.01 }), stream });
