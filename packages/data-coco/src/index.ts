@@ -82,3 +82,28 @@ export {
   type SampleSource,
   type TrainingSample,
 } from './training-sample.js';
+export { decodeRgb, ImageDecodeError } from './decode-image.js';
+export { makeTrainingSample, type SampleAnnotation, type SampleSpec } from './training-sample-spec.js';
+export {
+  inProcessExecutor,
+  SampleWorkerPool,
+  type PipelineSample,
+  type SampleExecutor,
+  type SampleWorkerPoolOptions,
+} from './sample-worker-pool.js';
+export {
+  CocoKeypointsTrainSet,
+  type CocoKeypointsTrainSetOptions,
+  type CorruptImagePolicy,
+  type KeypointBatch,
+  type KeypointBatchOptions,
+} from './coco-keypoints-dataset.js';
+export {
+  COCO_KEYPOINT_NAMES,
+  COCO_SKELETON,
+  LIMB_COLOURS,
+  randomStickFigure,
+  stickFigureSvg,
+  type StickFigure,
+} from './synthetic-person.js';
+export { generateSyntheticCocoKeypoints, type SyntheticCocoOptions, type SyntheticCocoResult } from './synthetic-coco.js';

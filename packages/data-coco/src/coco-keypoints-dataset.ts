@@ -1,0 +1,298 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { createCocoImageResolver, type CocoImageLayout } from './coco-image-path.js';
+import { ImageDecodeError } from './decode-image.js';
+import { loadCocoKeypoints, type CocoKeypointsDataset } from './load-coco-keypoints.js';
+import type { AffineParams } from './random-affine.js';
+import { createRng, mixSeed, shuffledIndices, type Rng } from './rng.js';
+import { inProcessExecutor, SampleWorkerPool, type PipelineSample, type SampleExecutor } from './sample-worker-pool.js';
+import { resolveDataConfig, type HigherHrnetDataConfig, type HigherHrnetDataConfigInput, type TrainingSample } from './training-sample.js';
+import { makeTrainingSample, type SampleSpec } from './training-sample-spec.js';
+
+export interface CocoKeypointsTrainSetOptions {
+  /** Dataset root (`data/coco`): annotations/ and images/{split}/ (or {split}/) below it. */
+  root: string;
+  /** Split name, e.g. `train2017`. */
+  split: string;
+  /** Default `{root}/annotations/person_keypoints_{split}.json`. */
+  annotationFile?: string;
+  /** An already loaded annotation file (then `annotationFile` is not read). */
+  annotations?: CocoKeypointsDataset;
+  /**
+   * Optional image list (e.g. `train2017.txt`): one image per line, as an image id or a file name
+   * (a path's last segment is matched against `file_name`); blank lines and `#` comments skipped.
+   */
+  idListFile?: string;
+  /** Image folder layout, see {@link cocoImageDir}. Default `'auto'`. */
+  layout?: CocoImageLayout;
+  /** Data config (input/output sizes, sigma, augmentation...); defaults: w32_512. */
+  config?: HigherHrnetDataConfigInput;
+  /**
+   * Keep only images with at least one annotation of any kind (crowd and keypoint-less included),
+   * as HigherHRNet's training set does. Default true.
+   */
+  requireAnnotations?: boolean;
+}
+
+/** What to do when an image cannot be decoded: raise (default) or leave it out and report it. */
+export type CorruptImagePolicy = 'throw' | 'skip';
+
+export interface KeypointBatchOptions {
+  batchSize: number;
+  /** Visit images in a seeded random order (default true). */
+  shuffle?: boolean;
+  /** Seeds the order and every sample's augmentation. Default 0. */
+  seed?: number;
+  /** Epoch number: mixed into the order and the augmentation seeds. Default 0. */
+  epoch?: number;
+  /** Drop a last batch smaller than batchSize. Default false. */
+  dropLast?: boolean;
+  /** Batches prepared ahead of the one being consumed. Default 2. */
+  prefetch?: number;
+  /**
+   * Where samples are made: a number of worker threads (0 = this thread; default 0), or a pool
+   * from {@link CocoKeypointsTrainSet.createWorkerPool} shared across epochs (not closed here).
+   */
+  workers?: number | SampleExecutor;
+  /** Layout of the heatmap targets: `'NJHW'` (reference, default) or `'NHWJ'` (channels last, like TF.js outputs). */
+  heatmapLayout?: 'NJHW' | 'NHWJ';
+  /** Default 'throw'. */
+  onCorruptImage?: CorruptImagePolicy;
+  /** Called for each image left out under 'skip' (default: a warning on stderr). */
+  onSkip?: (path: string, error: Error) => void;
+  /** Use only the first `limit` images of the (shuffled) order. */
+  limit?: number;
+}
+
+/** One batch; every array is row-major with the shape given next to it. */
+export interface KeypointBatch {
+  size: number;
+  /** Dataset positions and COCO image ids of the samples, in batch order. */
+  indices: number[];
+  imageIds: number[];
+  /** Normalised input images `[B, R, R, 3]` (NHWC). */
+  images: Float32Array;
+  imageShape: [number, number, number, number];
+  outputSizes: number[];
+  /** Per output size: `[B, J, r, r]` (or `[B, r, r, J]` with heatmapLayout 'NHWJ'). */
+  heatmaps: Float32Array[];
+  heatmapShapes: [number, number, number, number][];
+  /** Per output size: `[B, r, r]`, 1 = counted by the loss. */
+  masks: Float32Array[];
+  maskShapes: [number, number, number][];
+  /** Per output size: `[B, maxPeople, J, 2]` int32 (`[j*r*r + y*r + x, 1]`, JointsGenerator). */
+  joints: Int32Array[];
+  jointShapes: [number, number, number, number][];
+  /** The augmentation drawn for each sample. */
+  params: AffineParams[];
+}
+
+async function readIdList(file: string, dataset: CocoKeypointsDataset): Promise<number[]> {
+  const byName = new Map<string, number>();
+  for (const img of dataset.images) byName.set(path.posix.basename(img.file_name.replace(/\\/g, '/')), img.id);
+  const text = await readFile(file, 'utf8');
+  const ids: number[] = [];
+  const unknown: string[] = [];
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.replace(/#.*/, '').trim();
+    if (!line) continue;
+    let id: number | undefined;
+    if (/^\d+$/.test(line)) id = Number(line);
+    else id = byName.get(path.posix.basename(line.replace(/\\/g, '/')));
+    if (id === undefined || !dataset.imagesById.has(id)) unknown.push(line);
+    else ids.push(id);
+  }
+  if (unknown.length) {
+    throw new Error(`${file}: ${unknown.length} entries name no image of ${dataset.source}: ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ', ...' : ''}`);
+  }
+  return ids;
+}
+
+/**
+ * HigherHRNet's COCO keypoint training set (`CocoKeypoints`): image list, per-sample decoding,
+ * augmentation and targets, and batches with prefetching (optionally in worker threads).
+ */
+export class CocoKeypointsTrainSet {
+  readonly config: HigherHrnetDataConfig;
+  readonly annotations: CocoKeypointsDataset;
+  /** The images of the set, in file (or id list) order. */
+  readonly imageIds: readonly number[];
+  private readonly resolve: (fileName: string) => string;
+
+  private constructor(annotations: CocoKeypointsDataset, imageIds: number[], resolve: (f: string) => string, config: HigherHrnetDataConfig) {
+    this.annotations = annotations;
+    this.imageIds = imageIds;
+    this.resolve = resolve;
+    this.config = config;
+  }
+
+  static async open(options: CocoKeypointsTrainSetOptions): Promise<CocoKeypointsTrainSet> {
+    const config = resolveDataConfig(options.config);
+    const annotations =
+      options.annotations ??
+      (await loadCocoKeypoints(options.annotationFile ?? path.join(options.root, 'annotations', `person_keypoints_${options.split}.json`)));
+    let ids = options.idListFile ? await readIdList(options.idListFile, annotations) : annotations.images.map((i) => i.id);
+    if (options.requireAnnotations ?? true) ids = ids.filter((id) => (annotations.annotationsByImage.get(id)?.length ?? 0) > 0);
+    const resolve = createCocoImageResolver({ root: options.root, split: options.split, layout: options.layout });
+    return new CocoKeypointsTrainSet(annotations, ids, resolve, config);
+  }
+
+  get length(): number {
+    return this.imageIds.length;
+  }
+
+  /** The plain-data description of sample `index` (what a worker needs). */
+  spec(index: number): SampleSpec {
+    const imageId = this.imageIds[index];
+    if (imageId === undefined) throw new RangeError(`sample index ${index} outside 0..${this.length - 1}`);
+    const img = this.annotations.imagesById.get(imageId)!;
+    const anns = this.annotations.annotationsByImage.get(imageId) ?? [];
+    return {
+      index,
+      imageId,
+      path: this.resolve(img.file_name),
+      width: img.width,
+      height: img.height,
+      annotations: anns.map((a) => ({
+        iscrowd: a.iscrowd,
+        num_keypoints: a.num_keypoints,
+        keypoints: a.keypoints,
+        bbox: a.bbox,
+        segmentation: a.segmentation,
+      })),
+    };
+  }
+
+  /**
+   * Sample `index` with an augmentation drawn from `rng` (an Rng, or a seed), or with recorded
+   * `AffineParams`. Use {@link identityAffineParams} for an unaugmented view.
+   */
+  sample(index: number, rng: Rng | number | AffineParams = 0): Promise<TrainingSample> {
+    return makeTrainingSample(this.spec(index), this.config, rng);
+  }
+
+  /** A worker pool for {@link batches}; close it when done. */
+  createWorkerPool(workers: number, sharpConcurrency = 1): SampleWorkerPool {
+    return new SampleWorkerPool(this.config, { workers, sharpConcurrency });
+  }
+
+  /** Number of batches per epoch (before corrupt images are left out). */
+  batchCount(batchSize: number, dropLast = false, limit?: number): number {
+    const n = Math.min(this.length, limit ?? Infinity) / batchSize;
+    return dropLast ? Math.floor(n) : Math.ceil(n);
+  }
+
+  /**
+   * One epoch of batches as an async iterator. While the caller trains on batch i, the samples
+   * of the next `prefetch` batches are being decoded and augmented (in worker threads when
+   * `workers` > 0). Order and augmentation depend only on (seed, epoch, index). A corrupt image
+   * raises an {@link ImageDecodeError} naming the file, or with `onCorruptImage: 'skip'` is left
+   * out and the batch is filled from the following images.
+   */
+  async *batches(options: KeypointBatchOptions): AsyncGenerator<KeypointBatch, void, undefined> {
+    const { batchSize, seed = 0, epoch = 0, prefetch = 2, dropLast = false } = options;
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batchSize must be a positive integer, got ${batchSize}`);
+    if (!Number.isInteger(prefetch) || prefetch < 0) throw new Error(`prefetch must be a non-negative integer, got ${prefetch}`);
+    const order =
+      options.shuffle ?? true ? Array.from(shuffledIndices(this.length, createRng(mixSeed(seed, epoch, 0x5eed)))) : [...this.imageIds.keys()];
+    const n = Math.min(order.length, options.limit ?? Infinity);
+    const ownExecutor = typeof options.workers !== 'object';
+    const executor: SampleExecutor =
+      typeof options.workers === 'object'
+        ? options.workers
+        : (options.workers ?? 0) > 0
+          ? this.createWorkerPool(options.workers as number)
+          : inProcessExecutor(this.config);
+    const policy = options.onCorruptImage ?? 'throw';
+    const onSkip = options.onSkip ?? ((p: string, e: Error) => console.warn(`[data-coco] skipping ${p}: ${e.message}`));
+
+    type Settled = { index: number; sample?: PipelineSample; error?: Error };
+    const start = (k: number): Promise<Settled> => {
+      const index = order[k];
+      let spec: SampleSpec;
+      try {
+        spec = this.spec(index);
+      } catch (error) {
+        return Promise.resolve({ index, error: error as Error });
+      }
+      return executor.run(spec, mixSeed(seed, epoch, index)).then(
+        (sample) => ({ index, sample }),
+        (error: Error) => ({ index, error }),
+      );
+    };
+
+    const window = Math.max(1, (prefetch + 1) * batchSize);
+    const inflight: Promise<Settled>[] = [];
+    let next = 0;
+    let pending: { index: number; sample: PipelineSample }[] = [];
+    try {
+      while (inflight.length < window && next < n) inflight.push(start(next++));
+      while (inflight.length > 0) {
+        const r = await inflight.shift()!;
+        if (next < n) inflight.push(start(next++));
+        if (r.error) {
+          const isDecode = r.error instanceof ImageDecodeError;
+          if (policy === 'skip' && isDecode) {
+            onSkip((r.error as ImageDecodeError).path, r.error);
+            continue;
+          }
+          throw r.error;
+        }
+        pending.push({ index: r.index, sample: r.sample! });
+        if (pending.length === batchSize) {
+          yield this.assemble(pending, options.heatmapLayout ?? 'NJHW');
+          pending = [];
+        }
+      }
+      if (pending.length > 0 && !dropLast) yield this.assemble(pending, options.heatmapLayout ?? 'NJHW');
+    } finally {
+      if (ownExecutor) await executor.close();
+    }
+  }
+
+  private assemble(items: { index: number; sample: PipelineSample }[], layout: 'NJHW' | 'NHWJ'): KeypointBatch {
+    const B = items.length;
+    const { inputSize: R, outputSizes, numJoints: J, maxPeople } = this.config;
+    const imgLen = R * R * 3;
+    const images = new Float32Array(B * imgLen);
+    items.forEach((it, b) => images.set(it.sample.image, b * imgLen));
+    const heatmaps: Float32Array[] = [];
+    const masks: Float32Array[] = [];
+    const joints: Int32Array[] = [];
+    outputSizes.forEach((r, s) => {
+      const hl = J * r * r;
+      const hm = new Float32Array(B * hl);
+      items.forEach((it, b) => {
+        const src = it.sample.heatmaps[s];
+        if (layout === 'NJHW') hm.set(src, b * hl);
+        else {
+          const base = b * hl;
+          for (let j = 0; j < J; j++) for (let p = 0; p < r * r; p++) hm[base + p * J + j] = src[j * r * r + p];
+        }
+      });
+      heatmaps.push(hm);
+      const mk = new Float32Array(B * r * r);
+      items.forEach((it, b) => mk.set(it.sample.masks[s], b * r * r));
+      masks.push(mk);
+      const jl = maxPeople * J * 2;
+      const jt = new Int32Array(B * jl);
+      items.forEach((it, b) => jt.set(it.sample.joints[s], b * jl));
+      joints.push(jt);
+    });
+    return {
+      size: B,
+      indices: items.map((it) => it.index),
+      imageIds: items.map((it) => this.imageIds[it.index]),
+      images,
+      imageShape: [B, R, R, 3],
+      outputSizes: [...outputSizes],
+      heatmaps,
+      heatmapShapes: outputSizes.map((r) => (layout === 'NJHW' ? [B, J, r, r] : [B, r, r, J]) as [number, number, number, number]),
+      masks,
+      maskShapes: outputSizes.map((r) => [B, r, r] as [number, number, number]),
+      joints,
+      jointShapes: outputSizes.map(() => [B, maxPeople, J, 2] as [number, number, number, number]),
+      params: items.map((it) => it.sample.params),
+    };
+  }
+}

@@ -1,0 +1,175 @@
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  affineMatrix,
+  buildTrainingSample,
+  CocoKeypointsTrainSet,
+  createRng,
+  decodeRgb,
+  drawAffineParams,
+  generateSyntheticCocoKeypoints,
+  ImageDecodeError,
+  identityAffineParams,
+  jointsFromKeypoints,
+  loadCocoKeypoints,
+  mixSeed,
+  parseCocoKeypoints,
+  validPixelMask,
+  type KeypointBatch,
+} from '../src/index.js';
+
+let root: string;
+const config = { inputSize: 128, outputSizes: [32, 64] };
+
+beforeAll(async () => {
+  root = await mkdtemp(path.join(tmpdir(), 'coco-train-set-'));
+  await generateSyntheticCocoKeypoints(root, { split: 'train', images: 8, size: [176, 144], seed: 3, crowdProbability: 0.6, zeroKeypointProbability: 0.5 });
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+const collect = async (it: AsyncIterable<KeypointBatch>) => {
+  const out: KeypointBatch[] = [];
+  for await (const b of it) out.push(b);
+  return out;
+};
+
+describe('CocoKeypointsTrainSet', () => {
+  it('lists images with at least one annotation of any kind; optional id list by id or file name', async () => {
+    const file = path.join(root, 'annotations', 'person_keypoints_train2017.json');
+    const json = JSON.parse(await readFile(file, 'utf8'));
+    json.images.push({ id: 99, file_name: '000000000099.jpg', width: 10, height: 10 });
+    const annotations = parseCocoKeypoints(json);
+    const set = await CocoKeypointsTrainSet.open({ root, split: 'train2017', annotations, config });
+    expect(set.length).toBe(8);
+    expect(set.imageIds).not.toContain(99);
+
+    const list = path.join(root, 'train2017.txt');
+    await writeFile(list, `# subset\n3\nimages/train2017/000000000005.jpg\n\n000000000099.jpg\n`);
+    const sub = await CocoKeypointsTrainSet.open({ root, split: 'train2017', annotations, idListFile: list, config });
+    expect(sub.imageIds).toEqual([3, 5]);
+    await writeFile(list, '3\n123456\n');
+    await expect(CocoKeypointsTrainSet.open({ root, split: 'train2017', annotations, idListFile: list, config })).rejects.toThrow(/123456/);
+  });
+
+  it('sample(i, rng): shapes, value ranges, and the same result as composing the steps by hand', async () => {
+    const set = await CocoKeypointsTrainSet.open({ root, split: 'train2017', config });
+    const s = await set.sample(2, 11);
+    expect(s.image).toHaveLength(128 * 128 * 3);
+    expect(s.heatmaps.map((h) => h.length)).toEqual([17 * 32 * 32, 17 * 64 * 64]);
+    expect(s.masks.map((m) => m.length)).toEqual([32 * 32, 64 * 64]);
+    expect(s.joints.map((j) => j.length)).toEqual([30 * 17 * 2, 30 * 17 * 2]);
+    expect(Math.max(...s.heatmaps[1])).toBeLessThanOrEqual(1);
+
+    const spec = set.spec(2);
+    const image = await decodeRgb(spec.path);
+    const kept = spec.annotations.filter((a) => a.iscrowd === 0 || a.num_keypoints > 0);
+    const params = drawAffineParams(createRng(11), image.width, image.height);
+    const manual = buildTrainingSample(
+      {
+        image,
+        validMask: validPixelMask(spec.annotations, image.height, image.width),
+        joints: jointsFromKeypoints(kept.map((a) => a.keypoints), 17),
+        people: kept.length,
+      },
+      params,
+      set.config,
+    );
+    expect(s.params).toEqual(params);
+    expect(Buffer.from(s.image.buffer).equals(Buffer.from(manual.image.buffer))).toBe(true);
+    expect(s.joints[0]).toEqual(manual.joints[0]);
+    expect(affineMatrix(params, 32)).toEqual(affineMatrix(s.params, 32));
+  });
+
+  it('an unaugmented view keeps every labelled joint that lies in the crop on the heatmaps', async () => {
+    const set = await CocoKeypointsTrainSet.open({ root, split: 'train2017', config });
+    const img = set.annotations.imagesById.get(set.imageIds[0])!;
+    const s = await set.sample(0, identityAffineParams(img.width, img.height));
+    const anns = set.annotations.annotationsByImage.get(img.id)!.filter((a) => !a.iscrowd && a.num_keypoints > 0);
+    const m = affineMatrix(identityAffineParams(img.width, img.height), 64);
+    for (const a of anns) {
+      for (let j = 0; j < 17; j++) {
+        const [x, y, v] = a.keypoints.slice(3 * j, 3 * j + 3);
+        const X = Math.trunc(m[0] * x + m[2]);
+        const Y = Math.trunc(m[4] * y + m[5]);
+        if (v > 0 && X >= 0 && X < 64 && Y >= 0 && Y < 64) expect(s.heatmaps[1][j * 64 * 64 + Y * 64 + X]).toBe(1);
+      }
+    }
+  });
+
+  it('batches: NHWC images and per-size targets, in a seeded order; prefetch does not change the result', async () => {
+    const set = await CocoKeypointsTrainSet.open({ root, split: 'train2017', config });
+    const a = await collect(set.batches({ batchSize: 3, seed: 5, epoch: 1, prefetch: 0 }));
+    const b = await collect(set.batches({ batchSize: 3, seed: 5, epoch: 1, prefetch: 3 }));
+    expect(a.map((x) => x.size)).toEqual([3, 3, 2]);
+    expect(set.batchCount(3)).toBe(3);
+    expect(a[0].imageShape).toEqual([3, 128, 128, 3]);
+    expect(a[0].heatmapShapes).toEqual([[3, 17, 32, 32], [3, 17, 64, 64]]);
+    expect(a[0].maskShapes).toEqual([[3, 32, 32], [3, 64, 64]]);
+    expect(a[0].jointShapes).toEqual([[3, 30, 17, 2], [3, 30, 17, 2]]);
+    expect(a.flatMap((x) => x.indices).sort()).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(a.map((x) => x.indices)).toEqual(b.map((x) => x.indices));
+    expect(Buffer.from(a[1].images.buffer).equals(Buffer.from(b[1].images.buffer))).toBe(true);
+    // Each sample is sample(index, mixSeed(seed, epoch, index)).
+    const i = a[0].indices[1];
+    const s = await set.sample(i, mixSeed(5, 1, i));
+    expect(Array.from(a[0].images.subarray(128 * 128 * 3, 2 * 128 * 128 * 3))).toEqual(Array.from(s.image));
+    expect(Array.from(a[0].joints[1].subarray(30 * 34, 2 * 30 * 34))).toEqual(Array.from(s.joints[1]));
+    // Another epoch, another order.
+    const c = await collect(set.batches({ batchSize: 3, seed: 5, epoch: 2, dropLast: true }));
+    expect(c.map((x) => x.size)).toEqual([3, 3]);
+    expect(c.map((x) => x.indices)).not.toEqual(a.slice(0, 2).map((x) => x.indices));
+    // Channels-last heatmaps are a transpose of the reference layout.
+    const [t] = await collect(set.batches({ batchSize: 2, seed: 5, epoch: 1, limit: 2, heatmapLayout: 'NHWJ' }));
+    expect(t.heatmapShapes[0]).toEqual([2, 32, 32, 17]);
+    expect(t.heatmaps[0][(1 * 32 * 32 + 5 * 32 + 7) * 17 + 9]).toBe(a[0].heatmaps[0][(1 * 17 + 9) * 32 * 32 + 5 * 32 + 7]);
+  });
+
+  it('worker threads give the same batches as the in-process pipeline', async () => {
+    const set = await CocoKeypointsTrainSet.open({ root, split: 'train2017', config });
+    const local = await collect(set.batches({ batchSize: 4, seed: 9 }));
+    const pool = set.createWorkerPool(2);
+    try {
+      const viaPool = await collect(set.batches({ batchSize: 4, seed: 9, workers: pool, prefetch: 1 }));
+      expect(viaPool.map((x) => x.indices)).toEqual(local.map((x) => x.indices));
+      for (let k = 0; k < local.length; k++) {
+        expect(Buffer.from(viaPool[k].images.buffer).equals(Buffer.from(local[k].images.buffer))).toBe(true);
+        expect(viaPool[k].heatmaps[0]).toEqual(local[k].heatmaps[0]);
+        expect(viaPool[k].masks[1]).toEqual(local[k].masks[1]);
+        expect(viaPool[k].joints[1]).toEqual(local[k].joints[1]);
+      }
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('a corrupt image raises with its path, or is skipped and the batch filled from the next images', async () => {
+    const broken = await mkdtemp(path.join(tmpdir(), 'coco-broken-'));
+    try {
+      await generateSyntheticCocoKeypoints(broken, { split: 'train', images: 5, size: 96, seed: 1 });
+      const victim = path.join(broken, 'images', 'train2017', '000000000002.jpg');
+      const bytes = await readFile(victim);
+      await writeFile(victim, bytes.subarray(0, bytes.length >> 1));
+      await copyFile(victim, victim + '.bak');
+      const set = await CocoKeypointsTrainSet.open({ root: broken, split: 'train2017', config: { inputSize: 64, outputSizes: [16, 32] } });
+      const err = await collect(set.batches({ batchSize: 2, shuffle: false })).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ImageDecodeError);
+      expect((err as ImageDecodeError).path).toBe(victim);
+      expect((err as Error).message).toContain(victim);
+
+      const skipped: string[] = [];
+      const batches = await collect(
+        set.batches({ batchSize: 2, shuffle: false, workers: 1, onCorruptImage: 'skip', onSkip: (p) => skipped.push(p) }),
+      );
+      expect(skipped).toEqual([victim]);
+      expect(batches.map((b) => b.imageIds)).toEqual([[1, 3], [4, 5]]);
+      const ann = await loadCocoKeypoints(path.join(broken, 'annotations', 'person_keypoints_train2017.json'));
+      expect(ann.images).toHaveLength(5);
+    } finally {
+      await rm(broken, { recursive: true, force: true });
+    }
+  });
+});
