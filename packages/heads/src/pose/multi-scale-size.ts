@@ -4,7 +4,7 @@
  * (rounded up to a multiple of 64 at the smallest scale) and the longer side is padded to a multiple of 64.
  */
 
-/** `(v + 63) // 64 * 64`: the smallest multiple of 64 that is >= v (v may be fractional). */
+/** `(v + 63) // 64 * 64`: `floor(v)` rounded up to a multiple of 64 (so 64.5 → 64), as the reference computes it. */
 export function ceil64(v: number): number {
   return Math.floor((v + 63) / 64) * 64;
 }
