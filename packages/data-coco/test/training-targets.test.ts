@@ -86,12 +86,12 @@ describe('training targets equal the HigherHRNet reference (fixtures/higherhrnet
       });
 
       config.outputSizes.forEach((r, si) => {
-        it(`targets at ${r}x${r}: masks and joint indices exact, heatmaps within 1e-7`, () => {
+        it(`targets at ${r}x${r}: masks and joint indices exact, heatmaps bit-identical`, () => {
           const n = r * r;
           expect(Array.from(sample.masks[si])).toEqual(Array.from(masks[r].subarray(k * n, (k + 1) * n)));
           expect(Array.from(sample.joints[si])).toEqual(Array.from(joints[r].subarray(k * 30 * J * 2, (k + 1) * 30 * J * 2)));
           const ref = heat[r].subarray(k * J * n, (k + 1) * J * n);
-          expect(maxAbs(sample.heatmaps[si], ref)).toBeLessThanOrEqual(1e-7);
+          expect(maxAbs(sample.heatmaps[si], ref)).toBe(0);
         });
       });
     });
@@ -102,7 +102,7 @@ describe('training targets equal the HigherHRNet reference (fixtures/higherhrnet
     const coords = transformJoints(jointsOf(s.persons), affineMatrix(params(s), 32));
     const sigmas = s.persons.map((p) => (Math.max(man.boxes_xywh[p][2], man.boxes_xywh[p][3]) / 256) * 2 / s.aug_scale);
     const got = generateScaleAwareHeatmaps(coords, sigmas, s.persons.length, J, 32);
-    expect(maxAbs(got, f32('scale_aware_heatmaps_s0_32.bin'))).toBeLessThanOrEqual(1e-7);
+    expect(maxAbs(got, f32('scale_aware_heatmaps_s0_32.bin'))).toBe(0);
   });
 
   it('scale-aware sigma through buildTrainingSample (bbox / 256 * 2 / aug_scale)', () => {
@@ -114,6 +114,6 @@ describe('training targets equal the HigherHRNet reference (fixtures/higherhrnet
       params(s),
       cfg,
     );
-    expect(maxAbs(out.heatmaps[0], f32('scale_aware_heatmaps_s0_32.bin'))).toBeLessThanOrEqual(1e-7);
+    expect(maxAbs(out.heatmaps[0], f32('scale_aware_heatmaps_s0_32.bin'))).toBe(0);
   });
 });
