@@ -44,9 +44,11 @@ export {
   decodeMultiScalePoses,
   decodePoses,
   poseDecodeMeta,
+  poseHeadDecoder,
   type DecodedPoses,
   type DecodeOptions,
   type PoseDecodeMeta,
+  type PoseHeadDecodeOptions,
   type PoseOutputMap,
   type ScaleOutputs,
 } from './pose/decode-poses.js';

@@ -12,6 +12,7 @@ import {
   matchByTag,
   nmsHeatmaps,
   peopleToCocoResults,
+  poseHeadDecoder,
   posesToCocoResults,
   topK,
 } from '../src/index.js';
@@ -117,6 +118,9 @@ describe('pose decoding: grouping fixture', () => {
         const before = tf.memory().numTensors;
         const dec = await decodePoses(t, tf_, meta);
         expect(tf.memory().numTensors).toBe(before);
+        // The same through the Head contract's decoder shape.
+        const viaDecoder = await poseHeadDecoder(meta)(t, { flippedOutputs: tf_ });
+        expect(viaDecoder.scores).toEqual(dec.scores);
         tf.dispose([...t, ...(tf_ ?? [])]);
 
         expect(dec.poses.length).toBe(r.scores.length);

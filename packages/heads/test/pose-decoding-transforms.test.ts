@@ -184,7 +184,7 @@ describe('pose decoding: multi-scale aggregation', () => {
     // A stand-in network: y0 = 4x4 average of the input tiled to 34 channels, y1 = 2x2 average tiled to 17.
     const model = (x: tf.Tensor4D): tf.Tensor[] => {
       seen.push(`${x.shape[2]}x${x.shape[1]}`);
-      const g = tf.mean(x, 3, true);
+      const g = tf.mean(x, 3, true) as tf.Tensor4D;
       return [tf.tile(tf.avgPool(g, 4, 4, 'valid'), [1, 1, 1, 34]), tf.tile(tf.avgPool(g, 2, 2, 'valid'), [1, 1, 1, 17])];
     };
     const w = 150;

@@ -4,6 +4,7 @@
  * back to image coordinates — `tools/valid.py` after the forward passes.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { HeadDecoder } from '../head.js';
 import type { Point2 } from './affine-transform.js';
 import { aggregateResults, emptyAggregate, finishAggregation, type AggregatedMaps } from './aggregate-results.js';
 import { getFinalPreds } from './final-preds.js';
@@ -105,4 +106,14 @@ export async function decodePoses(
   opts: DecodeOptions = {},
 ): Promise<DecodedPoses> {
   return decodeMultiScalePoses([{ scale: 1, outputs, flippedOutputs }], meta, opts);
+}
+
+export interface PoseHeadDecodeOptions extends DecodeOptions {
+  /** Outputs for the width-mirrored input (flip test). */
+  flippedOutputs?: readonly PoseOutputMap[];
+}
+
+/** `decodePoses` as a `HeadDecoder` for one image geometry: `(outputs, { flippedOutputs, ...opts }) → poses`. */
+export function poseHeadDecoder(meta: PoseDecodeMeta): HeadDecoder<DecodedPoses, PoseHeadDecodeOptions> {
+  return (outputs, opts = {}) => decodePoses(outputs, opts.flippedOutputs, meta, opts);
 }
