@@ -1,7 +1,8 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  // decode-worker is a separate entry: DecodePool starts it as dist/decode-worker.js.
+  entry: ['src/index.ts', 'src/decode-worker.ts'],
   format: ['esm'],
   dts: true,
   sourcemap: true,

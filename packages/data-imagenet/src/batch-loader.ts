@@ -1,7 +1,8 @@
 import { ImageDecodeError } from './decode.js';
+import { DecodePool } from './decode-pool.js';
 import type { ImageFolder, ImageSample } from './image-folder.js';
 import { createRng, mixSeed, permutation } from './rng.js';
-import type { ImageTransform } from './transforms.js';
+import type { ImageTransform, TransformSpec } from './transforms.js';
 
 /** One batch: `images` is NHWC float32 of `shape`, `labels[i]` the class of image i. */
 export interface ImageBatch {
@@ -26,8 +27,19 @@ export interface BatchLoaderOptions {
   dropLast?: boolean;
   /** Batches loaded ahead of the one being consumed. Default 1. */
   prefetch?: number;
-  /** Images decoded at once (sharp runs them on libuv's thread pool). Default 8. */
+  /** Images decoded at once per thread (sharp runs them on libuv's thread pool). Default 8 in-process, 4 per worker. */
   concurrency?: number;
+  /**
+   * Decode and transform in this many `worker_threads` (0: on the main thread, with sharp's async I/O).
+   * Needs a built-in transform (one with a `spec`). Call {@link BatchLoader.close} when done. Default 0.
+   */
+  workers?: number;
+  /**
+   * Data-parallel sharding: every global batch (same order on every rank) is split into `worldSize`
+   * contiguous slices and this loader yields slice `rank` — so N ranks together see exactly the batches
+   * of one unsharded loader. Use `dropLast` so that no slice is empty.
+   */
+  shard?: { rank: number; worldSize: number };
   /** Default 'skip'. */
   onCorrupt?: CorruptImagePolicy;
   /** Called once per corrupt file under the 'skip' policy; default prints a warning to stderr. */
@@ -52,6 +64,10 @@ export class BatchLoader implements AsyncIterable<ImageBatch> {
   private readonly opts: BatchLoaderOptions;
   private readonly corrupt = new Map<string, string>();
   private nextEpoch = 0;
+  private pool?: DecodePool;
+  /** Time spent decoding in workers, summed over batches (see {@link stats}). */
+  private workerMs = 0;
+  private loadedBatches = 0;
 
   constructor(source: ImageFolder | readonly ImageSample[], opts: BatchLoaderOptions) {
     this.samples = Array.isArray(source) ? source : (source as ImageFolder).samples;
@@ -61,8 +77,31 @@ export class BatchLoader implements AsyncIterable<ImageBatch> {
     if (opts.prefetch != null && !(Number.isInteger(opts.prefetch) && opts.prefetch >= 0)) {
       throw new Error(`BatchLoader: prefetch must be a non-negative integer, got ${opts.prefetch}`);
     }
+    if (opts.shard) {
+      const { rank, worldSize } = opts.shard;
+      if (!(Number.isInteger(worldSize) && worldSize >= 1 && Number.isInteger(rank) && rank >= 0 && rank < worldSize)) {
+        throw new Error(`BatchLoader: shard needs 0 <= rank < worldSize, got rank ${rank}, worldSize ${worldSize}`);
+      }
+    }
+    const workers = opts.workers ?? 0;
+    if (!(Number.isInteger(workers) && workers >= 0)) throw new Error(`BatchLoader: workers must be a non-negative integer, got ${opts.workers}`);
+    if (workers > 0 && !(opts.transform as { spec?: TransformSpec }).spec) {
+      throw new Error('BatchLoader: workers > 0 needs a built-in transform (evalTransform, trainTransform, randomResizedCropTransform) that worker threads can rebuild');
+    }
     this.batchSize = opts.batchSize;
     this.opts = opts;
+  }
+
+  /** Terminates the worker pool, if any (the loader can still be used: a new pool starts on demand). */
+  async close(): Promise<void> {
+    const pool = this.pool;
+    this.pool = undefined;
+    await pool?.close();
+  }
+
+  /** Batches loaded and the mean time a worker spent on one (0 in-process). */
+  get stats(): { batches: number; workerMsPerBatch: number } {
+    return { batches: this.loadedBatches, workerMsPerBatch: this.loadedBatches ? this.workerMs / this.loadedBatches : 0 };
   }
 
   /** Batches per epoch (before any corrupt image is left out). */
@@ -91,7 +130,14 @@ export class BatchLoader implements AsyncIterable<ImageBatch> {
     const n = this.samples.length;
     const order = shuffle ? permutation(n, createRng(mixSeed(seed, epoch, SHUFFLE_STREAM))) : Int32Array.from({ length: n }, (_, i) => i);
     const groups: Int32Array[] = [];
-    for (let i = 0; i < this.length; i++) groups.push(order.subarray(i * this.batchSize, Math.min(n, (i + 1) * this.batchSize)));
+    for (let i = 0; i < this.length; i++) {
+      let g = order.subarray(i * this.batchSize, Math.min(n, (i + 1) * this.batchSize));
+      if (this.opts.shard) {
+        const { rank, worldSize } = this.opts.shard;
+        g = g.subarray(Math.floor((rank * g.length) / worldSize), Math.floor(((rank + 1) * g.length) / worldSize));
+      }
+      groups.push(g);
+    }
 
     const pending: Promise<ImageBatch | null>[] = [];
     let next = 0;
@@ -111,6 +157,8 @@ export class BatchLoader implements AsyncIterable<ImageBatch> {
   }
 
   private async loadBatch(indices: Int32Array, epoch: number): Promise<ImageBatch | null> {
+    this.loadedBatches++;
+    if ((this.opts.workers ?? 0) > 0) return this.loadBatchInWorker(indices, epoch);
     const { transform, seed = 0, onCorrupt = 'skip', concurrency = 8 } = this.opts;
     const [h, w, c] = transform.outputShape;
     const per = h * w * c;
@@ -144,6 +192,29 @@ export class BatchLoader implements AsyncIterable<ImageBatch> {
       paths.push(this.samples[indices[j]].path);
     });
     return { images, labels, shape: [kept.length, h, w, c], paths };
+  }
+
+  private async loadBatchInWorker(indices: Int32Array, epoch: number): Promise<ImageBatch | null> {
+    const { transform, seed = 0, onCorrupt = 'skip', concurrency = 4, workers = 0 } = this.opts;
+    this.pool ??= new DecodePool((transform as { spec?: TransformSpec }).spec!, { workers, concurrency });
+    const items = Array.from(indices, (i) => ({ path: this.samples[i].path, seed: mixSeed(seed, epoch, i) }));
+    const res = await this.pool.run(items);
+    if (res.error) throw new Error(`BatchLoader: decoding failed in a worker: ${res.error}`);
+    this.workerMs += res.ms ?? 0;
+    for (const c of res.corrupt ?? []) {
+      const err = new ImageDecodeError(c.path, new Error(c.message.replace(/^cannot decode image '[^']*': /, '')));
+      if (onCorrupt === 'throw') throw err;
+      this.reportCorrupt(c.path, err);
+    }
+    const kept = res.kept ?? [];
+    if (kept.length === 0) return null;
+    const [h, w, c] = transform.outputShape;
+    return {
+      images: res.images!,
+      labels: Int32Array.from(kept, (j) => this.samples[indices[j]].label),
+      shape: [kept.length, h, w, c],
+      paths: kept.map((j) => this.samples[indices[j]].path),
+    };
   }
 
   private reportCorrupt(path: string, err: Error): void {

@@ -24,8 +24,10 @@ const KERNELS: Record<Interpolation, keyof KernelEnum> = {
   bicubic: 'cubic',
 };
 
-/** What {@link decodeImage} does after decoding, in this order: resize, then crop. */
+/** What {@link decodeImage} does after decoding, in this order: `cropFirst`, resize, then crop. */
 export interface DecodeOps {
+  /** Crop of the original image before resizing (RandomResizedCrop); must lie inside it. */
+  cropFirst?: Box;
   /** Resize to exactly this size (aspect ratio is the caller's business). */
   resize?: { width: number; height: number; interpolation?: Interpolation };
   /** Crop of the (resized) image; must lie inside it. */
@@ -70,6 +72,7 @@ export async function readImageSize(src: ImageSource): Promise<{ width: number; 
 export async function decodeImage(src: ImageSource, ops: DecodeOps = {}): Promise<RgbImage> {
   try {
     let pipeline = open(src).removeAlpha().toColourspace('srgb');
+    if (ops.cropFirst) pipeline = pipeline.extract(ops.cropFirst);
     if (ops.resize) {
       const { width, height, interpolation = 'bilinear' } = ops.resize;
       pipeline = pipeline.resize(width, height, { fit: 'fill', kernel: KERNELS[interpolation] });

@@ -1,4 +1,4 @@
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 
 /** File extensions read by default, compared case-insensitively (ImageNet uses `.JPEG`). */
@@ -128,4 +128,85 @@ async function listImages(dir: string, extensions: string[]): Promise<string[]> 
   }
   for (const sub of subdirs) files.push(...(await listImages(sub, extensions)));
   return files;
+}
+
+export interface ScanFlatImageFolderOptions {
+  /**
+   * Labels file. Accepted line formats (blank lines and `#` comments ignored):
+   * - `<file name> <label>` or `<file name>,<label>`, the name with or without extension — e.g. the
+   *   common `val.txt` (`ILSVRC2012_val_00000001.JPEG 65`) or a `name wnid` list;
+   * - Kaggle's `LOC_val_solution.csv` (`ImageId,PredictionString` header; the label is the first token of
+   *   PredictionString);
+   * - one `<label>` per line, for the images in sorted file-name order.
+   * A label is a class name (wnid) from `classes`, or a 0-based class index. Note: the devkit's
+   * `ILSVRC2012_validation_ground_truth.txt` holds 1-based ILSVRC2012_IDs, which are *not* the sorted-wnid
+   * order: convert it to wnids first.
+   */
+  labelsFile: string;
+  /** Class names in index order, normally the train split's (`scanImageFolder(root, { split: 'train' }).classes`). */
+  classes: readonly string[];
+  /** Default {@link IMAGE_EXTENSIONS}. */
+  extensions?: readonly string[];
+}
+
+/**
+ * Reads the flat validation layout (`<dir>/*.JPEG` with labels in a separate file) as an
+ * {@link ImageFolder} with the given class order. Every image must have a label and every label an
+ * image; errors name the file and line.
+ */
+export async function scanFlatImageFolder(dir: string, opts: ScanFlatImageFolderOptions): Promise<ImageFolder> {
+  const absDir = resolve(dir);
+  await requireDir(absDir, `FlatImageFolder: image folder '${absDir}' does not exist`);
+  const extensions = (opts.extensions ?? IMAGE_EXTENSIONS).map((e) => e.toLowerCase());
+  const files = (await readdir(absDir, { withFileTypes: true }))
+    .filter((e) => !e.name.startsWith('.') && !e.isDirectory() && extensions.some((x) => e.name.toLowerCase().endsWith(x)))
+    .map((e) => e.name)
+    .sort(byCodePoint);
+  if (files.length === 0) throw new Error(`FlatImageFolder: no images (${extensions.join(', ')}) in '${absDir}'`);
+  const classes = [...opts.classes];
+  const classToIndex: Record<string, number> = Object.create(null);
+  classes.forEach((c, i) => (classToIndex[c] = i));
+  const stem = (name: string) => name.replace(/\.[^.]+$/, '');
+  const byStem = new Map(files.map((f) => [stem(f), f]));
+
+  let text: string;
+  try {
+    text = await readFile(opts.labelsFile, 'utf8');
+  } catch (err) {
+    throw new Error(`FlatImageFolder: cannot read labels file '${opts.labelsFile}': ${(err as Error).message}`);
+  }
+  const where = (line: number) => `${opts.labelsFile}:${line}`;
+  const toIndex = (label: string, line: number): number => {
+    if (label in classToIndex) return classToIndex[label];
+    if (/^\d+$/.test(label) && Number(label) < classes.length) return Number(label);
+    throw new Error(`FlatImageFolder: ${where(line)}: unknown label '${label}' (not a class name nor an index < ${classes.length})`);
+  };
+  const labelOf = new Map<string, number>();
+  const bare: { label: string; line: number }[] = [];
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const line = raw.trim();
+    if (!line || line.startsWith('#') || /^ImageId\s*,/i.test(line)) return;
+    const parts = line.split(/[\s,]+/);
+    if (parts.length === 1) {
+      bare.push({ label: parts[0], line: i + 1 });
+      return;
+    }
+    const file = byStem.get(stem(parts[0])) ?? (byStem.has(parts[0]) ? byStem.get(parts[0]) : undefined);
+    if (!file) throw new Error(`FlatImageFolder: ${where(i + 1)}: no image '${parts[0]}' in '${absDir}'`);
+    if (labelOf.has(file)) throw new Error(`FlatImageFolder: ${where(i + 1)}: '${parts[0]}' is labelled twice`);
+    labelOf.set(file, toIndex(parts[1], i + 1));
+  });
+  if (bare.length > 0 && labelOf.size > 0) throw new Error(`FlatImageFolder: ${opts.labelsFile} mixes '<file> <label>' lines with bare labels`);
+  if (bare.length > 0) {
+    if (bare.length !== files.length) {
+      throw new Error(`FlatImageFolder: ${opts.labelsFile} has ${bare.length} labels for ${files.length} images in '${absDir}'`);
+    }
+    files.forEach((f, k) => labelOf.set(f, toIndex(bare[k].label, bare[k].line)));
+  }
+  const unlabelled = files.filter((f) => !labelOf.has(f));
+  if (unlabelled.length) {
+    throw new Error(`FlatImageFolder: ${unlabelled.length} image(s) without a label in ${opts.labelsFile}, e.g. ${unlabelled.slice(0, 3).join(', ')}`);
+  }
+  const samples = files.map((f) => ({ path: join(absDir, f), label: labelOf.get(f)! })).sort((a, b) => a.label - b.label || byCodePoint(a.path, b.path));
+  return { root: absDir, dir: absDir, classes, classToIndex, samples };
 }

@@ -1,20 +1,36 @@
-export { IMAGE_EXTENSIONS, scanImageFolder, type ImageFolder, type ImageSample, type ScanImageFolderOptions } from './image-folder.js';
+export {
+  IMAGE_EXTENSIONS,
+  scanFlatImageFolder,
+  scanImageFolder,
+  type ImageFolder,
+  type ImageSample,
+  type ScanFlatImageFolderOptions,
+  type ScanImageFolderOptions,
+} from './image-folder.js';
 export { decodeImage, readImageSize, ImageDecodeError, type Box, type DecodeOps, type ImageSource, type Interpolation, type RgbImage } from './decode.js';
 export {
   DEFAULT_CROP_PCT,
   IMAGENET_MEAN,
   IMAGENET_STD,
   centerCropBox,
+  colorJitterInPlace,
   evalTransform,
   normalizeInto,
   randomCropBox,
+  randomResizedCropBox,
+  randomResizedCropTransform,
   resizeShorterSide,
   trainTransform,
+  transformFromSpec,
+  type ColorJitterOptions,
+  type RandomResizedCropOptions,
+  type TransformSpec,
   type EvalTransformOptions,
   type ImageTransform,
   type NormalizeOptions,
   type TrainTransformOptions,
 } from './transforms.js';
+export { DecodePool } from './decode-pool.js';
 export { BatchLoader, type BatchLoaderOptions, type CorruptImagePolicy, type ImageBatch } from './batch-loader.js';
 export { generateImageFolderDataset, MAX_SYNTHETIC_CLASSES, type SyntheticDataset, type SyntheticDatasetOptions } from './synthetic-dataset.js';
 export { countTopKCorrect, topKAccuracy } from './metrics.js';
