@@ -86,16 +86,27 @@ export function rleToMask(rle: CocoRle, out?: Uint8Array): Uint8Array {
   if (total !== h * w) throw new Error(`RLE runs cover ${total} pixels, size [${h}, ${w}] has ${h * w}`);
   const mask = out ?? new Uint8Array(h * w);
   if (out) mask.fill(0, 0, h * w);
-  let pos = 0;
+  // Walk the runs with a (column, row) cursor instead of dividing every index.
+  let x = 0;
+  let y = 0;
   for (let i = 0; i < counts.length; i++) {
-    const end = pos + counts[i];
+    let c = counts[i];
     if (i & 1) {
-      for (let j = pos; j < end; j++) {
-        const x = (j / h) | 0;
-        mask[(j - x * h) * w + x] = 1;
+      while (c > 0) {
+        const take = Math.min(c, h - y);
+        for (let k = 0; k < take; k++) mask[(y + k) * w + x] = 1;
+        c -= take;
+        y += take;
+        if (y === h) {
+          y = 0;
+          x++;
+        }
       }
+    } else {
+      const pos = x * h + y + c;
+      x = (pos / h) | 0;
+      y = pos - x * h;
     }
-    pos = end;
   }
   return mask;
 }

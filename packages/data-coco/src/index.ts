@@ -67,7 +67,7 @@ export {
   type AffineAugmentConfig,
   type AffineParams,
 } from './random-affine.js';
-export { invertAffine, roundHalfEven, warpAffine, warpMask, type RawImage } from './warp-affine.js';
+export { invertAffine, maskTo255, roundHalfEven, warpAffine, warpMask, warpMask255, type RawImage } from './warp-affine.js';
 export { jointsFromKeypoints, transformJoints } from './transform-joints.js';
 export { COCO_FLIP_INDEX, flipImageHorizontal, flipJoints } from './horizontal-flip.js';
 export { IMAGENET_MEAN, IMAGENET_STD, normalizationTable, normalizeImage } from './normalize-image.js';

@@ -29,6 +29,15 @@ export function normalizeImage(
   const table = mean === IMAGENET_MEAN && std === IMAGENET_STD ? DEFAULT_TABLE : normalizationTable(mean, std);
   const cn = table.length;
   const res = out ?? new Float32Array(data.length);
+  if (cn === 3) {
+    const [t0, t1, t2] = table;
+    for (let i = 0; i < data.length; i += 3) {
+      res[i] = t0[data[i]];
+      res[i + 1] = t1[data[i + 1]];
+      res[i + 2] = t2[data[i + 2]];
+    }
+    return res;
+  }
   for (let i = 0; i < data.length; i += cn) {
     for (let c = 0; c < cn; c++) res[i + c] = table[c][data[i + c]];
   }

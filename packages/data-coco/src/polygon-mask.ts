@@ -107,15 +107,29 @@ function polygonToggles(xy: ArrayLike<number>, h: number, w: number): number[] {
 
 /** ORs the region described by toggle positions into a row-major mask. */
 function applyToggles(toggles: number[], h: number, w: number, mask: Uint8Array): void {
+  if (toggles.length === 0) return;
   const n = h * w;
   const parity = new Uint8Array(n + 1);
-  for (const t of toggles) parity[t] ^= 1;
+  let first = n;
+  let last = 0;
+  let odd = 0;
+  for (const t of toggles) {
+    parity[t] ^= 1;
+    odd ^= 1;
+    if (t < first) first = t;
+    if (t > last) last = t;
+  }
+  // Walk column-major positions from the first toggle on; after the last one the state stays as it is.
+  if (odd) last = n;
   let inside = 0;
-  for (let i = 0; i < n; i++) {
+  let x = (first / h) | 0;
+  let y = first - x * h;
+  for (let i = first; i < last && i < n; i++) {
     inside ^= parity[i];
-    if (inside) {
-      const x = (i / h) | 0;
-      mask[(i - x * h) * w + x] = 1;
+    if (inside) mask[y * w + x] = 1;
+    if (++y === h) {
+      y = 0;
+      x++;
     }
   }
 }

@@ -4,7 +4,7 @@ import { generateJointIndices } from './joints-target.js';
 import { normalizeImage } from './normalize-image.js';
 import { affineMatrix, DEFAULT_AFFINE_AUGMENT, type AffineAugmentConfig, type AffineParams } from './random-affine.js';
 import { transformJoints } from './transform-joints.js';
-import { warpAffine, warpMask, type RawImage } from './warp-affine.js';
+import { maskTo255, warpAffine, warpMask255, type RawImage } from './warp-affine.js';
 
 /** The DATASET block of a HigherHRNet config, as far as the training targets need it. */
 export interface HigherHrnetDataConfig {
@@ -129,9 +129,10 @@ export function buildTrainingSample(src: SampleSource, params: AffineParams, con
     }
   }
 
+  const mask255 = maskTo255(validMask);
   for (const res of config.outputSizes) {
     const m = affineMatrix(params, res);
-    const mask = warpMask(validMask, image.width, image.height, m, res);
+    const mask = warpMask255(mask255, image.width, image.height, m, res);
     let coords = transformJoints(joints, m);
     if (params.flip) {
       flipImageHorizontal(mask, res, res, 1);

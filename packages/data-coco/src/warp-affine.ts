@@ -65,6 +65,9 @@ export function warpAffine(
     bdelta[x] = roundHalfEven(inv[3] * x * AB_SCALE);
   }
   const rowStride = sw * cn;
+  const sw1 = sw - 1;
+  const sh1 = sh - 1;
+  const HALF = 1 << (COEF_BITS - 1);
   let o = 0;
   for (let y = 0; y < dstHeight; y++) {
     const x0 = roundHalfEven((inv[1] * y + inv[2]) * AB_SCALE) + ROUND_DELTA;
@@ -74,10 +77,6 @@ export function warpAffine(
       const Y = (y0 + bdelta[x]) >> (AB_BITS - INTER_BITS);
       const sx = X >> INTER_BITS;
       const sy = Y >> INTER_BITS;
-      if (sx >= sw || sx + 1 < 0 || sy >= sh || sy + 1 < 0) {
-        for (let c = 0; c < cn; c++) dst[o + c] = 0;
-        continue;
-      }
       const fx = X & (INTER_TAB_SIZE - 1);
       const fy = Y & (INTER_TAB_SIZE - 1);
       // Weights of the 1/32 grid in units of 2^-15: exact integers, summing to 32768.
@@ -85,6 +84,26 @@ export function warpAffine(
       const w01 = (INTER_TAB_SIZE - fy) * fx * 32;
       const w10 = fy * (INTER_TAB_SIZE - fx) * 32;
       const w11 = fy * fx * 32;
+      if (sx >= 0 && sy >= 0 && sx < sw1 && sy < sh1) {
+        // All four neighbours inside: the common case. Weighted sums are < 2^24, so `>>` is exact.
+        const p00 = sy * rowStride + sx * cn;
+        const p10 = p00 + rowStride;
+        if (cn === 3) {
+          dst[o] = (data[p00] * w00 + data[p00 + 3] * w01 + data[p10] * w10 + data[p10 + 3] * w11 + HALF) >> COEF_BITS;
+          dst[o + 1] = (data[p00 + 1] * w00 + data[p00 + 4] * w01 + data[p10 + 1] * w10 + data[p10 + 4] * w11 + HALF) >> COEF_BITS;
+          dst[o + 2] = (data[p00 + 2] * w00 + data[p00 + 5] * w01 + data[p10 + 2] * w10 + data[p10 + 5] * w11 + HALF) >> COEF_BITS;
+        } else {
+          for (let c = 0; c < cn; c++) {
+            dst[o + c] = (data[p00 + c] * w00 + data[p00 + cn + c] * w01 + data[p10 + c] * w10 + data[p10 + cn + c] * w11 + HALF) >> COEF_BITS;
+          }
+        }
+        continue;
+      }
+      if (sx >= sw || sx + 1 < 0 || sy >= sh || sy + 1 < 0) {
+        for (let c = 0; c < cn; c++) dst[o + c] = 0;
+        continue;
+      }
+      // On the border: neighbours outside the source read 0.
       const in0 = sy >= 0;
       const in1 = sy + 1 < sh;
       const inL = sx >= 0;
@@ -96,8 +115,7 @@ export function warpAffine(
         const v01 = in0 && inR ? data[p00 + cn + c] : 0;
         const v10 = in1 && inL ? data[p10 + c] : 0;
         const v11 = in1 && inR ? data[p10 + cn + c] : 0;
-        const v = (v00 * w00 + v01 * w01 + v10 * w10 + v11 * w11 + (1 << (COEF_BITS - 1))) >> COEF_BITS;
-        dst[o + c] = v > 255 ? 255 : v < 0 ? 0 : v;
+        dst[o + c] = (v00 * w00 + v01 * w01 + v10 * w10 + v11 * w11 + HALF) >> COEF_BITS;
       }
     }
   }
@@ -109,8 +127,18 @@ export function warpAffine(
  * value/255 > 0.5 → 1 (i.e. warped byte >= 128). Pixels from outside the source become 0.
  */
 export function warpMask(mask: Uint8Array, width: number, height: number, m: ArrayLike<number>, size: number): Uint8Array {
-  const scaled = new Uint8Array(width * height);
+  return warpMask255(maskTo255(mask), width, height, m, size);
+}
+
+/** The 0/1 mask as the uint8 x255 image the reference warps (compute once, warp to every size). */
+export function maskTo255(mask: Uint8Array): Uint8Array {
+  const scaled = new Uint8Array(mask.length);
   for (let i = 0; i < scaled.length; i++) scaled[i] = mask[i] ? 255 : 0;
+  return scaled;
+}
+
+/** {@link warpMask} for a mask already scaled by {@link maskTo255}. */
+export function warpMask255(scaled: Uint8Array, width: number, height: number, m: ArrayLike<number>, size: number): Uint8Array {
   const warped = warpAffine({ data: scaled, width, height, channels: 1 }, m, size, size);
   for (let i = 0; i < warped.length; i++) warped[i] = warped[i] > 127 ? 1 : 0;
   return warped;
