@@ -61,6 +61,17 @@ export {
   type StaticLossScalerOptions,
 } from './loss-scale.js';
 export { SeededRng } from './rng.js';
+export {
+  Communicator,
+  DistAbortError,
+  distGradientReducer,
+  getDistContext,
+  launchDataParallel,
+  runDataParallelWorker,
+  syncBatchNorm,
+  type DistContext,
+  type LaunchDataParallelOptions,
+} from './dist.js';
 export { crossEntropy, type CrossEntropyOptions } from './losses.js';
 export { clipGradNorm, clipGradValue, type GradClipOptions } from './grad-clip.js';
 export { createLossScaler, createLrSchedule, createOptimizer } from './optimizer-factory.js';

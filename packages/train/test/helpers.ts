@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { PassThrough } from 'node:stream';
+import { BatchNorm2d } from '@hrnet/core';
 
 export interface ToyBatch {
   images: Float32Array;
@@ -54,4 +55,24 @@ export function captureStream(isTTY: boolean): PassThrough & { isTTY: boolean; c
   s.on('data', (c) => chunks.push(String(c)));
   s.text = () => chunks.join('');
   return s;
+}
+
+/** conv -> (@hrnet/core BatchNorm2d) -> relu -> global pool -> dense(2), seeded: the data-parallel test model. */
+export function distToyModel(bn: boolean): tf.LayersModel {
+  const input = tf.input({ shape: [4, 4, 1] });
+  let y = tf.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }).apply(input) as tf.SymbolicTensor;
+  if (bn) y = new BatchNorm2d({}).apply(y) as tf.SymbolicTensor;
+  y = tf.layers.reLU().apply(y) as tf.SymbolicTensor;
+  y = tf.layers.globalAveragePooling2d({}).apply(y) as tf.SymbolicTensor;
+  y = tf.layers.dense({ units: 2, kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }).apply(y) as tf.SymbolicTensor;
+  return tf.model({ inputs: input, outputs: y });
+}
+
+/** Rank `rank`'s contiguous slice of a batch (as BatchLoader's `shard`). */
+export function shardOf(b: ToyBatch, rank: number, worldSize: number): ToyBatch {
+  const n = b.shape[0];
+  const lo = Math.floor((rank * n) / worldSize);
+  const hi = Math.floor(((rank + 1) * n) / worldSize);
+  const per = b.shape[1] * b.shape[2] * b.shape[3];
+  return { images: b.images.slice(lo * per, hi * per), labels: b.labels.slice(lo, hi), shape: [hi - lo, b.shape[1], b.shape[2], b.shape[3]] };
 }

@@ -1,0 +1,320 @@
+/**
+ * Data-parallel training on one machine: N `worker_threads`, each with its own tfjs engine and model
+ * replica, training on its slice of every global batch; gradients are averaged every step through a
+ * SharedArrayBuffer (sum in rank order, so every replica applies the same update and stays identical),
+ * optionally with synchronized BatchNorm statistics. Multi-node training is not supported.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { isMainThread, Worker, workerData, parentPort } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs';
+import type { GradientReducer } from './trainer.js';
+
+const CTL_COUNT = 0;
+const CTL_GEN = 1;
+const CTL_ABORT = 2;
+const CTL_SIZE = 4;
+
+/** What {@link launchDataParallel} hands each worker (inside `workerData.__hrnetDist`). */
+interface DistWorkerInit {
+  rank: number;
+  worldSize: number;
+  control: SharedArrayBuffer;
+  data: SharedArrayBuffer;
+  /** Floats per rank in `data`. */
+  capacity: number;
+}
+
+/** A collective failed because another worker died or the run was aborted. */
+export class DistAbortError extends Error {
+  constructor(message = 'data-parallel run aborted (another worker failed)') {
+    super(message);
+    this.name = 'DistAbortError';
+  }
+}
+
+/**
+ * Collectives over shared memory between the workers of one run: a barrier and a sum all-reduce whose
+ * result is bit-identical on every rank (the ranks' contributions are added in rank order).
+ */
+export class Communicator {
+  readonly rank: number;
+  readonly worldSize: number;
+  private readonly ctl: Int32Array;
+  private readonly data: Float32Array;
+  private readonly capacity: number;
+
+  constructor(init: DistWorkerInit) {
+    this.rank = init.rank;
+    this.worldSize = init.worldSize;
+    this.ctl = new Int32Array(init.control);
+    this.data = new Float32Array(init.data);
+    this.capacity = init.capacity;
+  }
+
+  /** Blocks until every rank has called it (checks for abort every 200 ms). */
+  barrier(): void {
+    if (this.worldSize === 1) return;
+    const ctl = this.ctl;
+    const gen = Atomics.load(ctl, CTL_GEN);
+    if (Atomics.add(ctl, CTL_COUNT, 1) === this.worldSize - 1) {
+      Atomics.store(ctl, CTL_COUNT, 0);
+      Atomics.add(ctl, CTL_GEN, 1);
+      Atomics.notify(ctl, CTL_GEN);
+      return;
+    }
+    while (Atomics.load(ctl, CTL_GEN) === gen) {
+      if (Atomics.load(ctl, CTL_ABORT) !== 0) throw new DistAbortError();
+      Atomics.wait(ctl, CTL_GEN, gen, 200);
+    }
+  }
+
+  /** Element-wise sum of `x` over all ranks (same length everywhere), in chunks of the shared capacity. */
+  allReduceSum(x: Float32Array): Float32Array {
+    const out = new Float32Array(x.length);
+    if (this.worldSize === 1) {
+      out.set(x);
+      return out;
+    }
+    const cap = this.capacity;
+    for (let off = 0; off < x.length || (off === 0 && x.length === 0); off += cap) {
+      const len = Math.min(cap, x.length - off);
+      this.data.set(x.subarray(off, off + len), this.rank * cap);
+      this.barrier();
+      for (let r = 0; r < this.worldSize; r++) {
+        const base = r * cap;
+        if (r === 0) for (let i = 0; i < len; i++) out[off + i] = this.data[base + i];
+        else for (let i = 0; i < len; i++) out[off + i] += this.data[base + i];
+      }
+      this.barrier(); // nobody overwrites its slot before everyone has read
+      if (x.length === 0) break;
+    }
+    return out;
+  }
+
+  /** Marks the run as failed so that ranks blocked in a collective throw instead of waiting forever. */
+  abort(): void {
+    Atomics.store(this.ctl, CTL_ABORT, 1);
+    Atomics.notify(this.ctl, CTL_GEN);
+  }
+}
+
+/** The data-parallel context of the current worker thread, or undefined outside {@link launchDataParallel}. */
+export interface DistContext {
+  rank: number;
+  worldSize: number;
+  comm: Communicator;
+  /** The `workerData` passed to `launchDataParallel`. */
+  data: unknown;
+}
+
+export function getDistContext(): DistContext | undefined {
+  if (isMainThread) return undefined;
+  const wd = workerData as { __hrnetDist?: DistWorkerInit; data?: unknown } | undefined;
+  if (!wd?.__hrnetDist) return undefined;
+  const init = wd.__hrnetDist;
+  return { rank: init.rank, worldSize: init.worldSize, comm: new Communicator(init), data: wd.data };
+}
+
+/**
+ * The Trainer's {@link GradientReducer} for data parallelism: every rank contributes `n·g` and `n·loss`
+ * for its `n` samples, and gets `Σ n·g / Σ n` — the gradient of the mean loss over the global batch,
+ * whatever the shard sizes.
+ */
+export function distGradientReducer(comm: Communicator): GradientReducer {
+  return {
+    allReduce(grads, loss, batchSize) {
+      const sizes = grads.map((g) => g.size);
+      const total = sizes.reduce((a, b) => a + b, 0);
+      const flat = new Float32Array(total + 2);
+      let off = 0;
+      for (const g of grads) {
+        const d = g.dataSync() as Float32Array;
+        for (let i = 0; i < d.length; i++) flat[off + i] = d[i] * batchSize;
+        off += d.length;
+      }
+      flat[total] = loss.dataSync()[0] * batchSize;
+      flat[total + 1] = batchSize;
+      const sum = comm.allReduceSum(flat);
+      const n = sum[total + 1];
+      if (!(n > 0)) throw new Error('data-parallel step: no samples on any rank');
+      off = 0;
+      const out = grads.map((g, i) => {
+        const part = sum.subarray(off, off + sizes[i]);
+        off += sizes[i];
+        const avg = new Float32Array(part.length);
+        for (let j = 0; j < part.length; j++) avg[j] = part[j] / n;
+        return tf.tensor(avg, g.shape, 'float32');
+      });
+      return { grads: out, loss: tf.scalar(sum[total] / n) };
+    },
+  };
+}
+
+/** A differentiable all-reduce: forward sums over ranks; backward sums `n_local·dy` over ranks and divides by `n_local`. */
+function allReduceOp(comm: Communicator, localCount: number): (x: tf.Tensor) => tf.Tensor {
+  const f = (x: tf.Tensor) => {
+    const value = tf.tensor(comm.allReduceSum(x.dataSync() as Float32Array), x.shape, 'float32');
+    const gradFunc = (dy: tf.Tensor) => {
+      const d = dy.dataSync() as Float32Array;
+      const scaled = new Float32Array(d.length);
+      for (let i = 0; i < d.length; i++) scaled[i] = d[i] * localCount;
+      const s = comm.allReduceSum(scaled);
+      for (let i = 0; i < s.length; i++) s[i] /= localCount;
+      return tf.tensor(s, dy.shape, 'float32');
+    };
+    return { value, gradFunc };
+  };
+  return tf.customGrad(f as unknown as Parameters<typeof tf.customGrad>[0]) as (x: tf.Tensor) => tf.Tensor;
+}
+
+interface BatchNormLike {
+  name: string;
+  epsilon: number;
+  momentum: number;
+  weights: tf.LayerVariable[];
+  call: (inputs: tf.Tensor | tf.Tensor[], kwargs: { training?: boolean }) => tf.Tensor | tf.Tensor[];
+  getClassName(): string;
+}
+
+/**
+ * Synchronized BatchNorm (torch `SyncBatchNorm.convert_sync_batchnorm`) for @hrnet/core's `BatchNorm2d`
+ * layers of `model`: in training, the per-channel sum, sum of squares and count are all-reduced over the
+ * ranks, so every replica normalises with the statistics of the whole global batch and updates the same
+ * running statistics (unbiased variance over the global count, PyTorch momentum). The backward pass
+ * all-reduces the gradients of those sums, so parameter gradients equal single-process full-batch ones.
+ * Returns the number of layers converted. Inference is unchanged.
+ */
+export function syncBatchNorm(model: tf.LayersModel, comm: Communicator): number {
+  let converted = 0;
+  for (const layer of model.layers as unknown as BatchNormLike[]) {
+    if (layer.getClassName() !== 'BatchNorm2d') continue;
+    const byName = (suffix: string) => {
+      const w = layer.weights.find((v) => v.originalName.endsWith(`/${suffix}`) || v.name.endsWith(`/${suffix}`) || v.name.endsWith(suffix));
+      if (!w) throw new Error(`syncBatchNorm: layer '${layer.name}' has no weight '${suffix}'`);
+      return w;
+    };
+    const gamma = byName('gamma');
+    const beta = byName('beta');
+    const movingMean = byName('moving_mean');
+    const movingVar = byName('moving_variance');
+    const original = layer.call.bind(layer);
+    layer.call = (inputs, kwargs) => {
+      if (!kwargs?.training) return original(inputs, kwargs);
+      const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
+      const c = x.shape[3];
+      const nLocal = x.shape[0] * x.shape[1] * x.shape[2];
+      const packed = tf.concat([tf.sum(x, [0, 1, 2]), tf.sum(tf.square(x), [0, 1, 2]), tf.fill([1], nLocal)]);
+      const reduced = allReduceOp(comm, nLocal)(packed);
+      const n = tf.slice(reduced, [2 * c], [1]).dataSync()[0];
+      const mean = tf.div(tf.slice(reduced, [0], [c]), n) as tf.Tensor1D;
+      const variance = tf.relu(tf.sub(tf.div(tf.slice(reduced, [c], [c]), n), tf.square(mean))) as tf.Tensor1D;
+      const m = layer.momentum;
+      tf.tidy(() => {
+        const unbiased = n > 1 ? tf.mul(variance, n / (n - 1)) : variance;
+        movingMean.write(tf.add(tf.mul(movingMean.read(), 1 - m), tf.mul(mean, m)));
+        movingVar.write(tf.add(tf.mul(movingVar.read(), 1 - m), tf.mul(unbiased, m)));
+      });
+      return tf.batchNorm(x, mean, variance, beta.read() as tf.Tensor1D, gamma.read() as tf.Tensor1D, layer.epsilon);
+    };
+    converted++;
+  }
+  return converted;
+}
+
+export interface LaunchDataParallelOptions {
+  /** Number of worker threads (ranks). */
+  worldSize: number;
+  /** The worker entry module (a file path or URL; `.ts` is loaded through tsx). It should call {@link runDataParallelWorker}. */
+  module: string | URL;
+  /** Passed to every worker as `ctx.data`. */
+  data?: unknown;
+  /** Floats per rank in the shared buffer (collectives larger than this are chunked). Default 2^22 (16 MB). */
+  capacity?: number;
+  /** Extra environment per rank, e.g. `(rank) => ({ CUDA_VISIBLE_DEVICES: String(rank) })` for tfjs-node-gpu. */
+  env?: (rank: number) => Record<string, string>;
+}
+
+function startWorker(module: string | URL, options: ConstructorParameters<typeof Worker>[1]): Worker {
+  const url = module instanceof URL ? module : module.startsWith('file:') ? new URL(module) : pathToFileURL(module);
+  if (!url.pathname.endsWith('.ts')) return new Worker(url, options);
+  let api: string;
+  try {
+    const pkgJson = createRequire(import.meta.url).resolve('tsx/package.json');
+    api = new URL('./dist/esm/api/index.mjs', pathToFileURL(pkgJson)).href;
+    if (!existsSync(fileURLToPath(api))) throw new Error('no ESM API');
+  } catch {
+    throw new Error(`launchDataParallel: the worker module ${url.href} is TypeScript; install tsx or pass a .js module`);
+  }
+  const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}); }).catch((e) => { console.error(e); process.exit(1); });`;
+  return new Worker(boot, { ...options, eval: true });
+}
+
+/**
+ * Starts `worldSize` worker threads running `module`, connected by a shared-memory {@link Communicator},
+ * and resolves with each rank's result (what its {@link runDataParallelWorker} function returned). If a
+ * worker fails, the others are aborted and the promise rejects with that worker's error.
+ */
+export async function launchDataParallel<T = unknown>(opts: LaunchDataParallelOptions): Promise<T[]> {
+  const { worldSize, capacity = 2 ** 22 } = opts;
+  if (!Number.isInteger(worldSize) || worldSize < 1) throw new Error(`launchDataParallel: worldSize must be a positive integer, got ${worldSize}`);
+  const control = new SharedArrayBuffer(CTL_SIZE * 4);
+  const data = new SharedArrayBuffer(worldSize * capacity * 4);
+  const ctl = new Int32Array(control);
+  const results: T[] = new Array(worldSize);
+  const workers: Worker[] = [];
+  let firstError: Error | undefined;
+  await Promise.all(
+    Array.from({ length: worldSize }, (_, rank) =>
+      new Promise<void>((resolve) => {
+        const init: DistWorkerInit = { rank, worldSize, control, data, capacity };
+        const w = startWorker(opts.module, {
+          workerData: { __hrnetDist: init, data: opts.data },
+          env: opts.env ? { ...process.env, ...opts.env(rank) } : process.env,
+        });
+        workers.push(w);
+        const fail = (err: Error) => {
+          if (!firstError) {
+            firstError = err;
+            Atomics.store(ctl, CTL_ABORT, 1);
+            Atomics.notify(ctl, CTL_GEN);
+          }
+        };
+        let done = false;
+        w.on('message', (msg: { __hrnetDistResult?: true; result?: T; error?: string }) => {
+          if (!msg?.__hrnetDistResult) return;
+          done = true;
+          if (msg.error != null) fail(new Error(`rank ${rank}: ${msg.error}`));
+          else results[rank] = msg.result as T;
+        });
+        w.on('error', (err) => fail(new Error(`rank ${rank}: ${err.message}`)));
+        w.on('exit', (code) => {
+          if (!done && !firstError) fail(new Error(`rank ${rank} exited with code ${code} before finishing`));
+          resolve();
+        });
+      }),
+    ),
+  );
+  if (firstError) throw firstError;
+  return results;
+}
+
+/**
+ * The body of a data-parallel worker module: runs `fn` with this worker's {@link DistContext} and reports
+ * its result (structured-cloneable) or error to {@link launchDataParallel}.
+ */
+export function runDataParallelWorker<T>(fn: (ctx: DistContext) => Promise<T> | T): void {
+  const ctx = getDistContext();
+  if (!ctx || !parentPort) throw new Error('runDataParallelWorker: not started by launchDataParallel');
+  const port = parentPort;
+  Promise.resolve()
+    .then(() => fn(ctx))
+    .then(
+      (result) => port.postMessage({ __hrnetDistResult: true, result }),
+      (err: unknown) => {
+        ctx.comm.abort();
+        port.postMessage({ __hrnetDistResult: true, error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+      },
+    );
+}
