@@ -2,6 +2,9 @@ import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// Generous limits: worker threads compile the sources with tsx at start-up, and the 2-core machine is shared.
+const SLOW = 60_000;
 import {
   affineMatrix,
   buildTrainingSample,
@@ -26,7 +29,7 @@ const config = { inputSize: 128, outputSizes: [32, 64] };
 beforeAll(async () => {
   root = await mkdtemp(path.join(tmpdir(), 'coco-train-set-'));
   await generateSyntheticCocoKeypoints(root, { split: 'train', images: 8, size: [176, 144], seed: 3, crowdProbability: 0.6, zeroKeypointProbability: 0.5 });
-});
+}, SLOW);
 afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
@@ -37,7 +40,7 @@ const collect = async (it: AsyncIterable<KeypointBatch>) => {
   return out;
 };
 
-describe('CocoKeypointsTrainSet', () => {
+describe('CocoKeypointsTrainSet', { timeout: SLOW }, () => {
   it('lists images with at least one annotation of any kind; optional id list by id or file name', async () => {
     const file = path.join(root, 'annotations', 'person_keypoints_train2017.json');
     const json = JSON.parse(await readFile(file, 'utf8'));

@@ -13,7 +13,7 @@ import {
   type SyntheticCocoResult,
 } from '../src/index.js';
 
-describe('generateSyntheticCocoKeypoints', () => {
+describe('generateSyntheticCocoKeypoints', { timeout: 60_000 }, () => {
   let root: string;
   let val: SyntheticCocoResult;
   let data: CocoKeypointsDataset;
@@ -31,7 +31,7 @@ describe('generateSyntheticCocoKeypoints', () => {
       partialProbability: 0.3,
     });
     data = await loadCocoKeypoints(val.annotationFile);
-  });
+  }, 60_000);
   afterAll(async () => {
     await rm(root, { recursive: true, force: true });
   });
