@@ -1,0 +1,13 @@
+export {
+  registerNativeKernels,
+  unregisterNativeKernels,
+  nativeKernelsRegistered,
+  nativeAvailable,
+  nativeStatus,
+  nativeKernelStats,
+  resetNativeKernelStats,
+  NATIVE_KERNEL_NAMES,
+  type NativeStatus,
+  type RegisterNativeOptions,
+} from './register.js';
+export { loadAddon, type LoadOptions, type NativeAddon } from './addon.js';

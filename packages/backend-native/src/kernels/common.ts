@@ -1,0 +1,83 @@
+import type * as tf from '@tensorflow/tfjs';
+import type { NativeAddon } from '../addon.js';
+
+/** The part of tfjs-backend-wasm's `BackendWasm` the native kernels use. */
+export interface WasmBackend {
+  dataIdMap: { get(dataId: object): { memoryOffset: number | null } | undefined };
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  disposeData(dataId: object, force?: boolean): boolean;
+  wasm: { HEAPU8: Uint8Array };
+}
+
+export interface KernelArgs {
+  inputs: Record<string, tf.TensorInfo | undefined>;
+  backend: WasmBackend;
+  attrs?: Record<string, unknown>;
+}
+
+export type NativeKernel = (args: KernelArgs) => tf.TensorInfo;
+
+/** What a kernel needs besides its arguments: the addon and the kernel it replaced. */
+export interface KernelContext {
+  addon: NativeAddon;
+  /** Runs the kernel that was registered before ours (tfjs's, or @hrnet/core's training kernel). */
+  fallback(name: string, args: KernelArgs): tf.TensorInfo;
+  /** Counts native runs and fallbacks per kernel (see `nativeKernelStats`). */
+  count(name: string, native: boolean): void;
+}
+
+export const sizeOf = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
+
+export const isF32 = (...ts: Array<tf.TensorInfo | undefined>): boolean => ts.every((t) => t == null || t.dtype === 'float32');
+
+/** Byte offset of a tensor's data on the wasm heap. */
+export function offsetOf(backend: WasmBackend, t: tf.TensorInfo): number {
+  const data = backend.dataIdMap.get(t.dataId);
+  if (data?.memoryOffset == null) throw new Error('tensor data is not on the wasm heap (disposed, or not a wasm tensor)');
+  return data.memoryOffset;
+}
+
+/**
+ * Allocates the outputs, then calls the addon with the heap as it is *after* the allocations (an
+ * allocation can grow wasm memory, which replaces its ArrayBuffer). Returns undefined (outputs freed)
+ * when the addon has no implementation for the parameters, so the caller can fall back.
+ */
+export function runNative(
+  backend: WasmBackend,
+  outShapes: number[][],
+  call: (heap: ArrayBuffer, outs: tf.TensorInfo[]) => boolean,
+): tf.TensorInfo[] | undefined {
+  const outs: tf.TensorInfo[] = [];
+  try {
+    for (const shape of outShapes) outs.push(backend.makeOutput(shape, 'float32'));
+    if (call(backend.wasm.HEAPU8.buffer as ArrayBuffer, outs)) return outs;
+  } catch (e) {
+    for (const o of outs) backend.disposeData(o.dataId);
+    throw e;
+  }
+  for (const o of outs) backend.disposeData(o.dataId);
+  return undefined;
+}
+
+/** tfjs fused-kernel activations the addon applies as a oneDNN post-op; others fall back. */
+export function activationCode(activation: unknown): number | undefined {
+  switch (activation ?? 'linear') {
+    case 'linear':
+      return 0;
+    case 'relu':
+      return 1;
+    case 'relu6':
+      return 2;
+    case 'leakyrelu':
+      return 3;
+    default:
+      return undefined;
+  }
+}
+
+/** A bias the addon can add: `channels` values along the last axis ([c] or [1, ..., 1, c]). */
+export function perChannelBias(bias: tf.TensorInfo | undefined, channels: number): boolean {
+  if (!bias) return true;
+  const s = bias.shape;
+  return s.length > 0 && s[s.length - 1] === channels && sizeOf(s) === channels;
+}

@@ -1,0 +1,55 @@
+/**
+ * Parameter layouts of the addon's entry points (indices into the Float64Array each call receives).
+ * Mirrors src/native/kernels.h: keep both in sync.
+ */
+
+export const Act = { linear: 0, relu: 1, relu6: 2, leakyrelu: 3 } as const;
+
+export const ConvMode = { forward: 0, backwardData: 1, backwardWeights: 2 } as const;
+
+export const ConvParam = {
+  mode: 0,
+  n: 1,
+  c: 2,
+  h: 3,
+  w: 4,
+  co: 5,
+  ho: 6,
+  wo: 7,
+  kh: 8,
+  kw: 9,
+  groups: 10,
+  sh: 11,
+  sw: 12,
+  dh: 13,
+  dw: 14,
+  pt: 15,
+  pb: 16,
+  pl: 17,
+  pr: 18,
+  nchw: 19,
+  act: 20,
+  alpha: 21,
+  src: 22,
+  wei: 23,
+  bias: 24,
+  dst: 25,
+  count: 26,
+} as const;
+
+export const MatMulParam = {
+  batchA: 0,
+  batchB: 1,
+  m: 2,
+  k: 3,
+  n: 4,
+  transA: 5,
+  transB: 6,
+  act: 7,
+  alpha: 8,
+  a: 9,
+  b: 10,
+  bias: 11,
+  out: 12,
+  count: 13,
+} as const;
