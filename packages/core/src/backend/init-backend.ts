@@ -2,11 +2,13 @@ import * as tf from '@tensorflow/tfjs';
 import { registerCpuKernelFixes } from './cpu-kernel-fixes.js';
 import { registerWasmTrainingKernels } from './wasm-training-kernels.js';
 
-export type BackendKind = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+export type BackendKind = 'auto' | 'tensorflow' | 'native' | 'wasm' | 'cpu';
 
 export interface InitBackendOptions {
   /** Receives the one-line report of the choice; default `console.info`. */
   log?: (msg: string) => void;
+  /** 'native' (and 'auto' when it picks native): oneDNN's thread count; default all cores. */
+  threads?: number;
 }
 
 /** The optional native bindings, best first. Both register tf's 'tensorflow' backend. */
@@ -21,6 +23,15 @@ interface Probe {
 }
 
 let tensorflowProbe: Promise<Probe> | undefined;
+
+/** What we use of the optional `@hrnet/backend-native` (oneDNN kernels for the wasm backend). */
+interface NativeModule {
+  nativeStatus(): { available: boolean; reason?: string; onednn?: string; threads?: number; waitPolicy?: string };
+  registerNativeKernels(opts: { threads?: number }): { onednn?: string; threads?: number; waitPolicy?: string };
+  unregisterNativeKernels(): void;
+}
+const NATIVE_PACKAGE = '@hrnet/backend-native';
+let nativeProbe: Promise<{ mod?: NativeModule; reason?: string }> | undefined;
 let queue: Promise<unknown> = Promise.resolve();
 
 function describeImportError(pkg: string, e: unknown): string {
@@ -70,6 +81,8 @@ async function useWasm(): Promise<string> {
   } catch (e) {
     throw new Error(`initBackend: ${describeImportError('@tensorflow/tfjs-backend-wasm', e)}`);
   }
+  // Plain wasm: put back the kernels a previous initBackend('native') replaced.
+  (await nativeProbe)?.mod?.unregisterNativeKernels();
   registerWasmTrainingKernels();
   if (tf.getBackend() !== 'wasm' && !(await tf.setBackend('wasm'))) {
     throw new Error("initBackend: the 'wasm' backend failed to initialise (is the .wasm binary reachable? see setWasmPaths)");
@@ -80,13 +93,41 @@ async function useWasm(): Promise<string> {
   return `XNNPACK${simd ? ' SIMD' : ''}${threads ? ' multi-threaded' : ', 1 thread'}, training kernels registered`;
 }
 
+/** Imports `@hrnet/backend-native` once and checks that its addon loads; the reason when not. */
+function probeNative(): Promise<{ mod?: NativeModule; reason?: string }> {
+  nativeProbe ??= (async () => {
+    let mod: NativeModule;
+    try {
+      mod = (await import(/* @vite-ignore */ NATIVE_PACKAGE)) as NativeModule;
+    } catch (e) {
+      return { reason: describeImportError(NATIVE_PACKAGE, e) };
+    }
+    const status = mod.nativeStatus();
+    return status.available ? { mod } : { mod, reason: `${NATIVE_PACKAGE}: ${status.reason}` };
+  })();
+  return nativeProbe;
+}
+
+/** The wasm backend with our training kernels, then the oneDNN kernels over them. */
+async function useNative(threads: number | undefined): Promise<{ ok: boolean; detail: string; reason?: string }> {
+  const probe = await probeNative();
+  if (!probe.mod || probe.reason) return { ok: false, detail: '', reason: probe.reason };
+  try {
+    const wasm = await useWasm();
+    const s = probe.mod.registerNativeKernels({ threads });
+    return { ok: true, detail: `oneDNN ${s.onednn} kernels, ${s.threads} thread${s.threads === 1 ? '' : 's'}, ${s.waitPolicy} wait; ${wasm}` };
+  } catch (e) {
+    return { ok: false, detail: '', reason: (e as Error).message };
+  }
+}
+
 async function useCpu(): Promise<void> {
   registerCpuKernelFixes();
   if (tf.getBackend() !== 'cpu' && !(await tf.setBackend('cpu'))) throw new Error("initBackend: the 'cpu' backend failed to initialise");
   await tf.ready();
 }
 
-async function init(kind: BackendKind, log: (msg: string) => void): Promise<string> {
+async function init(kind: BackendKind, log: (msg: string) => void, threads?: number): Promise<string> {
   switch (kind) {
     case 'tensorflow': {
       const t = await useTensorflow();
@@ -98,6 +139,12 @@ async function init(kind: BackendKind, log: (msg: string) => void): Promise<stri
       }
       log(`[hrnet] backend: tensorflow (${t.detail})`);
       return 'tensorflow';
+    }
+    case 'native': {
+      const n = await useNative(threads);
+      if (!n.ok) throw new Error(`initBackend('native'): ${n.reason}. Use initBackend('wasm') or 'auto'.`);
+      log(`[hrnet] backend: wasm + native (${n.detail})`);
+      return 'wasm';
     }
     case 'wasm':
       log(`[hrnet] backend: wasm (${await useWasm()})`);
@@ -112,7 +159,13 @@ async function init(kind: BackendKind, log: (msg: string) => void): Promise<stri
         log(`[hrnet] backend: tensorflow (${t.detail})${t.reasons.length ? `; skipped ${t.reasons.join('; ')}` : ''}`);
         return 'tensorflow';
       }
-      const skipped = `skipped tensorflow: ${t.reasons.join('; ')}`;
+      const skippedTf = `skipped tensorflow: ${t.reasons.join('; ')}`;
+      const n = await useNative(threads);
+      if (n.ok) {
+        log(`[hrnet] backend: wasm + native (${n.detail}); ${skippedTf}`);
+        return 'wasm';
+      }
+      const skipped = `${skippedTf}; skipped native: ${n.reason}`;
       try {
         log(`[hrnet] backend: wasm (${await useWasm()}); ${skipped}`);
         return 'wasm';
@@ -123,7 +176,7 @@ async function init(kind: BackendKind, log: (msg: string) => void): Promise<stri
       }
     }
     default:
-      throw new Error(`initBackend: unknown backend kind '${String(kind)}'; use 'auto', 'tensorflow', 'wasm' or 'cpu'`);
+      throw new Error(`initBackend: unknown backend kind '${String(kind)}'; use 'auto', 'tensorflow', 'native', 'wasm' or 'cpu'`);
   }
 }
 
@@ -131,9 +184,12 @@ async function init(kind: BackendKind, log: (msg: string) => void): Promise<stri
  * Selects and initialises the tfjs backend; returns its name.
  *
  * - 'auto': `@tensorflow/tfjs-node-gpu`, then `@tensorflow/tfjs-node` (optional peers, loaded only if
- *   installed), then `wasm` with our training kernels ({@link registerWasmTrainingKernels}), then `cpu`.
- *   Logs one line naming the choice and why the better ones were skipped.
+ *   installed), then native (`@hrnet/backend-native`'s oneDNN kernels on the wasm backend, when installed
+ *   and its addon loads), then `wasm` with our training kernels ({@link registerWasmTrainingKernels}),
+ *   then `cpu`. Logs one line naming the choice and why the better ones were skipped.
  * - 'tensorflow': throws a clear error when neither tfjs-node package is installed.
+ * - 'native': throws, saying why, when `@hrnet/backend-native` is missing or its addon cannot load.
+ *   Runs on tfjs's 'wasm' backend, so it returns 'wasm'; `threads` sets oneDNN's thread count.
  * - 'wasm': registers the training kernels too. 'cpu': the plain-JS reference backend.
  *
  * Safe to call repeatedly and concurrently: calls run one after another, and the probe of the native
@@ -141,7 +197,7 @@ async function init(kind: BackendKind, log: (msg: string) => void): Promise<stri
  */
 export function initBackend(kind: BackendKind = 'auto', opts: InitBackendOptions = {}): Promise<string> {
   const log = opts.log ?? ((msg: string) => console.info(msg));
-  const result = queue.then(() => init(kind, log));
+  const result = queue.then(() => init(kind, log, opts.threads));
   queue = result.catch(() => undefined);
   return result;
 }
