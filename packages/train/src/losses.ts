@@ -35,7 +35,9 @@ export function crossEntropy(logits: tf.Tensor, labels: Int32Array | number[] | 
       on = 1 - smoothing;
       off = k > 1 ? smoothing / (k - 1) : 0;
     }
-    const target = tf.oneHot(y, k, on, off).toFloat();
+    // oneHot with 0/1 then arithmetic: tfjs-backend-wasm's OneHot truncates fractional on/off values.
+    const hot = tf.cast(tf.oneHot(y, k), 'float32');
+    const target = on === 1 && off === 0 ? hot : tf.add(tf.mul(hot, on - off), off);
     return tf.neg(tf.mean(tf.sum(tf.mul(target, logp), 1))) as tf.Scalar;
   });
 }

@@ -54,3 +54,18 @@ describe('gradient clipping', () => {
     expect(Array.from(clipGradValue({ a: tf.tensor1d([-3, 0.5, 2]) }, 1).a.dataSync())).toEqual([-1, 0.5, 1]);
   });
 });
+
+describe('crossEntropy on the wasm backend', () => {
+  it('gives the same smoothed loss as on cpu (oneHot must be float32 there)', async () => {
+    await import('@tensorflow/tfjs-backend-wasm');
+    const logits = [[0, Math.log(2), Math.log(5)], [1, 2, 3]];
+    const run = () => [crossEntropy(tf.tensor2d(logits), [2, 0], { smoothing: 0.1 }).dataSync()[0], crossEntropy(tf.tensor2d(logits), [2, 0], { smoothing: 0.1, style: 'mindspore' }).dataSync()[0]];
+    const onCpu = run();
+    await tf.setBackend('wasm');
+    try {
+      run().forEach((v, i) => expect(v).toBeCloseTo(onCpu[i], 5));
+    } finally {
+      await tf.setBackend('cpu');
+    }
+  });
+});
