@@ -20,12 +20,12 @@ interface Geometry {
 export type FilterGradStrategy = 'auto' | 'im2col' | 'im2col-dy' | 'im2col-cols' | 'dilated';
 let strategy: FilterGradStrategy = 'auto';
 
-/** Forces one of the two formulations (tests and benchmarks); 'auto' picks per shape. */
+/** Forces one formulation (tests and benchmarks); 'auto' picks per layer shape. */
 export function setConv2dBackpropFilterStrategy(s: FilterGradStrategy): void {
   strategy = s;
 }
 
-/** im2col^T elements beyond which the dilated formulation is used to bound memory (256 MB). */
+/** im2col matrix elements beyond which the dilated formulation is used, to bound memory (256 MB). */
 const IM2COL_MAX = 64 * 1024 * 1024;
 
 /**
@@ -103,6 +103,8 @@ function viaIm2col(s: KernelScope, x: Info, dy: Info, g: Geometry): Info {
       }
     }
   }
+  // The conv caches XNNPACK's packed copy of dy under dy's id until dy is disposed (the end of the backward
+  // pass in tf's tape): a bounded extra, P x Co floats per layer on this path.
   const out = s.conv(view(cols, [1, 1, kh * kw * ci, p]), view(dy, [1, 1, p, co]), { pads: [0, 0, 0, 0] });
   return view(out, [kh, kw, ci, co]);
 }
