@@ -339,6 +339,15 @@ export class Trainer<B = ImageBatchLike> {
     const history: EpochLog[] = [];
     const startStep = this.globalStep;
     let stoppedBy: FitResult['stoppedBy'] = 'epochs';
+    type Iter = AsyncIterator<B> | Iterator<B>;
+    const openEpoch = (e: number): { it: Iter; first: Promise<IteratorResult<B>> } => {
+      const src = epochBatches(trainData, e);
+      const it: Iter = Symbol.asyncIterator in src ? (src as AsyncIterable<B>)[Symbol.asyncIterator]() : (src as Iterable<B>)[Symbol.iterator]();
+      const first = Promise.resolve(it.next());
+      first.catch(() => undefined); // surfaced when awaited
+      return { it, first };
+    };
+    let prefetched: { it: Iter; first: Promise<IteratorResult<B>> } | undefined;
 
     try {
       for (let epoch = initialEpoch; epoch < epochs; epoch++) {
@@ -355,11 +364,14 @@ export class Trainer<B = ImageBatchLike> {
         let lr = NaN;
         let dataWaitMs = 0;
         let exhausted = false;
-        const src = epochBatches(trainData, epoch);
-        const it = Symbol.asyncIterator in src ? (src as AsyncIterable<B>)[Symbol.asyncIterator]() : (src as Iterable<B>)[Symbol.iterator]();
+        // The first batch of this epoch may already be loading (started before the previous evaluation).
+        const { it, first } = prefetched ?? openEpoch(epoch);
+        prefetched = undefined;
+        let pendingFirst: Promise<IteratorResult<B>> | undefined = first;
         for (;;) {
           const w0 = performance.now();
-          const next = await it.next();
+          const next = await (pendingFirst ?? it.next());
+          pendingFirst = undefined;
           const waited = performance.now() - w0;
           if (next.done) {
             exhausted = true;
@@ -418,6 +430,8 @@ export class Trainer<B = ImageBatchLike> {
         };
         if (skipped) log.skippedSteps = skipped;
         const last = epoch + 1 === epochs || stoppedBy === 'maxSteps';
+        // Start loading the next epoch's first batch now, so it overlaps evaluation and checkpointing.
+        if (!last) prefetched = openEpoch(epoch + 1);
         if (valData && this.isMain && ((epoch + 1) % evalInterval === 0 || last)) {
           log.val = await this.evaluate(valData, epoch);
           emit({ type: 'eval', epoch: epoch + 1, ...log.val });
@@ -433,6 +447,7 @@ export class Trainer<B = ImageBatchLike> {
         if (stoppedBy === 'maxSteps') break;
       }
     } finally {
+      if (prefetched) await Promise.resolve(prefetched.it.return?.()).catch(() => undefined);
       progress.close();
       if (jsonl) await new Promise<void>((resolve) => jsonl!.end(resolve));
     }
