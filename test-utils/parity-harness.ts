@@ -80,7 +80,10 @@ const SLOW_TEST_MS = 180_000;
 
 const toList = (y: tf.Tensor | tf.Tensor[]) => (Array.isArray(y) ? y : [y]);
 
-export function describeParity(spec: ParitySpec, backends: Array<'cpu' | 'wasm'> = ['cpu', 'wasm']): void {
+/** Backends the harness can run on ('native': @hrnet/backend-native's oneDNN kernels on wasm). */
+export type ParityBackend = 'cpu' | 'wasm' | 'native';
+
+export function describeParity(spec: ParitySpec, backends: ParityBackend[] = ['cpu', 'wasm']): void {
   describe.each(backends)(`${spec.family} parity with the PyTorch reference on %s`, (backend) => {
     const tensors = readManifest(spec.fixtureDir, spec.manifest);
     const get = (key: string): FixtureTensor => {

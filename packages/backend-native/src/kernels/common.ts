@@ -3,7 +3,7 @@ import type { NativeAddon } from '../addon.js';
 
 /** The part of tfjs-backend-wasm's `BackendWasm` the native kernels use. */
 export interface WasmBackend {
-  dataIdMap: { get(dataId: object): { memoryOffset: number | null } | undefined };
+  dataIdMap: { has(dataId: object): boolean; get(dataId: object): { memoryOffset: number | null } | undefined };
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   disposeData(dataId: object, force?: boolean): boolean;
   wasm: { HEAPU8: Uint8Array };
@@ -32,7 +32,7 @@ export const isF32 = (...ts: Array<tf.TensorInfo | undefined>): boolean => ts.ev
 
 /** Byte offset of a tensor's data on the wasm heap. */
 export function offsetOf(backend: WasmBackend, t: tf.TensorInfo): number {
-  const data = backend.dataIdMap.get(t.dataId);
+  const data = backend.dataIdMap.has(t.dataId) ? backend.dataIdMap.get(t.dataId) : undefined;
   if (data?.memoryOffset == null) throw new Error('tensor data is not on the wasm heap (disposed, or not a wasm tensor)');
   return data.memoryOffset;
 }

@@ -7,8 +7,9 @@ type Rounding = 'floor' | 'round' | 'ceil' | undefined;
 type Shape4 = [number, number, number, number];
 
 /**
- * Conv2D geometry for the addon, or undefined when it cannot run it: non-positive sizes, or an output
- * size that tf's rounding mode derives differently from oneDNN's floor((in + pads - extent) / stride) + 1.
+ * Conv2D geometry for the addon, or undefined when it cannot run it (non-positive sizes or padding).
+ * The trailing padding is recomputed by the addon from the output size, so tf's rounding modes that ask
+ * for one more output than the padding covers read zeros there, as on the cpu backend.
  */
 function geometry(info: tf.backend_util.Conv2DInfo, mode: number, groups: number, nchw: boolean): Float64Array | undefined {
   const { top, bottom, left, right } = info.padInfo;
@@ -19,9 +20,12 @@ function geometry(info: tf.backend_util.Conv2DInfo, mode: number, groups: number
   const sizes = [info.batchSize, info.inChannels, H, W, info.outChannels, info.outHeight, info.outWidth, info.filterHeight, info.filterWidth];
   if (!sizes.every((v) => Number.isInteger(v) && v > 0)) return undefined;
   if (![top, bottom, left, right].every((v) => Number.isInteger(v) && v >= 0)) return undefined;
-  if (H + top + bottom < ekh || W + left + right < ekw) return undefined;
-  if (Math.floor((H + top + bottom - ekh) / info.strideHeight) + 1 !== info.outHeight) return undefined;
-  if (Math.floor((W + left + right - ekw) / info.strideWidth) + 1 !== info.outWidth) return undefined;
+  // The addon's check of the geometry, with the trailing padding it derives (see above).
+  const fits = (size: number, lead: number, given: number, extent: number, stride: number, out: number) => {
+    const trail = Math.max(0, (out - 1) * stride + extent - size - lead);
+    return trail <= given + stride - 1 && size + lead + trail >= extent && Math.floor((size + lead + trail - extent) / stride) + 1 === out;
+  };
+  if (!fits(H, top, bottom, ekh, info.strideHeight, info.outHeight) || !fits(W, left, right, ekw, info.strideWidth, info.outWidth)) return undefined;
   const p = new Float64Array(ConvParam.count);
   p[ConvParam.mode] = mode;
   p[ConvParam.n] = info.batchSize;

@@ -345,17 +345,21 @@ ConvGeom ParseConv(const Params& p) {
   q.off_bias = p.raw(kConvBias);
   q.off_dst = p.raw(kConvDst);
   if (q.g != 1 && !(q.g == q.c && q.co % q.g == 0)) RangeErr("groups must be 1 or the input channels (depthwise)");
-  // Output size as oneDNN derives it (floor); the caller falls back when tf's rounding differs.
+  // oneDNN derives the output size as floor((in + pads - extent) / stride) + 1. tf's rounding modes can
+  // ask for one more row or column than the padding covers (the cpu backend reads zeros there), or for
+  // fewer than the padding allows: the trailing padding becomes exactly what the last output reads.
   const int64_t ekh = (q.kh - 1) * q.dh + 1;
   const int64_t ekw = (q.kw - 1) * q.dw + 1;
+  // Rounding up adds at most stride - 1 rows beyond the given padding; more means inconsistent sizes.
+  const int64_t pb = std::max<int64_t>(0, (q.ho - 1) * q.sh + ekh - q.h - q.pt);
+  const int64_t pr = std::max<int64_t>(0, (q.wo - 1) * q.sw + ekw - q.w - q.pl);
+  if (pb > q.pb + q.sh - 1 || pr > q.pr + q.sw - 1) RangeErr("conv: the output size does not follow from input, filter, strides and padding");
+  q.pb = pb;
+  q.pr = pr;
   if (q.h + q.pt + q.pb < ekh || q.w + q.pl + q.pr < ekw || (q.h + q.pt + q.pb - ekh) / q.sh + 1 != q.ho ||
       (q.w + q.pl + q.pr - ekw) / q.sw + 1 != q.wo) {
-    RangeErr("conv: output size does not follow from input, filter, strides and padding");
+    RangeErr("conv: the output size does not follow from input, filter, strides and leading padding");
   }
-  // Trailing padding beyond what the last output reads is never touched: trim it (oneDNN's kernels
-  // prefer padding below the kernel size).
-  q.pb = std::max<int64_t>(0, std::min(q.pb, (q.ho - 1) * q.sh + ekh - q.h - q.pt));
-  q.pr = std::max<int64_t>(0, std::min(q.pr, (q.wo - 1) * q.sw + ekw - q.w - q.pl));
   return q;
 }
 
