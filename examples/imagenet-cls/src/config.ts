@@ -3,29 +3,55 @@ import { trainConfigSchema } from '@hrnet/train';
 import { z } from 'zod';
 
 const interpolation = z.enum(['nearest', 'bilinear', 'bicubic']);
+const pair = z.tuple([z.number().positive(), z.number().positive()]);
 
 /** The classification config: @hrnet/train's base sections plus `backend`, `model`, `data` and `loss`. */
 export const classificationConfigSchema = trainConfigSchema.extend({
   backend: z.enum(['auto', 'wasm', 'cpu', 'tensorflow']).default('auto'),
   model: z
     .strictObject({
-      /** A registered variant (`hrnet_w18_small`, ...). */
+      /** A registered variant (`hrnet_w18_small`, ...; MindCV `model`). */
       name: z.string().optional(),
       /** Or a timm HRNet cfg dict. */
       cfg: hrnetConfigSchema.optional(),
+      /** Classifier size (MindCV `num_classes`); default: the number of class folders. */
+      num_classes: z.number().int().positive().optional(),
       head_channels: z.tuple([z.number().int().positive(), z.number().int().positive(), z.number().int().positive(), z.number().int().positive()]).optional(),
       num_features: z.number().int().positive().optional(),
       drop_rate: z.number().min(0).max(1).default(0),
+      /** Conv weight init (MindSpore `conv_init`): `default` is timm's (normal, fan_out); TruncatedNormal has σ 0.027. */
+      conv_init: z.enum(['default', 'TruncatedNormal']).default('default'),
+      /** Classifier weight init (MindSpore `dense_init`): RandomNormal has σ 0.01, TruncatedNormal σ 0.027. */
+      dense_init: z.enum(['default', 'RandomNormal', 'TruncatedNormal']).default('default'),
     })
     .refine((m) => (m.name == null) !== (m.cfg == null), { message: 'set exactly one of model.name and model.cfg' }),
   data: z.strictObject({
+    /** Crop size (MindCV `image_resize`, MindSpore `input_size`), a multiple of 32. */
     image_size: z.number().int().positive().multipleOf(32),
+    /** Eval: shorter side → floor(image_size / crop_pct), then center crop. */
     crop_pct: z.number().gt(0).max(1).default(0.875),
+    /** Train crop: `rrc` = RandomResizedCrop (timm/MindCV/MindSpore), `random` = resize shorter side to `scale_size`, random crop. */
+    train_crop: z.enum(['rrc', 'random']).default('rrc'),
+    /** rrc: area fraction range (MindCV `scale`). */
+    scale: pair.default([0.08, 1]),
+    /** rrc: aspect ratio range (MindCV `ratio`). */
+    ratio: pair.default([0.75, 1.333]),
+    /** random: shorter side before the crop. */
     scale_size: z.number().int().positive().optional(),
     hflip: z.number().min(0).max(1).default(0.5),
+    /** timm `color_jitter`: one strength for brightness, contrast and saturation (0 = off). */
+    color_jitter: z.number().min(0).default(0),
+    /** Train resize filter (MindCV `interpolation`). */
     train_interpolation: interpolation.default('bilinear'),
-    eval_interpolation: interpolation.default('bicubic'),
-    prefetch: z.number().int().min(0).default(1),
+    eval_interpolation: interpolation.default('bilinear'),
+    /** Batches decoded ahead. */
+    prefetch: z.number().int().min(0).default(2),
+    /** Decode worker threads (MindCV `num_parallel_workers`); 0 = main thread with sharp's async pool. */
+    workers: z.number().int().min(0).default(0),
+    /** Validation folder under the root. */
+    val_split: z.string().default('val'),
+    /** Flat validation layout: labels file for `<root>/<val_split>/*.JPEG` (path relative to the root or absolute). */
+    val_labels: z.string().optional(),
     synthetic: z
       .strictObject({
         classes: z.number().int().positive(),
@@ -35,7 +61,13 @@ export const classificationConfigSchema = trainConfigSchema.extend({
       })
       .optional(),
   }),
-  loss: z.strictObject({ label_smoothing: z.number().min(0).max(1).default(0.1) }).prefault({}),
+  loss: z
+    .strictObject({
+      label_smoothing: z.number().min(0).lt(1).default(0.1),
+      /** `timm`: (1-s)·onehot + s/K; `mindspore` (CrossEntropySmooth): on 1-s, off s/(K-1). */
+      smoothing_style: z.enum(['timm', 'mindspore']).default('timm'),
+    })
+    .prefault({}),
 });
 
 export type ClassificationConfig = z.infer<typeof classificationConfigSchema>;

@@ -1,19 +1,21 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '@hrnet/core';
+import { generateImageFolderDataset, type ImageBatch } from '@hrnet/data-imagenet';
 import {
-  BatchLoader,
-  evalTransform,
-  generateImageFolderDataset,
-  scanImageFolder,
-  topKAccuracy,
-  trainTransform,
-  type ImageBatch,
-} from '@hrnet/data-imagenet';
-import { createClassifier } from '@hrnet/heads';
-import { createLrSchedule, createOptimizer, Trainer, type FitResult, type MetricFn, type ProgressMode } from '@hrnet/train';
+  CheckpointManager,
+  createLossScaler,
+  createLrSchedule,
+  createOptimizer,
+  distGradientReducer,
+  syncBatchNorm,
+  Trainer,
+  type DistContext,
+  type FitResult,
+  type ProgressMode,
+} from '@hrnet/train';
+import { buildModel, classificationLoss, classificationMetrics, loadWeights, scanDataset, trainLoader, valLoader } from './build.js';
 import type { ClassificationConfig } from './config.js';
 
 export interface TrainClassifierOptions {
@@ -23,6 +25,16 @@ export interface TrainClassifierOptions {
   maxEpochs?: number;
   /** Stop after this many updates (smoke tests). */
   maxSteps?: number;
+  /** Dynamic loss scaling (`--amp`). */
+  amp?: boolean;
+  /** Continue from a checkpoint (`--resume`). */
+  resume?: string;
+  /** Initialise the weights from our checkpoint or timm weights (`--ckpt_path`). */
+  ckptPath?: string;
+  /** Overrides `checkpoint.dir` (`--ckpt_save_dir`). */
+  ckptSaveDir?: string;
+  /** Data-parallel context when running as a `--dist` worker. */
+  dist?: DistContext & { syncBn?: boolean };
   progress?: ProgressMode;
   stream?: NodeJS.WritableStream & { isTTY?: boolean };
   /** Status lines (backend, dataset, model). Default console.log. */
@@ -36,92 +48,113 @@ export interface TrainClassifierResult {
   valImages: number;
   params: number;
   fit: FitResult;
-  /** Top-1 accuracy on val after the last epoch. */
+  /** Top-1 accuracy on val after the last epoch (NaN on non-main ranks). */
   top1: number;
+  top5?: number;
+  /** Mean time per batch spent waiting for data, in % of the training time. */
+  dataWaitPct: number;
+  skippedImages: number;
   seconds: number;
 }
 
-/** Trains an HRNet classifier as the config says; the body of `train.ts`. */
+/** Writes `data.synthetic` to a temp dir; returns it and a cleanup. */
+export async function prepareSyntheticData(cfg: ClassificationConfig, log: (line: string) => void): Promise<{ root: string; cleanup: () => Promise<void> }> {
+  const syn = cfg.data.synthetic;
+  if (!syn) throw new Error('no --datadir given and the config has no data.synthetic section');
+  const root = await mkdtemp(join(tmpdir(), 'hrnet-imagenet-cls-'));
+  const ds = await generateImageFolderDataset(root, { classes: syn.classes, trainPerClass: syn.train_per_class, valPerClass: syn.val_per_class, size: syn.size, seed: cfg.seed });
+  log(`[data] synthetic dataset: ${ds.classes.length} classes (${ds.names.join(', ')}), ${ds.train} train / ${ds.val} val JPEGs of ${syn.size}px in ${root}`);
+  return { root, cleanup: () => rm(root, { recursive: true, force: true }) };
+}
+
+/** Trains an HRNet classifier as the config says; the body of `train.ts` (and of each `--dist` worker). */
 export async function trainClassifier(cfg: ClassificationConfig, opts: TrainClassifierOptions = {}): Promise<TrainClassifierResult> {
   const t0 = performance.now();
-  const log = opts.log ?? ((line: string) => console.log(line));
+  const dist = opts.dist;
+  const isMain = !dist || dist.rank === 0;
+  const log = isMain ? (opts.log ?? ((line: string) => console.log(line))) : () => undefined;
   const backend = await initBackend(cfg.backend, { log });
 
   let root = opts.datadir;
-  let tempRoot: string | undefined;
+  let cleanup: (() => Promise<void>) | undefined;
   try {
-    if (!root) {
-      const syn = cfg.data.synthetic;
-      if (!syn) throw new Error('no --datadir given and the config has no data.synthetic section');
-      tempRoot = await mkdtemp(join(tmpdir(), 'hrnet-imagenet-cls-'));
-      root = tempRoot;
-      const ds = await generateImageFolderDataset(root, {
-        classes: syn.classes,
-        trainPerClass: syn.train_per_class,
-        valPerClass: syn.val_per_class,
-        size: syn.size,
-        seed: cfg.seed,
-      });
-      log(`[data] synthetic dataset: ${ds.classes.length} classes (${ds.names.join(', ')}), ${ds.train} train / ${ds.val} val JPEGs of ${syn.size}px in ${root}`);
-    }
-    const trainFolder = await scanImageFolder(root, { split: 'train' });
-    const valFolder = await scanImageFolder(root, { split: 'val', classes: trainFolder.classes });
-    const numClasses = trainFolder.classes.length;
-    const { image_size: size } = cfg.data;
-    const trainData = new BatchLoader(trainFolder, {
-      batchSize: cfg.batch_size,
-      shuffle: true,
-      seed: cfg.seed,
-      dropLast: trainFolder.samples.length >= cfg.batch_size,
-      prefetch: cfg.data.prefetch,
-      transform: trainTransform({ size, scaleSize: cfg.data.scale_size, hflip: cfg.data.hflip, interpolation: cfg.data.train_interpolation }),
-    });
-    const valData = new BatchLoader(valFolder, {
-      batchSize: cfg.batch_size,
-      prefetch: cfg.data.prefetch,
-      transform: evalTransform({ size, cropPct: cfg.data.crop_pct, interpolation: cfg.data.eval_interpolation }),
-    });
-    log(`[data] ${root}: ${numClasses} classes, ${trainFolder.samples.length} train / ${valFolder.samples.length} val images, ${size}x${size} crops`);
+    if (!root) ({ root, cleanup } = await prepareSyntheticData(cfg, log));
+    const { train: trainFolder, val: valFolder, classes } = await scanDataset(cfg, root);
+    const numClasses = cfg.model.num_classes ?? classes.length;
+    const shard = dist && dist.worldSize > 1 ? { rank: dist.rank, worldSize: dist.worldSize } : undefined;
+    const trainData = trainLoader(cfg, trainFolder!, shard);
+    const valData = valLoader(cfg, valFolder);
+    const size = cfg.data.image_size;
+    log(
+      `[data] ${root}: ${classes.length} classes, ${trainFolder!.samples.length} train / ${valFolder.samples.length} val images, ${size}x${size} crops` +
+        (shard ? `, ${shard.worldSize} data-parallel workers x ${cfg.batch_size / shard.worldSize} images per step` : ''),
+    );
 
-    const model = createClassifier(cfg.model.cfg ?? cfg.model.name!, {
-      numClasses,
-      headChannels: cfg.model.head_channels,
-      numFeatures: cfg.model.num_features,
-      dropRate: cfg.model.drop_rate,
-      inputShape: [size, size, 3],
-    });
+    const model = buildModel(cfg, numClasses);
     log(`[model] ${cfg.model.name ?? 'HRNet from model.cfg'}: ${model.countParams().toLocaleString('en-US')} parameters, ${numClasses} classes`);
+    if (opts.ckptPath) log(`[model] initialised from ${opts.ckptPath} (${await loadWeights(model, opts.ckptPath)} weights)`);
+    if (dist && dist.worldSize > 1 && dist.syncBn) log(`[dist] synchronized BatchNorm in ${syncBatchNorm(model, dist.comm)} layers`);
 
     const epochs = opts.maxEpochs ?? cfg.epochs;
-    const smoothing = cfg.loss.label_smoothing;
-    const metrics: Record<string, MetricFn<ImageBatch>> = { top1: (out, b) => topKAccuracy(out as tf.Tensor2D, b.labels, 1) };
-    if (numClasses > 5) metrics.top5 = (out, b) => topKAccuracy(out as tf.Tensor2D, b.labels, 5);
+    const optimizer = createOptimizer(cfg.optimizer);
+    const lossScaler = createLossScaler(cfg.loss_scale, { amp: opts.amp });
+    if (lossScaler) log(`[train] loss scaling: ${lossScaler.checksOverflow && opts.amp ? 'dynamic (--amp; float32 compute: tfjs has no float16 on CPU backends)' : JSON.stringify(lossScaler.getState())}`);
     const trainer = new Trainer<ImageBatch>({
       model,
-      loss: (out, b) => tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d(b.labels, 'int32'), numClasses), out as tf.Tensor, undefined, smoothing) as tf.Scalar,
-      optimizer: createOptimizer(cfg.optimizer),
+      loss: classificationLoss(cfg),
+      optimizer,
       lrSchedule: createLrSchedule(cfg.scheduler, { baseLr: cfg.optimizer.lr, epochs, stepsPerEpoch: trainData.length }),
-      metrics,
+      gradClip: cfg.optimizer.clip_grad ? { max: cfg.optimizer.clip_grad, mode: cfg.optimizer.clip_mode } : undefined,
+      lossScaler,
+      gradientReducer: dist && dist.worldSize > 1 ? distGradientReducer(dist.comm) : undefined,
+      isMain,
+      seed: cfg.seed,
+      config: cfg,
+      metrics: classificationMetrics(numClasses),
       progress: opts.progress,
       stream: opts.stream,
     });
-    const fit = await trainer.fit(trainData, { epochs, valData, maxSteps: opts.maxSteps });
-    const skipped = trainData.skippedCount + valData.skippedCount;
-    if (skipped > 0) log(`[data] skipped ${skipped} corrupt image(s)`);
-    const top1 = fit.history[fit.history.length - 1].val!.metrics.top1;
-    trainer.optimizer.dispose();
+    const ckptDir = opts.ckptSaveDir ?? cfg.checkpoint.dir;
+    const checkpoint = ckptDir
+      ? new CheckpointManager({ dir: ckptDir, prefix: cfg.model.name ?? 'hrnet', keepMax: cfg.checkpoint.keep_max, every: cfg.checkpoint.every, bestMetric: cfg.checkpoint.best_metric ?? 'top1' })
+      : undefined;
+    let fit: FitResult;
+    try {
+      fit = await trainer.fit(trainData, {
+        epochs,
+        valData,
+        evalInterval: cfg.eval_interval,
+        maxSteps: opts.maxSteps,
+        checkpoint,
+        resume: opts.resume,
+        metricsLog: cfg.metrics_log,
+      });
+    } finally {
+      await Promise.all([trainData.close(), valData.close()]);
+    }
+    const skippedImages = trainData.skippedCount + valData.skippedCount;
+    if (skippedImages > 0) log(`[data] skipped ${skippedImages} corrupt image(s)`);
+    if (checkpoint && isMain) log(`[ckpt] checkpoints in ${ckptDir}${fit.best ? ` (best ${fit.best.metric} ${fit.best.value.toFixed(4)} at epoch ${fit.best.epoch})` : ''}`);
+    const lastVal = [...fit.history].reverse().find((h) => h.val)?.val;
+    const trainMs = fit.history.reduce((a, h) => a + h.epochTimeMs, 0);
+    const waitMs = fit.history.reduce((a, h) => a + (h.dataWaitMs ?? 0), 0);
+    const params = model.countParams();
+    optimizer.dispose();
     model.dispose();
     return {
       backend,
       numClasses,
-      trainImages: trainFolder.samples.length,
+      trainImages: trainFolder!.samples.length,
       valImages: valFolder.samples.length,
-      params: model.countParams(),
+      params,
       fit,
-      top1,
+      top1: lastVal?.metrics.top1 ?? NaN,
+      top5: lastVal?.metrics.top5,
+      dataWaitPct: trainMs > 0 ? (100 * waitMs) / trainMs : 0,
+      skippedImages,
       seconds: (performance.now() - t0) / 1000,
     };
   } finally {
-    if (tempRoot) await rm(tempRoot, { recursive: true, force: true });
+    if (cleanup) await cleanup();
   }
 }

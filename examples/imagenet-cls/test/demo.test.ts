@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { generateImageFolderDataset } from '@hrnet/data-imagenet';
-import { loadConfig } from '@hrnet/train';
+import { createLrSchedule, createOptimizer, loadConfig, RMSProp } from '@hrnet/train';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { classificationConfigSchema, type ClassificationConfig } from '../src/config.js';
 import { trainClassifier } from '../src/train-classifier.js';
@@ -13,25 +13,61 @@ import { trainClassifier } from '../src/train-classifier.js';
 const run = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
 const exampleDir = join(here, '..');
-const demoConfig = join(exampleDir, 'configs', 'demo-tiny.yaml');
+const configs = join(exampleDir, 'configs');
+const demoConfig = join(configs, 'demo-tiny.yaml');
 
-/** The demo config, shrunk to seconds: 32px crops, batch 4, 2 classes. */
+/** The demo config, shrunk to seconds: 32px crops, batch 4. */
 async function smallConfig(): Promise<ClassificationConfig> {
   const cfg = await loadConfig(demoConfig, classificationConfigSchema);
-  return { ...cfg, batch_size: 4, data: { ...cfg.data, image_size: 32, scale_size: 36, synthetic: { classes: 2, train_per_class: 6, val_per_class: 2, size: 36 } } };
+  return { ...cfg, batch_size: 4, data: { ...cfg.data, image_size: 32, scale_size: 36, workers: 0, synthetic: { classes: 2, train_per_class: 6, val_per_class: 2, size: 36 } } };
 }
+
+const tsx = (script: string, args: string[]) => run('npx', ['tsx', script, ...args], { cwd: exampleDir });
+const fail = async (script: string, args: string[]) => {
+  const err = (await tsx(script, args).catch((e: unknown) => e)) as { code: number; stderr: string };
+  expect(err.code).toBe(1);
+  return err.stderr;
+};
 
 describe('imagenet-cls example', () => {
   let dir: string;
-  beforeAll(async () => (dir = await mkdtemp(join(tmpdir(), 'hrnet-example-test-'))));
+  let data: string;
+  let smallCfgFile: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'hrnet-example-test-'));
+    data = join(dir, 'data');
+    await generateImageFolderDataset(data, { classes: 2, trainPerClass: 4, valPerClass: 2, size: 36, seed: 1 });
+    smallCfgFile = join(dir, 'small.yaml');
+    const base = await loadConfig(demoConfig, classificationConfigSchema);
+    await writeFile(smallCfgFile, JSON.stringify({ ...base, batch_size: 4, data: { ...base.data, image_size: 32, scale_size: 36, workers: 0, synthetic: undefined } })); // JSON is YAML
+  });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
-  it('the shipped demo config is valid', async () => {
-    const cfg = await loadConfig(demoConfig, classificationConfigSchema);
-    expect(cfg.model.cfg?.stage4.num_channels).toEqual([8, 16, 32, 64]);
-    expect(cfg.model.head_channels).toEqual([8, 16, 32, 64]);
-    expect(cfg.model.num_features).toBe(128);
-    expect(cfg.data.synthetic?.classes).toBe(4);
+  it('every shipped config is valid and keeps the recipe values', async () => {
+    const names = (await readdir(configs)).filter((f) => f.endsWith('.yaml')).sort();
+    expect(names).toEqual(['demo-tiny.yaml', 'mindcv-hrnet_w32.yaml', 'mindcv-hrnet_w48.yaml', 'mindspore-hrnetw48_cls.yaml', 'timm-hrnet_w18_small.yaml']);
+    const load = (n: string) => loadConfig(join(configs, n), classificationConfigSchema);
+    const ms = await load('mindspore-hrnetw48_cls.yaml');
+    const opt = createOptimizer(ms.optimizer) as RMSProp;
+    expect([opt instanceof RMSProp, opt.decay, opt.momentum, opt.epsilon, opt.weightDecay]).toEqual([true, 0.9, 0.9, 1e-3, 1e-5]);
+    const lr = createLrSchedule(ms.scheduler, { baseLr: ms.optimizer.lr, epochs: ms.epochs, stepsPerEpoch: 10 });
+    expect([lr(0), lr(10), lr(20)]).toEqual([1e-4, expect.closeTo(0.00505, 12), 0.01]); // lr_init -> lr over 2 epochs
+    expect(lr(1199)).toBeCloseTo(0.01 - (0.01 - 1e-5) * (1179 / 1180), 12); // -> lr_end
+    expect([ms.loss_scale, ms.checkpoint.keep_max, ms.eval_interval, ms.loss.smoothing_style, ms.model.conv_init]).toEqual([
+      { type: 'static', scale: 1024, drop_overflow_update: false, growth_interval: 2000 },
+      10,
+      10,
+      'mindspore',
+      'TruncatedNormal',
+    ]);
+    const timm = await load('timm-hrnet_w18_small.yaml');
+    expect([timm.model.name, timm.optimizer.name, timm.optimizer.weight_decay, timm.epochs, timm.batch_size, timm.data.crop_pct, timm.data.train_interpolation]).toEqual(['hrnet_w18_small', 'sgd', 1e-3, 100, 256, 0.875, 'bilinear']);
+    for (const w of ['32', '48']) {
+      const m = await load(`mindcv-hrnet_w${w}.yaml`);
+      expect([m.model.name, m.optimizer.name, m.optimizer.lr, m.optimizer.weight_decay, m.scheduler.warmup_epochs, m.scheduler.decay_epochs, m.epochs]).toEqual([`hrnet_w${w}`, 'adamw', 1e-3, 0.05, 20, 280, 300]);
+    }
+    const text = await readFile(join(configs, 'mindspore-hrnetw48_cls.yaml'), 'utf8');
+    expect(text).toMatch(/top-1 79\.4 %, top-5 94\.6 %/);
   });
 
   it('trains a tiny HRNet for a few steps on a generated dataset and evaluates it', async () => {
@@ -40,42 +76,55 @@ describe('imagenet-cls example', () => {
     const r = await trainClassifier(cfg, { maxSteps: 2, progress: 'none', log: (l) => lines.push(l) });
     expect(r.numClasses).toBe(2);
     expect([r.trainImages, r.valImages]).toEqual([12, 4]);
-    expect(r.fit.steps).toBe(2);
-    expect(r.fit.stoppedBy).toBe('maxSteps');
+    expect([r.fit.steps, r.fit.stoppedBy]).toEqual([2, 'maxSteps']);
     expect(Number.isFinite(r.fit.history[0].avgLoss)).toBe(true);
     expect(r.top1).toBeGreaterThanOrEqual(0);
-    expect(r.top1).toBeLessThanOrEqual(1);
     expect(lines.join('\n')).toMatch(/\[hrnet\] backend: .*\n\[data\] synthetic dataset: 2 classes/);
   }, 120_000);
 
-  it('train.ts runs end to end from the command line on a --datadir', async () => {
-    const data = join(dir, 'data');
-    await generateImageFolderDataset(data, { classes: 2, trainPerClass: 4, valPerClass: 2, size: 36, seed: 1 });
-    const cfgFile = join(dir, 'small.yaml');
-    const base = await loadConfig(demoConfig, classificationConfigSchema);
-    const cfg = { ...base, batch_size: 4, data: { ...base.data, image_size: 32, scale_size: 36, synthetic: undefined } };
-    await writeFile(cfgFile, JSON.stringify(cfg)); // JSON is YAML
-    const { stdout } = await run('npx', ['tsx', 'train.ts', '--cfg', cfgFile, `--datadir=${data}`, '--max_epochs', '1'], { cwd: exampleDir });
-    expect(stdout).toContain(`[data] ${data}: 2 classes, 8 train / 4 val images, 32x32 crops`);
-    expect(stdout).toMatch(/epoch: \[1\/1\], epoch time: [\d.]+, steps: 2, per step time: [\d.]+, avg loss: [\d.]+, lr:\[[\d.e-]+\], .*val top1: [\d.]+/);
-    expect(stdout).toMatch(/done in [\d.]+ s on \w+: val top-1 [\d.]+% \(2 classes, chance 50\.0%\)/);
+  it('train.ts: checkpoints every epoch, --resume continues, validate.ts reads the checkpoint', async () => {
+    const ckpt = join(dir, 'ckpt');
+    const first = await tsx('train.ts', ['--cfg', smallCfgFile, `--datadir=${data}`, '--max_epochs', '1', '--ckpt_save_dir', ckpt]);
+    expect(first.stdout).toContain(`[data] ${data}: 2 classes, 8 train / 4 val images, 32x32 crops`);
+    expect(first.stdout).toMatch(/epoch: \[1\/1\], epoch time: [\d.]+, steps: 2, per step time: [\d.]+, avg loss: [\d.]+, lr:\[[\d.e-]+\], img\/s: [\d.]+, data wait: [\d.]+%, val loss: [\d.]+, val top1: [\d.]+/);
+    expect(first.stdout).toMatch(/done in [\d.]+ s on \w+: val top-1 [\d.]+% \(2 classes, chance 50\.0%\)/);
+    expect((await readdir(ckpt)).sort()).toEqual(['hrnet-best.safetensors', 'hrnet-epoch0001.safetensors']);
+
+    const resumed = await tsx('train.ts', ['--cfg', smallCfgFile, '--datadir', data, '--max_epochs', '2', '--amp', '--resume', join(ckpt, 'hrnet-epoch0001.safetensors'), '--ckpt_save_dir', ckpt]);
+    expect(resumed.stdout).not.toMatch(/epoch: \[1\/2\]/);
+    expect(resumed.stdout).toMatch(/epoch: \[2\/2\], .*steps: 2,/);
+    expect(resumed.stdout).toContain('loss scaling: dynamic (--amp; float32 compute');
+
+    const val = await tsx('validate.ts', ['--cfg', smallCfgFile, '--datadir', data, '--ckpt_path', join(ckpt, 'hrnet-epoch0002.safetensors')]);
+    expect(val.stdout).toMatch(/4 images, [\d.]+ s on \w+\n\{'Top_1_Accuracy': [\d.]+, 'Loss': [\d.]+\}/);
   }, 120_000);
 
-  it('train.ts reports bad flags and config errors with the flag / key and exits 1', async () => {
-    const fail = async (args: string[]) => {
-      const err = (await run('npx', ['tsx', 'train.ts', ...args], { cwd: exampleDir }).catch((e: unknown) => e)) as { code: number; stderr: string };
-      expect(err.code).toBe(1);
-      return err.stderr;
-    };
+  it('train.ts --dist 2 --sync_bn trains data-parallel in worker threads', async () => {
+    const { stdout } = await tsx('train.ts', ['--cfg', smallCfgFile, '--datadir', data, '--max_epochs', '1', '--dist', '2', '--sync_bn']);
+    expect(stdout).toContain('[dist] 2 data-parallel worker threads');
+    expect(stdout).toContain('2 data-parallel workers x 2 images per step');
+    expect(stdout).toMatch(/\[dist\] synchronized BatchNorm in \d+ layers/);
+    expect(stdout.match(/epoch: \[1\/1\]/g)).toHaveLength(1); // rank 0 logs
+    expect(stdout).toMatch(/done in [\d.]+ s on \w+: val top-1/);
+  }, 120_000);
+
+  it('reports bad flags, config keys and incompatible checkpoints and exits 1', async () => {
     const badCfg = join(dir, 'bad.yaml');
     await writeFile(badCfg, (await readFile(demoConfig, 'utf8')).replace('num_features: 128', 'num_featurez: 128'));
-    const [noCfg, amp, unknownKey] = await Promise.all([
-      fail(['--max_epochs', '2']),
-      fail(['--cfg', demoConfig, '--amp']),
-      fail(['--cfg', badCfg]),
+    const otherModel = join(dir, 'other.yaml');
+    await writeFile(otherModel, (await readFile(smallCfgFile, 'utf8')).replace('"num_features":128', '"num_features":64'));
+    const ckptFile = join(dir, 'ckpt', 'hrnet-epoch0001.safetensors');
+    const [noCfg, syncBn, unknownKey, noCkpt, mismatch] = await Promise.all([
+      fail('train.ts', ['--max_epochs', '2']),
+      fail('train.ts', ['--cfg', demoConfig, '--sync_bn']),
+      fail('train.ts', ['--cfg', badCfg]),
+      fail('validate.ts', ['--cfg', smallCfgFile, '--datadir', data]),
+      fail('validate.ts', ['--cfg', otherModel, '--datadir', data, '--ckpt_path', ckptFile]),
     ]);
     expect(noCfg).toContain('--cfg <config.yaml> is required');
-    expect(amp).toContain('--amp: mixed precision is not available');
+    expect(syncBn).toContain('--sync_bn needs --dist N with N > 1');
     expect(unknownKey).toContain(`config error: ${badCfg}: unknown key 'model.num_featurez'`);
+    expect(noCkpt).toContain('--ckpt_path is required');
+    expect(mismatch).toMatch(/checkpoint error: checkpoint '.*hrnet-epoch0001.safetensors' does not fit this model/);
   }, 120_000);
 });

@@ -1,0 +1,41 @@
+import { initBackend } from '@hrnet/core';
+import type { ImageBatch } from '@hrnet/data-imagenet';
+import { SGD, Trainer } from '@hrnet/train';
+import { buildModel, classificationLoss, classificationMetrics, loadWeights, scanDataset, valLoader } from './build.js';
+import type { ClassificationConfig } from './config.js';
+
+export interface ValidateResult {
+  backend: string;
+  /** 'checkpoint' (ours) or 'timm' (PyTorch / safetensors weights). */
+  weights: 'checkpoint' | 'timm';
+  numClasses: number;
+  samples: number;
+  loss: number;
+  top1: number;
+  top5?: number;
+  seconds: number;
+}
+
+/** MindCV's validate.py: the val split through the eval transform, loss and top-1/top-5. */
+export async function validateClassifier(
+  cfg: ClassificationConfig,
+  { datadir, ckptPath, batchSize, log = (l: string) => console.log(l) }: { datadir: string; ckptPath: string; batchSize?: number; log?: (l: string) => void },
+): Promise<ValidateResult> {
+  const t0 = performance.now();
+  const backend = await initBackend(cfg.backend, { log });
+  const { val, classes } = await scanDataset(cfg, datadir, { needTrain: false });
+  const numClasses = cfg.model.num_classes ?? classes.length;
+  const model = buildModel(cfg, numClasses);
+  const weights = await loadWeights(model, ckptPath);
+  log(`[model] ${cfg.model.name ?? 'HRNet from model.cfg'}: ${numClasses} classes, ${weights} weights from ${ckptPath}`);
+  const data = valLoader(cfg, val, batchSize);
+  const trainer = new Trainer<ImageBatch>({ model, loss: classificationLoss(cfg), optimizer: new SGD({ learningRate: 0 }), metrics: classificationMetrics(numClasses), progress: 'none' });
+  try {
+    const r = await trainer.evaluate(data);
+    if (data.skippedCount) log(`[data] skipped ${data.skippedCount} corrupt image(s)`);
+    return { backend, weights, numClasses, samples: r.samples, loss: r.loss, top1: r.metrics.top1, top5: r.metrics.top5, seconds: (performance.now() - t0) / 1000 };
+  } finally {
+    await data.close();
+    model.dispose();
+  }
+}
