@@ -9,6 +9,9 @@ import { createLrSchedule, createOptimizer, loadConfig, RMSProp } from '@hrnet/t
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { classificationConfigSchema, type ClassificationConfig } from '../src/config.js';
 import { trainClassifier } from '../src/train-classifier.js';
+import { buildModel } from '../src/build.js';
+import { validateClassifier } from '../src/validate-classifier.js';
+import { exportPytorchStateDict, writeSafetensors } from '@hrnet/core';
 
 const run = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -98,6 +101,18 @@ describe('imagenet-cls example', () => {
     const val = await tsx('validate.ts', ['--cfg', smallCfgFile, '--datadir', data, '--ckpt_path', join(ckpt, 'hrnet-epoch0002.safetensors')]);
     expect(val.stdout).toMatch(/4 images, [\d.]+ s on \w+\n\{'Top_1_Accuracy': [\d.]+, 'Loss': [\d.]+\}/);
   }, 120_000);
+
+  it('validate reads timm-named weights (as exported from PyTorch) too', async () => {
+    const cfg = classificationConfigSchema.parse(JSON.parse(await readFile(smallCfgFile, 'utf8')));
+    const model = buildModel(cfg, 2);
+    const timmFile = join(dir, 'timm-weights.safetensors');
+    await writeFile(timmFile, writeSafetensors(exportPytorchStateDict(model)));
+    model.dispose();
+    const r = await validateClassifier(cfg, { datadir: data, ckptPath: timmFile, log: () => undefined });
+    expect([r.weights, r.samples, r.numClasses]).toEqual(['timm', 4, 2]);
+    expect(r.top1).toBeGreaterThanOrEqual(0);
+    expect(Number.isFinite(r.loss)).toBe(true);
+  }, 60_000);
 
   it('train.ts --dist 2 --sync_bn trains data-parallel in worker threads', async () => {
     const { stdout } = await tsx('train.ts', ['--cfg', smallCfgFile, '--datadir', data, '--max_epochs', '1', '--dist', '2', '--sync_bn']);
