@@ -205,7 +205,9 @@ export class Trainer<B = ImageBatchLike> {
         const l = this.opts.loss(this.model.apply(x, { training: true }) as ModelOutputs, batch);
         return scale === 1 ? l : (tf.mul(l, scale) as tf.Scalar);
       }, vars);
-      let g = vars.map((v) => grads[v.name]);
+      // Variables the loss does not depend on get no gradient (same set on every data-parallel rank).
+      const used = vars.filter((v) => grads[v.name] != null);
+      let g = used.map((v) => grads[v.name]);
       let loss: tf.Scalar = value;
       if (scale !== 1) {
         g = g.map((t) => tf.div(t, scale));
@@ -215,7 +217,7 @@ export class Trainer<B = ImageBatchLike> {
       if (scaler?.checksOverflow) overflow = !Number.isFinite(nonFiniteProbe(g).dataSync()[0]);
       if (!overflow) {
         const named: tf.NamedTensorMap = {};
-        vars.forEach((v, i) => (named[v.name] = g[i]));
+        used.forEach((v, i) => (named[v.name] = g[i]));
         this.optimizer.applyGradients(this.clip(named));
       }
       return loss;
