@@ -10,7 +10,7 @@
  * prefix), DNNL_ROOT (a oneDNN install prefix outside the system paths).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,7 +18,8 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const buildDir = join(root, 'build');
 const out = join(buildDir, 'hrnet_native.node');
-const source = join(root, 'src', 'native', 'hrnet_native.cc');
+const nativeDir = join(root, 'src', 'native');
+const sources = readdirSync(nativeDir).filter((f) => f.endsWith('.cc')).sort().map((f) => join(nativeDir, f));
 const require_ = process.env.HRNET_NATIVE_REQUIRE === '1';
 
 function finish(ok, reason, log = '') {
@@ -70,7 +71,7 @@ const args = [
   '-Wall',
   `-I${nodeInc}`,
   ...(dnnlRoot ? [`-I${join(dnnlRoot, 'include')}`, `-L${join(dnnlRoot, 'lib')}`, `-Wl,-rpath,${join(dnnlRoot, 'lib')}`] : []),
-  source,
+  ...sources,
   '-o',
   `${out}.tmp`,
   '-ldnnl',

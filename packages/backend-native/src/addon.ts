@@ -8,6 +8,8 @@ export interface NativeAddon {
   /** Returns false when oneDNN has no implementation for the combination (use the fallback). */
   conv(heap: ArrayBuffer, params: Float64Array): boolean;
   matmul(heap: ArrayBuffer, params: Float64Array): boolean;
+  binary(heap: ArrayBuffer, params: Float64Array): boolean;
+  reduce(heap: ArrayBuffer, params: Float64Array): boolean;
   setThreads(n: number): number;
   info(): { onednn: string; threads: number; isa: number; cacheSize: number; cacheHits: number; cacheMisses: number };
   clearCache(): void;

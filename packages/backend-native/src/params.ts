@@ -53,3 +53,11 @@ export const MatMulParam = {
   out: 12,
   count: 13,
 } as const;
+
+export const BinaryOp = { add: 0, sub: 1, mul: 2, div: 3, squaredDiff: 4 } as const;
+export const BinaryMode = { same: 0, bPeriodic: 1, aPeriodic: 2, bScalar: 3, aScalar: 4 } as const;
+export const BinaryParam = { op: 0, mode: 1, n: 2, period: 3, a: 4, b: 5, out: 6, count: 7 } as const;
+
+export const ReduceOp = { sum: 0, mean: 1 } as const;
+export const ReduceKind = { outer: 0, inner: 1 } as const;
+export const ReduceParam = { op: 0, kind: 1, rows: 2, cols: 3, x: 4, out: 5, count: 6 } as const;

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { loadAddon, loadedWaitPolicy, type LoadOptions, type NativeAddon } from './addon.js';
 import type { KernelArgs, KernelContext, NativeKernel } from './kernels/common.js';
 import { convKernels } from './kernels/conv.js';
+import { eltwiseKernels } from './kernels/eltwise.js';
 import { matmulKernels } from './kernels/matmul.js';
 
 /** Marks our kernel configs in tf's (global) kernel registry. */
@@ -83,6 +84,7 @@ function context(addon: NativeAddon): KernelContext {
 export const NATIVE_KERNEL_NAMES: readonly string[] = Object.keys({
   ...convKernels(undefined as never),
   ...matmulKernels(undefined as never),
+  ...eltwiseKernels(undefined as never),
 });
 
 /**
@@ -105,7 +107,7 @@ export function registerNativeKernels(opts: RegisterNativeOptions = {}): NativeS
   }
   const s = state();
   const ctx = context(addon);
-  const kernels: Record<string, NativeKernel> = { ...convKernels(ctx), ...matmulKernels(ctx) };
+  const kernels: Record<string, NativeKernel> = { ...convKernels(ctx), ...matmulKernels(ctx), ...eltwiseKernels(ctx) };
   for (const [kernelName, kernelFunc] of Object.entries(kernels)) {
     const existing = tf.getKernel(kernelName, 'wasm') as Config | undefined;
     if (existing?.[NATIVE]) continue;

@@ -32,4 +32,17 @@ enum MatMulParam {
   kMmParamCount
 };
 
+// binary(heap, params): out = a op b over `n` elements, float32. Broadcast modes: both full; one side
+// repeating with `period` elements along the innermost axes (a [C] bias against [N, H, W, C]); one
+// side a scalar.
+enum BinaryOp { kOpAdd = 0, kOpSub, kOpMul, kOpDiv, kOpSquaredDiff, kOpLast = kOpSquaredDiff };
+enum BinaryMode { kSame = 0, kBPeriodic, kAPeriodic, kBScalar, kAScalar, kModeLast = kAScalar };
+enum BinaryParam { kBinOp = 0, kBinMode, kBinN, kBinPeriod, kBinA, kBinB, kBinOut, kBinParamCount };
+
+// reduce(heap, params): x seen as [rows, cols]; 'outer' sums over rows (out has cols values), 'inner'
+// over cols (out has rows values). Mean divides by the count. Accumulates in double.
+enum ReduceOp { kReduceSum = 0, kReduceMean = 1 };
+enum ReduceKind { kReduceOuter = 0, kReduceInner = 1 };
+enum ReduceParam { kRedOp = 0, kRedKind, kRedRows, kRedCols, kRedX, kRedOut, kRedParamCount };
+
 }  // namespace hn
