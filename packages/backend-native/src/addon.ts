@@ -10,6 +10,10 @@ export interface NativeAddon {
   matmul(heap: ArrayBuffer, params: Float64Array): boolean;
   binary(heap: ArrayBuffer, params: Float64Array): boolean;
   reduce(heap: ArrayBuffer, params: Float64Array): boolean;
+  batchNorm(heap: ArrayBuffer, params: Float64Array): boolean;
+  bnGradReduce(heap: ArrayBuffer, params: Float64Array): boolean;
+  broadcastDiv(heap: ArrayBuffer, params: Float64Array): boolean;
+  reluGrad(heap: ArrayBuffer, params: Float64Array): boolean;
   setThreads(n: number): number;
   info(): { onednn: string; threads: number; isa: number; cacheSize: number; cacheHits: number; cacheMisses: number };
   clearCache(): void;

@@ -61,3 +61,8 @@ export const BinaryParam = { op: 0, mode: 1, n: 2, period: 3, a: 4, b: 5, out: 6
 export const ReduceOp = { sum: 0, mean: 1 } as const;
 export const ReduceKind = { outer: 0, inner: 1 } as const;
 export const ReduceParam = { op: 0, kind: 1, rows: 2, cols: 3, x: 4, out: 5, count: 6 } as const;
+
+export const BatchNormParam = { rows: 0, c: 1, eps: 2, x: 3, mean: 4, variance: 5, scale: 6, offset: 7, out: 8, count: 9 } as const;
+export const BnGradReduceParam = { rows: 0, c: 1, dy: 2, x: 3, mean: 4, out: 5, count: 6 } as const;
+export const BroadcastDivParam = { pre: 0, mid: 1, post: 2, divisor: 3, src: 4, out: 5, count: 6 } as const;
+export const ReluGradParam = { n: 0, dy: 1, x: 2, out: 3, count: 4 } as const;

@@ -2,7 +2,9 @@ import * as tf from '@tensorflow/tfjs';
 import { loadAddon, loadedWaitPolicy, type LoadOptions, type NativeAddon } from './addon.js';
 import type { KernelArgs, KernelContext, NativeKernel } from './kernels/common.js';
 import { convKernels } from './kernels/conv.js';
+import { batchNormKernels } from './kernels/batchnorm.js';
 import { eltwiseKernels } from './kernels/eltwise.js';
+import { installGradients, restoreGradients } from './gradients.js';
 import { matmulKernels } from './kernels/matmul.js';
 
 /** Marks our kernel configs in tf's (global) kernel registry. */
@@ -20,6 +22,8 @@ interface State {
   /** Kernel name → the config ours replaced (undefined: there was none). */
   previous: Map<string, Config | undefined>;
   stats: Map<string, { native: number; fallback: number }>;
+  /** Kernel name → tfjs's gradient config that ours replaced. */
+  gradients: Map<string, tf.GradConfig>;
 }
 
 const STATE_KEY = Symbol.for('@hrnet/backend-native:state');
@@ -27,7 +31,7 @@ const STATE_KEY = Symbol.for('@hrnet/backend-native:state');
 /** Shared by every copy of this module: tf's kernel registry is global, so our record of it must be too. */
 function state(): State {
   const g = globalThis as unknown as Record<symbol, State | undefined>;
-  return (g[STATE_KEY] ??= { previous: new Map(), stats: new Map() });
+  return (g[STATE_KEY] ??= { previous: new Map(), stats: new Map(), gradients: new Map() });
 }
 
 export interface NativeStatus {
@@ -85,6 +89,7 @@ export const NATIVE_KERNEL_NAMES: readonly string[] = Object.keys({
   ...convKernels(undefined as never),
   ...matmulKernels(undefined as never),
   ...eltwiseKernels(undefined as never),
+  ...batchNormKernels(undefined as never),
 });
 
 /**
@@ -107,7 +112,7 @@ export function registerNativeKernels(opts: RegisterNativeOptions = {}): NativeS
   }
   const s = state();
   const ctx = context(addon);
-  const kernels: Record<string, NativeKernel> = { ...convKernels(ctx), ...matmulKernels(ctx), ...eltwiseKernels(ctx) };
+  const kernels: Record<string, NativeKernel> = { ...convKernels(ctx), ...matmulKernels(ctx), ...eltwiseKernels(ctx), ...batchNormKernels(ctx) };
   for (const [kernelName, kernelFunc] of Object.entries(kernels)) {
     const existing = tf.getKernel(kernelName, 'wasm') as Config | undefined;
     if (existing?.[NATIVE]) continue;
@@ -124,6 +129,7 @@ export function registerNativeKernels(opts: RegisterNativeOptions = {}): NativeS
     if (existing?.[CORE_MARK]) config[CORE_MARK] = true;
     tf.registerKernel(config);
   }
+  installGradients(s.gradients, gradientsActive);
   return nativeStatus();
 }
 
@@ -137,6 +143,12 @@ export function unregisterNativeKernels(): void {
     if (prev) tf.registerKernel(prev);
   }
   s.previous.clear();
+  restoreGradients(s.gradients);
+}
+
+/** Our gradient functions use the native kernels only on the wasm backend while they are registered. */
+function gradientsActive(): boolean {
+  return state().previous.size > 0 && tf.getBackend() === 'wasm';
 }
 
 /** True while our kernels are the registered wasm kernels. */

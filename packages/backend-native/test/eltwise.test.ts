@@ -46,18 +46,27 @@ describeNative('native elementwise and reduction kernels match cpu (values and g
     }
   });
 
-  it('the BatchNorm training path (moments + batchNorm + relu) with its gradients', async () => {
+  it('the BatchNorm training path (moments + batchNorm + relu) with its gradients (native BatchNorm, Mean and Relu gradients)', async () => {
     const err = await nativeVsCpu(
       (x, gamma, beta) => {
         const { mean, variance } = tf.moments(x, [0, 1, 2]);
         return tf.relu(tf.batchNorm(x, mean, variance, beta as tf.Tensor1D, gamma as tf.Tensor1D, 1e-5));
       },
       [X, [12], [12]],
-      ['Mean', 'Sub', 'Sum'],
+      ['Mean', 'Sub', 'Sum', 'FusedBatchNorm', 'HrnetNativeBnGradReduce', 'HrnetNativeBroadcastDiv', 'HrnetNativeReluGrad'],
       true,
       true,
     );
     expect(worst.note(err, 'batchnorm train path')).toBeLessThan(TOL);
+    // Eval mode (running statistics as plain tensors), channels not a multiple of the vector width.
+    const err2 = await nativeVsCpu(
+      (x, m, v, gamma, beta) => tf.batchNorm(x, m, tf.add(tf.abs(v), 0.1), beta as tf.Tensor1D, gamma as tf.Tensor1D, 1e-3),
+      [[2, 32, 41, 13], [13], [13], [13], [13]],
+      ['FusedBatchNorm', 'HrnetNativeBnGradReduce'],
+      true,
+      true,
+    );
+    expect(worst.note(err2, 'batchnorm eval path')).toBeLessThan(TOL);
   });
 
   it('small tensors, other broadcasts and int32 go to the stock kernels', async () => {

@@ -240,10 +240,26 @@ inline void Execute(const Entry& e, std::unordered_map<int, memory>& args) {
   s.wait();
 }
 
+// Elements below which elementwise work stays on the calling thread: waking the OpenMP team costs
+// more than the work.
+inline constexpr int64_t kParallelMin = 1 << 15;
+
+// [begin, end) of `count` items for the calling member of the OpenMP team.
+inline void Chunk(int64_t count, int64_t* begin, int64_t* end) {
+  const int64_t t = omp_get_thread_num();
+  const int64_t nt = omp_get_num_threads();
+  *begin = count * t / nt;
+  *end = count * (t + 1) / nt;
+}
+
 // Entry points: each reads its parameters, checks them and every heap range, then runs.
 bool Conv(const Heap& heap, const Params& p);
 bool MatMul(const Heap& heap, const Params& p);
 bool Binary(const Heap& heap, const Params& p);
 bool Reduce(const Heap& heap, const Params& p);
+bool BatchNorm(const Heap& heap, const Params& p);
+bool BnGradReduce(const Heap& heap, const Params& p);
+bool BroadcastDiv(const Heap& heap, const Params& p);
+bool ReluGrad(const Heap& heap, const Params& p);
 
 }  // namespace hn

@@ -6,8 +6,6 @@
 namespace hn {
 namespace {
 
-constexpr int64_t kParallelMin = 1 << 15;  // elements below which one thread does the work
-
 template <int OP>
 inline float Apply(float a, float b) {
   if constexpr (OP == kOpAdd) return a + b;
@@ -86,14 +84,6 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) double SumSpan(cons
 #pragma omp simd reduction(+ : s)
   for (int64_t i = 0; i < n; i++) s += x[i];
   return s;
-}
-
-// [begin, end) of `count` items split evenly over the team.
-inline void Chunk(int64_t count, int64_t* begin, int64_t* end) {
-  const int64_t t = omp_get_thread_num();
-  const int64_t nt = omp_get_num_threads();
-  *begin = count * t / nt;
-  *end = count * (t + 1) / nt;
 }
 
 }  // namespace

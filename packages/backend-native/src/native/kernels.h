@@ -45,4 +45,17 @@ enum ReduceOp { kReduceSum = 0, kReduceMean = 1 };
 enum ReduceKind { kReduceOuter = 0, kReduceInner = 1 };
 enum ReduceParam { kRedOp = 0, kRedKind, kRedRows, kRedCols, kRedX, kRedOut, kRedParamCount };
 
+// batchNorm(heap, params): y = offset + (x - mean) * scale / sqrt(variance + eps) over x seen as
+// [rows, channels] (channels last); scale / offset offsets < 0: absent (1 / 0).
+enum BatchNormParam { kBnRows = 0, kBnC, kBnEps, kBnX, kBnMean, kBnVar, kBnScale, kBnOffset, kBnOut, kBnParamCount };
+
+// bnGradReduce(heap, params): out[c] = sum over rows of dy * (x - mean[c]) (in double).
+enum BnGradReduceParam { kBgRows = 0, kBgC, kBgDy, kBgX, kBgMean, kBgOut, kBgParamCount };
+
+// broadcastDiv(heap, params): out[p, m, q] = src[p, q] / divisor, out seen as [pre, mid, post].
+enum BroadcastDivParam { kBdPre = 0, kBdMid, kBdPost, kBdDivisor, kBdSrc, kBdOut, kBdParamCount };
+
+// reluGrad(heap, params): out = dy * step(x) (x > 0 ? dy : dy * 0; NaN where x is NaN), over n elements.
+enum ReluGradParam { kRgN = 0, kRgDy, kRgX, kRgOut, kRgParamCount };
+
 }  // namespace hn
