@@ -1,0 +1,106 @@
+/**
+ * Multi-person pose estimation on images with a trained HigherHRNet: writes the poses as JSON and an overlay PNG
+ * with the skeletons drawn.
+ *
+ *   tsx predict.ts --image photo.jpg --ckpt output/.../model [--out predictions] [--flip] [--scales 1] [--cfg <yaml>]
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { basename, extname, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { initBackend } from '@hrnet/core';
+import { decodeRgb } from '@hrnet/data-coco';
+import { estimatePoses } from '@hrnet/heads';
+import { ArgsError, ConfigError } from '@hrnet/train';
+import { loadPoseModel } from './src/checkpoint.js';
+import { decodeOptions, loadPoseConfig } from './src/config.js';
+import { writeOverlay } from './src/overlay.js';
+
+const USAGE = `usage: tsx predict.ts --image <file> [--image <file> ...] --ckpt <model dir | checkpoint | weights.pth> [--out <dir>]
+                       [--cfg <config.yaml>] [--flip[=true|false]] [--scales 0.5,1,2] [--min_score S]
+  writes <out>/<image name>.poses.json and <out>/<image name>.overlay.png (default --out: predictions)
+  --min_score  people below this score are left out of both files (default 0: all people the parser found)`;
+
+function args() {
+  const argv = process.argv.slice(2).map((a) => (a === '--flip' ? '--flip=true' : a));
+  let values: Record<string, string | string[] | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        image: { type: 'string', multiple: true },
+        ckpt: { type: 'string' },
+        cfg: { type: 'string' },
+        out: { type: 'string' },
+        flip: { type: 'string' },
+        scales: { type: 'string' },
+        min_score: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (err) {
+    throw new ArgsError((err as Error).message);
+  }
+  const s = (k: string) => values[k] as string | undefined;
+  const flip = s('flip');
+  if (flip != null && !/^(true|false|1|0)$/i.test(flip)) throw new ArgsError(`--flip expects true or false, got '${flip}'`);
+  const scales = s('scales')?.split(',').map((v) => Number(v.trim()));
+  if (scales && scales.some((v) => !(v > 0) || !Number.isFinite(v))) throw new ArgsError(`--scales expects positive numbers separated by commas, got '${s('scales')}'`);
+  const minScore = s('min_score') != null ? Number(s('min_score')) : 0;
+  if (!Number.isFinite(minScore)) throw new ArgsError(`--min_score expects a number, got '${s('min_score')}'`);
+  return {
+    help: values.help === true,
+    images: (values.image as string[] | undefined) ?? [],
+    ckpt: s('ckpt'),
+    cfg: s('cfg'),
+    out: s('out') ?? 'predictions',
+    flip: flip != null ? /^(true|1)$/i.test(flip) : undefined,
+    scales,
+    minScore,
+  };
+}
+
+async function main(): Promise<void> {
+  const a = args();
+  if (a.help) {
+    console.log(USAGE);
+    return;
+  }
+  if (a.images.length === 0) throw new ArgsError('--image is required');
+  if (!a.ckpt) throw new ArgsError('--ckpt is required');
+  const cfgFromFile = a.cfg ? await loadPoseConfig(a.cfg) : undefined;
+  await initBackend(cfgFromFile?.BACKEND ?? 'auto');
+  const { model, cfg } = await loadPoseModel(a.ckpt, cfgFromFile);
+  const opts = {
+    ...decodeOptions(cfg),
+    flipTest: a.flip ?? cfg.TEST.FLIP_TEST,
+    scales: a.scales ?? cfg.TEST.SCALE_FACTOR,
+    inputSize: cfg.DATASET.INPUT_SIZE,
+  };
+  await mkdir(a.out, { recursive: true });
+  try {
+    for (const image of a.images) {
+      const t0 = performance.now();
+      const rgb = await decodeRgb(image);
+      const poses = (await estimatePoses(model, rgb, opts)).filter((p) => p.score >= a.minScore).sort((x, y) => y.score - x.score);
+      const ms = performance.now() - t0;
+      const stem = basename(image, extname(image));
+      const json = join(a.out, `${stem}.poses.json`);
+      const png = join(a.out, `${stem}.overlay.png`);
+      const doc = { image, width: rgb.width, height: rgb.height, inputSize: opts.inputSize, flipTest: opts.flipTest, scales: opts.scales, poses };
+      await writeFile(json, `${JSON.stringify(doc, null, 1)}\n`);
+      await writeOverlay(image, poses, png, { minJointScore: cfg.TEST.DETECTION_THRESHOLD });
+      console.log(`${image}: ${poses.length} people (${ms.toFixed(0)} ms) -> ${json}, ${png}`);
+    }
+  } finally {
+    model.dispose();
+  }
+}
+
+main().catch((err: unknown) => {
+  const e = err as Error;
+  console.error(e instanceof ArgsError ? `error: ${e.message}\n${USAGE}` : e instanceof ConfigError ? `config error: ${e.message}` : `error: ${e.message}`);
+  if (!(e instanceof ArgsError || e instanceof ConfigError) && process.env.DEBUG) console.error(e.stack);
+  process.exitCode = 1;
+});

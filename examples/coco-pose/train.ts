@@ -1,0 +1,66 @@
+/**
+ * Trains HigherHRNet on a COCO keypoints folder, or on a generated synthetic one (no --datadir).
+ *
+ *   tsx train.ts --cfg configs/w32_512_adam_lr1e-3.yaml --datadir /data/coco2017 [--max_epochs=N] [--amp]
+ *                [--resume <checkpoint>] [--ckpt_path <weights>] [--ckpt_save_dir <dir>]
+ */
+import { join } from 'node:path';
+import { ArgsError, ConfigError, parseTrainArgs, TRAIN_ARGS_USAGE } from '@hrnet/train';
+import { configName, loadPoseConfig, type PoseConfig } from './src/config.js';
+import { evaluatePose, formatApTable, resultsFileIn } from './src/evaluate.js';
+import { trainPose } from './src/train-pose.js';
+
+const USAGE = `usage: tsx train.ts --cfg <config.yaml> [--datadir <coco root>] [--max_epochs N] [--amp] [--resume <ckpt>] [--ckpt_path <weights>] [--ckpt_save_dir <dir>]
+Without --datadir a synthetic COCO dataset (DATASET.SYNTHETIC) is generated in a temp dir, and evaluated after training.
+--datadir <coco root>: annotations/person_keypoints_{train,val}2017.json, images/{train,val}2017/ (or {train,val}2017/).
+${TRAIN_ARGS_USAGE}`;
+
+/** The official output folder: OUTPUT_DIR/<DATASET.DATASET>/<MODEL.NAME>/<config name>. */
+function outputDir(cfg: PoseConfig, cfgFile: string): string {
+  return join(cfg.OUTPUT_DIR || 'output', cfg.DATASET.DATASET, cfg.MODEL.NAME, configName(cfgFile));
+}
+
+async function main(): Promise<void> {
+  const args = parseTrainArgs();
+  if (args.help) {
+    console.log(USAGE);
+    return;
+  }
+  if (!args.cfg) throw new ArgsError('--cfg <config.yaml> is required');
+  if (args.dist != null && args.dist > 1) {
+    throw new ArgsError(`--dist ${args.dist}: data-parallel training is not supported yet by the pose example (the single-process run already uses every core through the backend)`);
+  }
+  if (args.sync_bn) throw new ArgsError('--sync_bn: only meaningful with --dist N > 1, which the pose example does not support yet');
+
+  const cfg = await loadPoseConfig(args.cfg);
+  const out = args.ckpt_save_dir ?? outputDir(cfg, args.cfg);
+  if (args.amp) console.log('[train] --amp: dynamic loss scaling (TF.js CPU backends compute in float32; there is no float16 path)');
+  const result = await trainPose(cfg, {
+    datadir: args.datadir,
+    maxEpochs: args.max_epochs,
+    outputDir: out,
+    resume: args.resume,
+    initWeights: args.ckpt_path,
+    amp: args.amp,
+    // The generated dataset lives in a temp dir: evaluate on its val split before it is removed.
+    afterTraining: args.datadir
+      ? undefined
+      : async (model, root) => {
+          const ev = await evaluatePose(model, cfg, { root, resultsFile: resultsFileIn(out, cfg) });
+          console.log(`[valid] ${ev.images} generated ${cfg.DATASET.TEST} images in ${ev.seconds.toFixed(1)} s (flip test ${cfg.TEST.FLIP_TEST ? 'on' : 'off'}):`);
+          console.log(formatApTable(ev.evaluation));
+        },
+  });
+  const last = result.fit.history.at(-1);
+  console.log(
+    `done in ${result.seconds.toFixed(1)} s on ${result.backend}: ${result.fit.steps} updates, final loss ${last ? last.avgLoss.toFixed(5) : 'n/a'}; ` +
+      `model: ${result.modelDir}, checkpoint: ${result.checkpoint ?? 'none (no epoch completed)'}`,
+  );
+  if (args.datadir) console.log(`evaluate: tsx valid.ts --cfg ${args.cfg} --datadir ${args.datadir} --ckpt ${result.modelDir}`);
+}
+
+main().catch((err: unknown) => {
+  const e = err as Error;
+  console.error(e instanceof ArgsError ? `error: ${e.message}\n${USAGE}` : e instanceof ConfigError ? `config error: ${e.message}` : (e.stack ?? String(e)));
+  process.exitCode = 1;
+});

@@ -1,0 +1,131 @@
+/**
+ * COCO keypoint evaluation of a trained HigherHRNet (`tools/valid.py`): prints the AP table and writes the
+ * results JSON.
+ *
+ *   tsx valid.ts --cfg configs/w32_512_adam_lr1e-3.yaml --datadir /data/coco2017 --ckpt output/.../model [--flip] [--scales 0.5,1,2]
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { initBackend } from '@hrnet/core';
+import { ArgsError, ConfigError } from '@hrnet/train';
+import { loadPoseConfig } from './src/config.js';
+import { loadPoseModel } from './src/checkpoint.js';
+import { generateSyntheticDataset } from './src/data.js';
+import { evaluatePose, formatApTable, resultsFileIn } from './src/evaluate.js';
+
+const USAGE = `usage: tsx valid.ts --ckpt <model dir | checkpoint.safetensors | weights.pth> [--cfg <config.yaml>] [--datadir <coco root>]
+                     [--flip[=true|false]] [--scales 0.5,1,2] [--out <results.json>] [--limit N]
+  --ckpt      a model directory written by train.ts (model.json, weights.bin, config.json), a training checkpoint,
+              or official PyTorch weights (then --cfg is required)
+  --cfg       the config (default: the one stored with the checkpoint); its TEST block sets the defaults below
+  --datadir   COCO root with annotations/person_keypoints_<DATASET.TEST>.json; default: the config's generated
+              dataset (DATASET.SYNTHETIC, regenerated from its seed in a temp dir)
+  --flip      flip test (default TEST.FLIP_TEST)
+  --scales    test scales, comma-separated (default TEST.SCALE_FACTOR)
+  --out       results file (default <ckpt folder>/results/keypoints_<split>_results.json)
+  --limit     evaluate only the first N images`;
+
+function parseScales(v: string): number[] {
+  const scales = v.split(',').map((s) => s.trim());
+  const nums = scales.map(Number);
+  if (scales.some((s) => s === '') || nums.some((n) => !(n > 0) || !Number.isFinite(n))) throw new ArgsError(`--scales expects positive numbers separated by commas, got '${v}'`);
+  return nums;
+}
+
+function parseBool(flag: string, v: string): boolean {
+  if (/^(true|1|yes|on)$/i.test(v)) return true;
+  if (/^(false|0|no|off)$/i.test(v)) return false;
+  throw new ArgsError(`--${flag} expects true or false, got '${v}'`);
+}
+
+function args() {
+  const argv = process.argv.slice(2).map((a) => (a === '--flip' ? '--flip=true' : a));
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        cfg: { type: 'string' },
+        datadir: { type: 'string' },
+        ckpt: { type: 'string' },
+        flip: { type: 'string' },
+        scales: { type: 'string' },
+        out: { type: 'string' },
+        limit: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (err) {
+    throw new ArgsError((err as Error).message);
+  }
+  const s = (k: string) => values[k] as string | undefined;
+  const limit = s('limit');
+  if (limit != null && !/^\d+$/.test(limit)) throw new ArgsError(`--limit expects a positive integer, got '${limit}'`);
+  return {
+    help: values.help === true,
+    cfg: s('cfg'),
+    datadir: s('datadir'),
+    ckpt: s('ckpt'),
+    flip: s('flip') != null ? parseBool('flip', s('flip')!) : undefined,
+    scales: s('scales') != null ? parseScales(s('scales')!) : undefined,
+    out: s('out'),
+    limit: limit != null ? Number(limit) : undefined,
+  };
+}
+
+async function main(): Promise<void> {
+  const a = args();
+  if (a.help) {
+    console.log(USAGE);
+    return;
+  }
+  if (!a.ckpt) throw new ArgsError('--ckpt is required');
+  const cfgFromFile = a.cfg ? await loadPoseConfig(a.cfg) : undefined;
+  const backend = await initBackend(cfgFromFile?.BACKEND ?? 'auto');
+  const { model, cfg, kind } = await loadPoseModel(a.ckpt, cfgFromFile);
+  console.log(`[model] ${a.ckpt} (${kind}), ${model.countParams().toLocaleString('en-US')} parameters, backend ${backend}`);
+  let root = a.datadir;
+  let temp: string | undefined;
+  try {
+    if (!root) {
+      root = temp = await mkdtemp(join(tmpdir(), 'hrnet-coco-pose-val-'));
+      const { val } = await generateSyntheticDataset(cfg, root, { splits: ['val'] });
+      console.log(`[data] regenerated the config's synthetic ${cfg.DATASET.TEST} (${val!.images} images, seed ${cfg.DATASET.SYNTHETIC.SEED})`);
+    }
+    const flip = a.flip ?? cfg.TEST.FLIP_TEST;
+    const scales = a.scales ?? cfg.TEST.SCALE_FACTOR;
+    const resultsFile = a.out ?? resultsFileIn(kind === 'model-dir' ? dirname(a.ckpt.replace(/\/+$/, '')) : dirname(a.ckpt), cfg);
+    const isTty = process.stderr.isTTY;
+    const ev = await evaluatePose(model, cfg, {
+      root,
+      flip,
+      scales,
+      limit: a.limit,
+      resultsFile,
+      onImage: (done, total) => {
+        if (isTty && (done % 10 === 0 || done === total)) process.stderr.write(`\r[valid] ${done}/${total} images`);
+      },
+    });
+    if (isTty) process.stderr.write('\n');
+    console.log(
+      `[valid] ${ev.images} ${cfg.DATASET.TEST} images, input ${cfg.DATASET.INPUT_SIZE}, flip test ${flip ? 'on' : 'off'}, scales ${scales.join(',')}: ` +
+        `${ev.results.length} people in ${ev.seconds.toFixed(1)} s`,
+    );
+    console.log(formatApTable(ev.evaluation));
+    console.log(`results: ${resultsFile}`);
+  } finally {
+    model.dispose();
+    if (temp) await rm(temp, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  const e = err as Error;
+  console.error(e instanceof ArgsError ? `error: ${e.message}\n${USAGE}` : e instanceof ConfigError ? `config error: ${e.message}` : `error: ${e.message}`);
+  if (!(e instanceof ArgsError || e instanceof ConfigError) && process.env.DEBUG) console.error(e.stack);
+  process.exitCode = 1;
+});
