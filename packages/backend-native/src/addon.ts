@@ -14,6 +14,8 @@ export interface NativeAddon {
   bnGradReduce(heap: ArrayBuffer, params: Float64Array): boolean;
   broadcastDiv(heap: ArrayBuffer, params: Float64Array): boolean;
   reluGrad(heap: ArrayBuffer, params: Float64Array): boolean;
+  bnTrain(heap: ArrayBuffer, params: Float64Array): boolean;
+  bnTrainGrad(heap: ArrayBuffer, params: Float64Array): boolean;
   setThreads(n: number): number;
   info(): { onednn: string; threads: number; isa: number; cacheSize: number; cacheHits: number; cacheMisses: number };
   clearCache(): void;

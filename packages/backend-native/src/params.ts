@@ -66,3 +66,5 @@ export const BatchNormParam = { rows: 0, c: 1, eps: 2, x: 3, mean: 4, variance: 
 export const BnGradReduceParam = { rows: 0, c: 1, dy: 2, x: 3, mean: 4, out: 5, count: 6 } as const;
 export const BroadcastDivParam = { pre: 0, mid: 1, post: 2, divisor: 3, src: 4, out: 5, count: 6 } as const;
 export const ReluGradParam = { n: 0, dy: 1, x: 2, out: 3, count: 4 } as const;
+export const BnTrainParam = { rows: 0, c: 1, eps: 2, x: 3, gamma: 4, beta: 5, y: 6, mean: 7, variance: 8, count: 9 } as const;
+export const BnTrainGradParam = { rows: 0, c: 1, eps: 2, dy: 3, x: 4, mean: 5, variance: 6, gamma: 7, dx: 8, dgamma: 9, dbeta: 10, count: 11 } as const;

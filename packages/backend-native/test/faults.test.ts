@@ -108,6 +108,16 @@ describeNative('the addon never touches memory outside the heap: bad offsets, st
     await tf.setBackend('wasm');
   });
 
+  it("a tensor at address 0 (wasm malloc's failure value when the 4 GB heap is full) is refused", async () => {
+    await tf.setBackend('wasm');
+    const be = tf.findBackend('wasm') as unknown as { makeOutput(shape: number[], dtype: string, offset: number): tf.TensorInfo; disposeData(id: object): void };
+    const x = be.makeOutput([1, 4, 4, 2], 'float32', 0);
+    const f = tf.ones([3, 3, 2, 2]);
+    const kernel = tf.getKernel('Conv2D', 'wasm')!;
+    expect(() => kernel.kernelFunc({ inputs: { x, filter: f } as never, backend: tf.findBackend('wasm')!, attrs: { strides: 1, pad: 'same', dilations: 1, dataFormat: 'NHWC' } })).toThrow(/heap is exhausted/);
+    f.dispose();
+  });
+
   it('a disposed input is refused before the addon is called', async () => {
     await tf.setBackend('wasm');
     const x = tf.ones([1, 4, 4, 2]);

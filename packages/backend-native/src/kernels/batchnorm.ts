@@ -1,4 +1,4 @@
-import { BatchNormParam, BnGradReduceParam, BroadcastDivParam, ReluGradParam } from '../params.js';
+import { BatchNormParam, BnGradReduceParam, BnTrainGradParam, BnTrainParam, BroadcastDivParam, ReluGradParam } from '../params.js';
 import { ELTWISE_MIN_ELEMENTS } from './eltwise.js';
 import { isF32, offsetOf, perChannelBias, runNative, sizeOf, type KernelArgs, type KernelContext, type NativeKernel } from './common.js';
 
@@ -6,6 +6,31 @@ import { isF32, offsetOf, perChannelBias, runNative, sizeOf, type KernelArgs, ty
 export const BN_GRAD_REDUCE = 'HrnetNativeBnGradReduce';
 export const BROADCAST_DIV = 'HrnetNativeBroadcastDiv';
 export const RELU_GRAD = 'HrnetNativeReluGrad';
+
+/**
+ * Training-mode BatchNorm for a model's own BatchNorm op to call when registered for the current backend
+ * (`tf.getKernel(BATCH_NORM_TRAIN, tf.getBackend())`), channels-last float32 `x`:
+ * - `HrnetBatchNormTrain`: inputs { x, gamma?, beta? }, attrs { epsilon } → [y, mean, variance], batch
+ *   statistics over all axes but the last (variance biased), y = ((x − mean)·rstd)·gamma + beta with
+ *   rstd = 1/√(variance + ε). Two passes.
+ * - `HrnetBatchNormTrainGrad`: inputs { dy, x, mean, variance, gamma? }, attrs { epsilon } →
+ *   [dx, dgamma, dbeta], with the statistics' dependence on x folded into dx (as PyTorch's kernel):
+ *   dx = (dy − Σdy/n − x̂·Σ(dy·x̂)/n)·gamma·rstd. Two passes; needs x, not x̂, so nothing beyond the
+ *   layer's input has to be kept for the backward pass.
+ */
+export const BATCH_NORM_TRAIN = 'HrnetBatchNormTrain';
+export const BATCH_NORM_TRAIN_GRAD = 'HrnetBatchNormTrainGrad';
+
+type Info = NonNullable<KernelArgs['inputs'][string]>;
+
+function channelsLast(name: string, x: Info | undefined, ...perChannel: Array<Info | undefined>): number {
+  if (!x || x.dtype !== 'float32' || x.shape.length < 2 || sizeOf(x.shape) === 0) throw new Error(`${name}: x must be a non-empty float32 tensor of rank >= 2`);
+  const c = x.shape[x.shape.length - 1];
+  for (const t of perChannel) {
+    if (t && (t.dtype !== 'float32' || !perChannelBias(t, c))) throw new Error(`${name}: per-channel inputs must be float32 with ${c} values`);
+  }
+  return c;
+}
 
 /** FusedBatchNorm over channels-last data with per-channel statistics, in one pass on 2 threads. */
 function fusedBatchNorm(ctx: KernelContext): NativeKernel {
@@ -96,8 +121,59 @@ function reluGrad(ctx: KernelContext): NativeKernel {
   };
 }
 
+function bnTrain(ctx: KernelContext): NativeKernel {
+  return ({ inputs, backend, attrs = {} }: KernelArgs) => {
+    const { x, gamma, beta } = inputs;
+    const c = channelsLast(BATCH_NORM_TRAIN, x, gamma, beta);
+    const p = new Float64Array(BnTrainParam.count);
+    p[BnTrainParam.rows] = sizeOf(x!.shape) / c;
+    p[BnTrainParam.c] = c;
+    p[BnTrainParam.eps] = Number(attrs.epsilon ?? 1e-5);
+    const outs = runNative(backend, [[...x!.shape], [c], [c]], (heap, [y, mean, variance]) => {
+      p[BnTrainParam.x] = offsetOf(backend, x!);
+      p[BnTrainParam.gamma] = gamma ? offsetOf(backend, gamma) : -1;
+      p[BnTrainParam.beta] = beta ? offsetOf(backend, beta) : -1;
+      p[BnTrainParam.y] = offsetOf(backend, y);
+      p[BnTrainParam.mean] = offsetOf(backend, mean);
+      p[BnTrainParam.variance] = offsetOf(backend, variance);
+      return ctx.addon.bnTrain(heap, p);
+    });
+    ctx.count(BATCH_NORM_TRAIN, true);
+    return outs! as never;
+  };
+}
+
+function bnTrainGrad(ctx: KernelContext): NativeKernel {
+  return ({ inputs, backend, attrs = {} }: KernelArgs) => {
+    const { dy, x, mean, variance, gamma } = inputs;
+    const c = channelsLast(BATCH_NORM_TRAIN_GRAD, x, mean, variance, gamma);
+    if (!dy || dy.dtype !== 'float32' || sizeOf(dy.shape) !== sizeOf(x!.shape) || !mean || !variance) {
+      throw new Error(`${BATCH_NORM_TRAIN_GRAD}: needs float32 dy shaped as x, and mean and variance`);
+    }
+    const p = new Float64Array(BnTrainGradParam.count);
+    p[BnTrainGradParam.rows] = sizeOf(x!.shape) / c;
+    p[BnTrainGradParam.c] = c;
+    p[BnTrainGradParam.eps] = Number(attrs.epsilon ?? 1e-5);
+    const outs = runNative(backend, [[...x!.shape], [c], [c]], (heap, [dx, dgamma, dbeta]) => {
+      p[BnTrainGradParam.dy] = offsetOf(backend, dy);
+      p[BnTrainGradParam.x] = offsetOf(backend, x!);
+      p[BnTrainGradParam.mean] = offsetOf(backend, mean);
+      p[BnTrainGradParam.variance] = offsetOf(backend, variance);
+      p[BnTrainGradParam.gamma] = gamma ? offsetOf(backend, gamma) : -1;
+      p[BnTrainGradParam.dx] = offsetOf(backend, dx);
+      p[BnTrainGradParam.dgamma] = offsetOf(backend, dgamma);
+      p[BnTrainGradParam.dbeta] = offsetOf(backend, dbeta);
+      return ctx.addon.bnTrainGrad(heap, p);
+    });
+    ctx.count(BATCH_NORM_TRAIN_GRAD, true);
+    return outs! as never;
+  };
+}
+
 export function batchNormKernels(ctx: KernelContext): Record<string, NativeKernel> {
   return {
+    [BATCH_NORM_TRAIN]: bnTrain(ctx),
+    [BATCH_NORM_TRAIN_GRAD]: bnTrainGrad(ctx),
     FusedBatchNorm: fusedBatchNorm(ctx),
     [BN_GRAD_REDUCE]: bnGradReduce(ctx),
     [BROADCAST_DIV]: broadcastDiv(ctx),

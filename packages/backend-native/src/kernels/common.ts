@@ -34,6 +34,11 @@ export const isF32 = (...ts: Array<tf.TensorInfo | undefined>): boolean => ts.ev
 export function offsetOf(backend: WasmBackend, t: tf.TensorInfo): number {
   const data = backend.dataIdMap.has(t.dataId) ? backend.dataIdMap.get(t.dataId) : undefined;
   if (data?.memoryOffset == null) throw new Error('tensor data is not on the wasm heap (disposed, or not a wasm tensor)');
+  // malloc's failure value: the wasm heap could not grow (it tops out at 4 GB). Address 0 is never a
+  // real allocation; writing there would corrupt the heap.
+  if (data.memoryOffset === 0 && sizeOf(t.shape) > 0) {
+    throw new RangeError(`the wasm heap is exhausted: no room for a [${t.shape}] tensor (the heap tops out at 4 GB; use a smaller batch)`);
+  }
   return data.memoryOffset;
 }
 

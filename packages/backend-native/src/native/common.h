@@ -261,5 +261,7 @@ bool BatchNorm(const Heap& heap, const Params& p);
 bool BnGradReduce(const Heap& heap, const Params& p);
 bool BroadcastDiv(const Heap& heap, const Params& p);
 bool ReluGrad(const Heap& heap, const Params& p);
+bool BnTrain(const Heap& heap, const Params& p);
+bool BnTrainGrad(const Heap& heap, const Params& p);
 
 }  // namespace hn

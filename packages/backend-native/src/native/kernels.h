@@ -58,4 +58,13 @@ enum BroadcastDivParam { kBdPre = 0, kBdMid, kBdPost, kBdDivisor, kBdSrc, kBdOut
 // reluGrad(heap, params): out = dy * step(x) (x > 0 ? dy : dy * 0; NaN where x is NaN), over n elements.
 enum ReluGradParam { kRgN = 0, kRgDy, kRgX, kRgOut, kRgParamCount };
 
+// bnTrain(heap, params): training-mode BatchNorm with batch statistics, x seen as [rows, C]:
+// mean, variance (biased) over rows; y = ((x - mean) * rstd) * gamma + beta, rstd = 1 / sqrt(var + eps).
+// gamma / beta offsets < 0: absent (1 / 0).
+enum BnTrainParam { kBtRows = 0, kBtC, kBtEps, kBtX, kBtGamma, kBtBeta, kBtY, kBtMean, kBtVar, kBtParamCount };
+
+// bnTrainGrad(heap, params): its gradient given dy: dbeta = sum dy, dgamma = sum dy * xhat,
+// dx = ((dy - dbeta / n) - xhat * dgamma / n) * gamma * rstd (the batch statistics' dependence folded in).
+enum BnTrainGradParam { kBgtRows = 0, kBgtC, kBgtEps, kBgtDy, kBgtX, kBgtMean, kBgtVar, kBgtGamma, kBgtDx, kBgtDgamma, kBgtDbeta, kBgtParamCount };
+
 }  // namespace hn
