@@ -2,28 +2,57 @@
  * `npm run bench`: HRNet inference and training throughput per available backend, with achieved GFLOP/s
  * and ratios against baselines measured in this same process. Not a test: numbers vary by machine.
  *
- *   npm run bench -- [--models hrnet_w18_small,hrnet_w32] [--size 224] [--backends wasm,cpu] [--steps 3]
+ *   npm run bench -- [--models hrnet_w18_small,hrnet_w32] [--size 224] [--backends native,wasm,cpu] [--steps 3]
+ *
+ * Backends: 'native' (@hrnet/backend-native's oneDNN kernels on the wasm backend; in the default list
+ * when its addon loads), 'wasm', 'cpu', 'tensorflow'. The machine's load is printed with the results:
+ * numbers taken while other processes compete for the cores are noisy.
  */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { countMacs, initBackend } from '@hrnet/core';
 import { createClassifier } from '@hrnet/heads';
 
+/**
+ * Whether the native backend can run, building @hrnet/backend-native's JS (dist/) first if needed: the
+ * bench's npm script builds @hrnet/heads and its dependencies only, and core loads the native package
+ * by name, optionally.
+ */
+async function nativeAvailable(): Promise<{ ok: boolean; reason?: string }> {
+  const pkgDir = fileURLToPath(new URL('../packages/backend-native/', import.meta.url));
+  if (existsSync(`${pkgDir}package.json`) && !existsSync(`${pkgDir}dist/index.js`)) {
+    console.log('# building @hrnet/backend-native (dist/ missing)');
+    execFileSync('npm', ['run', 'build', '-w', '@hrnet/backend-native'], { stdio: 'ignore', cwd: fileURLToPath(new URL('..', import.meta.url)) });
+  }
+  try {
+    const native = (await import(/* @vite-ignore */ '@hrnet/backend-native' as string)) as { nativeStatus(): { available: boolean; reason?: string } };
+    const status = native.nativeStatus();
+    return { ok: status.available, reason: status.reason };
+  } catch (e) {
+    return { ok: false, reason: (e as Error).message.split('\n')[0] };
+  }
+}
+const native = await nativeAvailable();
+
 const { values } = parseArgs({
   options: {
     models: { type: 'string', default: 'hrnet_w18_small,hrnet_w32' },
     size: { type: 'string', default: '224' },
-    backends: { type: 'string', default: 'wasm' },
+    backends: { type: 'string', default: native.ok ? 'native,wasm' : 'wasm' },
     steps: { type: 'string', default: '3' },
     'train-batch': { type: 'string', default: '8' },
   },
 });
 const size = Number(values.size);
 const steps = Number(values.steps);
-const trainBatch = Number(values['train-batch']);
 
-async function timeIt(fn: () => void | Promise<void>, runs: number): Promise<number> {
-  await fn(); // warm-up: kernel setup, wasm conv caches
+async function timeIt(fn: () => void | Promise<void>, runs: number, afterWarmup?: () => void): Promise<number> {
+  await fn(); // warm-up: kernel setup, wasm conv caches, optimizer slots
+  afterWarmup?.();
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
@@ -36,7 +65,13 @@ async function timeIt(fn: () => void | Promise<void>, runs: number): Promise<num
 
 interface Row { backend: string; model: string; what: string; imgPerSec: number; gflops: number; tensorsGrowth?: number }
 
-async function measure(backend: string, name: string, size: number, which: Array<'infer1' | 'infer8' | 'train'>): Promise<Row[]> {
+async function measure(
+  backend: string,
+  name: string,
+  size: number,
+  which: Array<'infer1' | 'infer8' | 'train'>,
+  { trainBatch = Number(values['train-batch']), runs = steps } = {},
+): Promise<Row[]> {
   const model = createClassifier(name, { numClasses: 1000, inputShape: [size, size, 3] });
   const macs = countMacs(model);
   const rows: Row[] = [];
@@ -50,16 +85,15 @@ async function measure(backend: string, name: string, size: number, which: Array
           opt.minimize(() => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar);
         });
       };
-      step();
-      const before = tf.memory().numTensors;
-      const sec = await timeIt(() => { step(); return tf.ready(); }, steps);
+      let before = 0;
+      const sec = await timeIt(() => { step(); return tf.ready(); }, runs, () => { before = tf.memory().numTensors; });
       rows.push({ backend, model: name, what: `train b${trainBatch}`, imgPerSec: trainBatch / sec, gflops: (3 * 2 * macs * trainBatch) / sec / 1e9, tensorsGrowth: tf.memory().numTensors - before });
       tf.dispose([x, y]);
       opt.dispose();
     } else {
       const batch = what === 'infer1' ? 1 : 8;
       const x = tf.randomNormal([batch, size, size, 3]);
-      const sec = await timeIt(async () => { const out = model.predict(x) as tf.Tensor; await out.data(); out.dispose(); }, steps);
+      const sec = await timeIt(async () => { const out = model.predict(x) as tf.Tensor; await out.data(); out.dispose(); }, runs);
       rows.push({ backend, model: name, what: `infer b${batch}`, imgPerSec: batch / sec, gflops: (2 * macs * batch) / sec / 1e9 });
       x.dispose();
     }
@@ -69,17 +103,20 @@ async function measure(backend: string, name: string, size: number, which: Array
 }
 
 const fmt = (r: Row) =>
-  `${r.backend.padEnd(6)} ${r.model.padEnd(18)} ${String(size).padEnd(5)} ${r.what.padEnd(9)} ${r.imgPerSec.toFixed(2).padStart(8)} img/s ${r.gflops.toFixed(2).padStart(7)} GFLOP/s` +
+  `${r.backend.padEnd(7)} ${r.model.padEnd(18)} ${String(size).padEnd(5)} ${r.what.padEnd(9)} ${r.imgPerSec.toFixed(2).padStart(8)} img/s ${r.gflops.toFixed(2).padStart(7)} GFLOP/s` +
   (r.tensorsGrowth != null ? `  tensors +${r.tensorsGrowth}` : '');
 
-// Baseline, same process: the stock tfjs `cpu` backend on hrnet_w18_small at 64x64 (full size would take
-// minutes per training step there). GFLOP/s is size-independent enough to compare.
+// Baseline, same process: the stock tfjs `cpu` backend on hrnet_w18_small at 64x64, training at batch 1
+// (at full size one cpu training step takes many minutes). Ratios compare achieved GFLOP/s.
 await initBackend('cpu', { log: () => {} });
-const baseline = await measure('cpu', 'hrnet_w18_small', 64, ['infer8', 'train']);
+const baseline = await measure('cpu', 'hrnet_w18_small', 64, ['infer8', 'train'], { trainBatch: 1, runs: 1 });
 console.log('baseline (tfjs cpu backend, hrnet_w18_small @64):');
 baseline.forEach((r) => console.log('  ' + fmt(r).replace(` ${size} `, ' 64  ')));
 
-console.log(`\nbackend model              size  what      throughput       achieved`);
+if (!native.ok) console.log(`# native: not available (${native.reason})`);
+const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+console.log(`\n# load average (1/5/15 min) before: ${load()}; the bench itself accounts for up to ~2 (2 threads): more means other processes competed and the numbers below are noisy`);
+console.log(`backend model              size  what      throughput       achieved`);
 for (const backend of values.backends.split(',')) {
   try {
     await initBackend(backend as 'wasm', { log: (m) => console.log(`# ${m}`) });
@@ -94,3 +131,4 @@ for (const backend of values.backends.split(',')) {
     }
   }
 }
+console.log(`# load average after: ${load()}`);
