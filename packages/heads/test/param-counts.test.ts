@@ -9,7 +9,7 @@ const counts = JSON.parse(
   readFileSync(fileURLToPath(new URL('../../../fixtures/hrnet-cls/param-counts.json', import.meta.url)), 'utf8'),
 ).variants as Record<string, { total_params: number; bn_buffer_elems: number; bn_layers: number }>;
 
-const size = (ws: tf.LayerVariable[]) => ws.reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1), 0);
+const size = (ws: tf.LayerVariable[]) => ws.reduce((n, w) => n + (w.shape as number[]).reduce((a, b) => a * b, 1), 0);
 
 describe('parameter counts equal timm v0.9.16 (1000 classes)', () => {
   it.each(listModels())('%s', (name) => {

@@ -164,7 +164,7 @@ export function decodeElements(bytes: Uint8Array, dtype: WeightDtype, count: num
   }
 }
 
-const TYPED_FOR: Partial<Record<WeightDtype, Function>> = {
+const TYPED_FOR: Partial<Record<WeightDtype, abstract new (...args: never[]) => unknown>> = {
   float32: Float32Array,
   int64: BigInt64Array,
   int32: Int32Array,

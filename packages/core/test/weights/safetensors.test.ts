@@ -19,12 +19,12 @@ describe('safetensors', () => {
     const buf = new ArrayBuffer(4 * 4 + 2 * 2 + 2 * 2 + 8 * 2 + 8 * 2 + 4 * 3);
     const v = new DataView(buf);
     let o = 0;
-    for (const x of [1.5, -2, 0.25, 3]) (v.setFloat32(o, x, true), (o += 4));
-    for (const h of [0x3c00, 0xc000]) (v.setUint16(o, h, true), (o += 2)); // 1, -2 in f16
-    for (const h of [0x3f80, 0x4040]) (v.setUint16(o, h, true), (o += 2)); // 1, 3 in bf16
-    for (const x of [0.1, -1e10]) (v.setFloat64(o, x, true), (o += 8));
-    for (const x of [-5n, 2n ** 40n]) (v.setBigInt64(o, x, true), (o += 8));
-    for (const x of [7, -8, 9]) (v.setInt32(o, x, true), (o += 4));
+    for (const x of [1.5, -2, 0.25, 3]) { v.setFloat32(o, x, true); o += 4; }
+    for (const h of [0x3c00, 0xc000]) { v.setUint16(o, h, true); o += 2; } // 1, -2 in f16
+    for (const h of [0x3f80, 0x4040]) { v.setUint16(o, h, true); o += 2; } // 1, 3 in bf16
+    for (const x of [0.1, -1e10]) { v.setFloat64(o, x, true); o += 8; }
+    for (const x of [-5n, 2n ** 40n]) { v.setBigInt64(o, x, true); o += 8; }
+    for (const x of [7, -8, 9]) { v.setInt32(o, x, true); o += 4; }
     const header = {
       __metadata__: { format: 'pt' },
       a: { dtype: 'F32', shape: [2, 2], data_offsets: [0, 16] },
