@@ -17,6 +17,8 @@ export { hrnetFeatureInfo, hrnetFeatures, imageInput, type FeatureInfo, type Hrn
 export { backboneFeatureInfo, createBackbone, listModels, registerModel, resolveConfig, type BackboneOptions, type ModelNameOrConfig } from './backbones/registry.js';
 // Utilities
 export { countMacs } from './utils/count-macs.js';
+export { createRng, mixSeed, permutation, SeededRng, type Rng } from './utils/rng.js';
+export { invertAffine, roundHalfEven, warpAffine, type RawImage } from './image/warp-affine.js';
 // Backends
 export { initBackend, type BackendKind, type InitBackendOptions } from './backend/init-backend.js';
 export { registerWasmTrainingKernels, wasmTrainingKernelsRegistered, WASM_TRAINING_KERNELS } from './backend/wasm-training-kernels.js';
