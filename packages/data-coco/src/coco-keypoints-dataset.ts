@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { createRng, mixSeed, permutation, type Rng } from '@hrnet/core';
 import { createCocoImageResolver, type CocoImageLayout } from './coco-image-path.js';
 import { ImageDecodeError } from './decode-image.js';
 import { loadCocoKeypoints, type CocoKeypointsDataset } from './load-coco-keypoints.js';
 import type { AffineParams } from './random-affine.js';
-import { createRng, mixSeed, shuffledIndices, type Rng } from './rng.js';
 import { inProcessExecutor, SampleWorkerPool, type PipelineSample, type SampleExecutor } from './sample-worker-pool.js';
 import { resolveDataConfig, type HigherHrnetDataConfig, type HigherHrnetDataConfigInput, type TrainingSample } from './training-sample.js';
 import { makeTrainingSample, type SampleSpec } from './training-sample-spec.js';
@@ -194,7 +194,7 @@ export class CocoKeypointsTrainSet {
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batchSize must be a positive integer, got ${batchSize}`);
     if (!Number.isInteger(prefetch) || prefetch < 0) throw new Error(`prefetch must be a non-negative integer, got ${prefetch}`);
     const order =
-      options.shuffle ?? true ? Array.from(shuffledIndices(this.length, createRng(mixSeed(seed, epoch, 0x5eed)))) : [...this.imageIds.keys()];
+      options.shuffle ?? true ? Array.from(permutation(this.length, createRng(mixSeed(seed, epoch, 0x5eed)))) : [...this.imageIds.keys()];
     const n = Math.min(order.length, options.limit ?? Infinity);
     const ownExecutor = typeof options.workers !== 'object';
     const executor: SampleExecutor =

@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import type { RawImage } from './warp-affine.js';
+import type { RawImage } from '@hrnet/core';
 
 /** A file that could not be read or decoded; `path` names it. */
 export class ImageDecodeError extends Error {

@@ -1,4 +1,4 @@
-import { roundHalfEven } from './warp-affine.js';
+import { roundHalfEven } from '@hrnet/core';
 
 /**
  * Heatmap targets of HigherHRNet (`HeatmapGenerator` / `ScaleAwareHeatmapGenerator`,

@@ -46,7 +46,8 @@ export {
   type KeypointOksMatrix,
   type KeypointResultsInput,
 } from './evaluate-keypoints.js';
-export { createRng, mixSeed, shuffledIndices, type Rng } from './rng.js';
+// The seeded RNG lives in @hrnet/core; re-exported here as documented (`shuffledIndices` = core's `permutation`).
+export { createRng, mixSeed, permutation as shuffledIndices, type Rng } from '@hrnet/core';
 export {
   decodeRleString,
   encodeRleString,
@@ -67,7 +68,9 @@ export {
   type AffineAugmentConfig,
   type AffineParams,
 } from './random-affine.js';
-export { invertAffine, maskTo255, roundHalfEven, warpAffine, warpMask, warpMask255, type RawImage } from './warp-affine.js';
+// The warp itself lives in @hrnet/core (shared with @hrnet/heads); re-exported here as documented.
+export { invertAffine, roundHalfEven, warpAffine, type RawImage } from '@hrnet/core';
+export { maskTo255, warpMask, warpMask255 } from './warp-mask.js';
 export { jointsFromKeypoints, transformJoints } from './transform-joints.js';
 export { COCO_FLIP_INDEX, flipImageHorizontal, flipJoints } from './horizontal-flip.js';
 export { IMAGENET_MEAN, IMAGENET_STD, normalizationTable, normalizeImage } from './normalize-image.js';

@@ -1,4 +1,4 @@
-import type { Rng } from './rng.js';
+import type { Rng } from '@hrnet/core';
 
 /**
  * The random affine augmentation of HigherHRNet training (`RandomAffineTransform` +

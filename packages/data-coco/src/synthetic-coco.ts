@@ -1,10 +1,10 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
+import { createRng, mixSeed, type Rng } from '@hrnet/core';
 import { maskToRle, rleArea } from './coco-rle.js';
 import type { CocoKeypointsFile } from './coco-keypoints-schema.js';
 import { polygonToMask } from './polygon-mask.js';
-import { createRng, mixSeed, type Rng } from './rng.js';
 import { segmentationArea } from './segmentation-mask.js';
 import {
   clipPolygonToRect,

@@ -1,4 +1,4 @@
-import type { Rng } from './rng.js';
+import type { Rng } from '@hrnet/core';
 
 /**
  * Stick-figure people for the synthetic COCO keypoint dataset: a front-facing body with the 17

@@ -1,8 +1,8 @@
+import { createRng, type Rng } from '@hrnet/core';
 import type { CocoKeypointAnnotation } from './coco-keypoints-schema.js';
 import { decodeRgb, ImageDecodeError } from './decode-image.js';
 import { validPixelMask } from './ignore-mask.js';
 import { drawAffineParams, type AffineParams } from './random-affine.js';
-import { createRng, type Rng } from './rng.js';
 import { buildTrainingSample, type HigherHrnetDataConfig, type TrainingSample } from './training-sample.js';
 import { jointsFromKeypoints } from './transform-joints.js';
 

@@ -1,10 +1,11 @@
+import { warpAffine, type RawImage } from '@hrnet/core';
 import { generateHeatmaps, generateScaleAwareHeatmaps, scaleAwareSigma } from './heatmap-target.js';
 import { COCO_FLIP_INDEX, flipImageHorizontal, flipJoints } from './horizontal-flip.js';
 import { generateJointIndices } from './joints-target.js';
 import { normalizeImage } from './normalize-image.js';
 import { affineMatrix, DEFAULT_AFFINE_AUGMENT, type AffineAugmentConfig, type AffineParams } from './random-affine.js';
 import { transformJoints } from './transform-joints.js';
-import { maskTo255, warpAffine, warpMask255, type RawImage } from './warp-affine.js';
+import { maskTo255, warpMask255 } from './warp-mask.js';
 
 /** The DATASET block of a HigherHRNet config, as far as the training targets need it. */
 export interface HigherHrnetDataConfig {
