@@ -1,7 +1,7 @@
+import { createRng, mixSeed, permutation } from '@hrnet/core';
 import { ImageDecodeError } from './decode.js';
 import { DecodePool } from './decode-pool.js';
 import type { ImageFolder, ImageSample } from './image-folder.js';
-import { createRng, mixSeed, permutation } from './rng.js';
 import type { ImageTransform, TransformSpec } from './transforms.js';
 
 /** One batch: `images` is NHWC float32 of `shape`, `labels[i]` the class of image i. */

@@ -3,8 +3,8 @@
  * (path, seed) into one float32 batch buffer, transferred back without a copy.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { createRng } from '@hrnet/core';
 import { ImageDecodeError } from './decode.js';
-import { createRng } from './rng.js';
 import { transformFromSpec, type TransformSpec } from './transforms.js';
 
 export interface DecodeTask {

@@ -34,4 +34,5 @@ export { DecodePool } from './decode-pool.js';
 export { BatchLoader, type BatchLoaderOptions, type CorruptImagePolicy, type ImageBatch } from './batch-loader.js';
 export { generateImageFolderDataset, MAX_SYNTHETIC_CLASSES, type SyntheticDataset, type SyntheticDatasetOptions } from './synthetic-dataset.js';
 export { countTopKCorrect, topKAccuracy } from './metrics.js';
-export { createRng, mixSeed, permutation, type Rng } from './rng.js';
+// The seeded RNG lives in @hrnet/core; re-exported here as documented.
+export { createRng, mixSeed, permutation, type Rng } from '@hrnet/core';

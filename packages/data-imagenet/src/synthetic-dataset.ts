@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import sharp from 'sharp';
-import { createRng, mixSeed, type Rng } from './rng.js';
+import { createRng, mixSeed, type Rng } from '@hrnet/core';
 
 /** A class of the synthetic dataset: a shape (drawn in a unit circle) of a characteristic hue. */
 interface SyntheticClass {

@@ -1,5 +1,5 @@
+import type { Rng } from '@hrnet/core';
 import { decodeImage, readImageSize, type Box, type ImageSource, type Interpolation, type RgbImage } from './decode.js';
-import type { Rng } from './rng.js';
 
 /** ImageNet channel statistics (RGB, on [0, 1] pixels), as timm's `IMAGENET_DEFAULT_MEAN/STD`. */
 export const IMAGENET_MEAN: readonly [number, number, number] = [0.485, 0.456, 0.406];
