@@ -2,12 +2,17 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { decodeSafetensors, writeSafetensors, type SafetensorsTensorInput, type TensorArray } from '@hrnet/core';
+import { decodeSafetensors, SeededRng, writeSafetensors, type SafetensorsTensorInput, type TensorArray } from '@hrnet/core';
 import type { OptimizerState } from './optimizer-base.js';
 
 /** Identifies our checkpoints in the safetensors `__metadata__` (key `hrnet_train`). */
 export const CHECKPOINT_FORMAT = 'hrnet-train-checkpoint';
-export const CHECKPOINT_VERSION = 1;
+/**
+ * 2: `rng` is @hrnet/core's `SeededRng` state (4 words). 1 stored a one-number state of an older generator;
+ * such checkpoints still load (weights, optimizer, step, ...), without an RNG state to restore.
+ */
+export const CHECKPOINT_VERSION = 2;
+const READABLE_VERSIONS: readonly number[] = [1, 2];
 const META_KEY = 'hrnet_train';
 
 /** A checkpoint that cannot be read or does not fit the model / optimizer it is loaded into. */
@@ -32,8 +37,8 @@ export interface CheckpointMeta {
   optimizer?: Omit<OptimizerState, 'slots'> & { slots: string[] };
   /** The LR schedule's parameters, when it has a `spec` (its state is `globalStep`). */
   scheduler?: unknown;
-  /** The Trainer's RNG state. */
-  rng?: number;
+  /** The Trainer's RNG state (`SeededRng.getState()`: 4 unsigned 32-bit words). */
+  rng?: number[];
   /** Loss scaler state. */
   lossScaler?: Record<string, number | boolean | string>;
   /** The task's config, verbatim. */
@@ -156,8 +161,14 @@ export async function loadCheckpoint(path: string): Promise<LoadedCheckpoint> {
   } catch {
     throw new CheckpointError(`'${path}': checkpoint metadata is not valid JSON`);
   }
-  if (meta.format !== CHECKPOINT_FORMAT || meta.version !== CHECKPOINT_VERSION) {
-    throw new CheckpointError(`'${path}': unsupported checkpoint format ${String(meta.format)} v${String(meta.version)} (this version reads ${CHECKPOINT_FORMAT} v${CHECKPOINT_VERSION})`);
+  if (meta.format !== CHECKPOINT_FORMAT || !READABLE_VERSIONS.includes(meta.version)) {
+    throw new CheckpointError(`'${path}': unsupported checkpoint format ${String(meta.format)} v${String(meta.version)} (this version reads ${CHECKPOINT_FORMAT} v${READABLE_VERSIONS.join(', v')})`);
+  }
+  if (meta.version === 1) {
+    // A v1 RNG state belongs to the generator @hrnet/train had then; it cannot continue today's stream.
+    delete meta.rng;
+  } else if (meta.rng !== undefined && !SeededRng.isState(meta.rng)) {
+    throw new CheckpointError(`'${path}': bad RNG state ${JSON.stringify(meta.rng)} (expected 4 unsigned 32-bit integers)`);
   }
   const tensors: LoadedCheckpoint['tensors'] = {};
   for (const [k, t] of Object.entries(decoded.tensors)) tensors[k] = { shape: t.shape, data: t.data };

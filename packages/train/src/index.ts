@@ -60,7 +60,8 @@ export {
   type LossScalerState,
   type StaticLossScalerOptions,
 } from './loss-scale.js';
-export { SeededRng } from './rng.js';
+// The Trainer's RNG is @hrnet/core's; re-exported here as documented.
+export { SeededRng } from '@hrnet/core';
 export {
   Communicator,
   DistAbortError,

@@ -1,7 +1,9 @@
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { SeededRng } from '@hrnet/core';
 import {
+  CHECKPOINT_VERSION,
   CheckpointError,
   CheckpointManager,
   loadCheckpoint,
@@ -16,7 +18,6 @@ import { clipGradNorm, clipGradValue, type GradClipOptions } from './grad-clip.j
 import type { LossScaler } from './loss-scale.js';
 import type { LrSchedule } from './lr-schedule.js';
 import { createProgress, type EpochLog, type EvalResult, type ProgressMode, type ProgressReporter, type StepLog } from './progress.js';
-import { SeededRng } from './rng.js';
 
 /** Model outputs: one tensor, or several for multi-output models. */
 export type ModelOutputs = tf.Tensor | tf.Tensor[];
@@ -298,7 +299,15 @@ export class Trainer<B = ImageBatchLike> {
     } else if (meta.lossScaler && meta.lossScaler.type === 'dynamic') {
       this.warn(`checkpoint '${ckpt.path}' was trained with dynamic loss scaling; resuming without it`);
     }
-    if (meta.rng != null) this.rng.setState(meta.rng);
+    if (meta.rng != null) {
+      try {
+        this.rng.setState(meta.rng);
+      } catch (err) {
+        throw new CheckpointError(`checkpoint '${ckpt.path}': ${(err as Error).message}`);
+      }
+    } else if (meta.version < CHECKPOINT_VERSION) {
+      this.warn(`checkpoint '${ckpt.path}' is format v${meta.version}: its RNG state is from an older generator, so trainer.rng continues from its seed`);
+    }
     this.globalStep = meta.globalStep;
     const spec = (this.opts.lrSchedule as { spec?: unknown } | undefined)?.spec;
     if (spec && meta.scheduler && JSON.stringify(spec) !== JSON.stringify(meta.scheduler)) {

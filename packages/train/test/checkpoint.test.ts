@@ -2,13 +2,14 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { writeSafetensors } from '@hrnet/core';
+import { decodeSafetensors, writeSafetensors } from '@hrnet/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Adam,
   CheckpointError,
   CheckpointManager,
   DynamicLossScaler,
+  encodeCheckpoint,
   epochSchedule,
   loadCheckpoint,
   saveCheckpoint,
@@ -69,7 +70,9 @@ describe('checkpoints and --resume', () => {
     expect(first.find((e) => e.type === 'checkpoint')).toMatchObject({ epoch: 1, paths: [join(ckptDir, 'ckpt-epoch0001.safetensors')] });
     const ckpt = await loadCheckpoint(join(ckptDir, 'ckpt-epoch0001.safetensors'));
     expect(ckpt.meta).toMatchObject({ epoch: 1, globalStep: 5, config: { note: 'toy' }, lossScaler: { type: 'dynamic', scale: 2048 }, optimizer: { className: 'HrnetSGD', iterations: 5 } });
-    expect(ckpt.meta.rng).toBe(b.rng.getState());
+    expect(ckpt.meta.version).toBe(2);
+    expect(ckpt.meta.rng).toHaveLength(4);
+    expect(ckpt.meta.rng).toEqual(b.rng.getState());
     expect((ckpt.meta.scheduler as { name: string }).name).toBe('cosine');
 
     // A fresh trainer with *different* initial weights: everything must come from the checkpoint.
@@ -78,7 +81,8 @@ describe('checkpoints and --resume', () => {
     const r = await c.fit(shuffled, { epochs: 2, resume: join(ckptDir, 'ckpt-epoch0001.safetensors') });
     expect(r.history.map((h) => h.epoch)).toEqual([2]);
     expect(second[0]).toMatchObject({ type: 'resume', epoch: 1, globalStep: 5 });
-    expect(c.rng.getState()).toBe(b.rng.getState());
+    expect(c.rng.getState()).toEqual(b.rng.getState());
+    expect(c.rng.next()).toBe(b.rng.next());
     const lossesC = stepLosses(second);
     expect(lossesC).toHaveLength(5);
     lossesC.forEach((l, i) => expect(l).toBeCloseTo(lossesA[5 + i], 6));
@@ -131,6 +135,31 @@ describe('checkpoints and --resume', () => {
     await writeFile(junk, 'hello');
     await expect(loadCheckpoint(junk)).rejects.toThrow(/is not a readable checkpoint/);
     await expect(loadCheckpoint(join(dir, 'missing.safetensors'))).rejects.toThrow(/cannot read checkpoint/);
+  });
+
+  it('checks the RNG state; reads v1 checkpoints (one-number RNG state) with a warning', async () => {
+    const t = new Trainer<ToyBatch>({ model: toyModel(1), loss: crossEntropy, optimizer: new SGD({ learningRate: 0.01 }), seed: 3, progress: 'none' });
+    const bytes = encodeCheckpoint(t.checkpointContents(1));
+    const { metadata, tensors } = decodeSafetensors(bytes);
+    const meta = JSON.parse(metadata.hrnet_train!) as Record<string, unknown>;
+    const rewrite = async (name: string, patch: Record<string, unknown>) => {
+      const p = join(dir, name);
+      await writeFile(p, writeSafetensors(tensors, { metadata: { hrnet_train: JSON.stringify({ ...meta, ...patch }) } }));
+      return p;
+    };
+    await expect(loadCheckpoint(await rewrite('bad-rng.safetensors', { rng: [1, 2, 3] }))).rejects.toThrow(/bad RNG state \[1,2,3\]/);
+    await expect(loadCheckpoint(await rewrite('bad-rng2.safetensors', { rng: 12345 }))).rejects.toThrow(CheckpointError);
+    await expect(loadCheckpoint(await rewrite('v3.safetensors', { version: 3 }))).rejects.toThrow(/unsupported checkpoint format hrnet-train-checkpoint v3/);
+
+    const v1 = await rewrite('v1.safetensors', { version: 1, rng: 12345 });
+    expect((await loadCheckpoint(v1)).meta.rng).toBeUndefined();
+    const events: TrainerEvent[] = [];
+    const u = new Trainer<ToyBatch>({ model: toyModel(2), loss: crossEntropy, optimizer: new SGD({ learningRate: 0.01 }), seed: 3, progress: 'none', isMain: false, onLog: (e) => events.push(e) });
+    const before = u.rng.getState();
+    await u.restore(v1);
+    expect(u.rng.getState()).toEqual(before);
+    expect(u.steps).toBe(meta.globalStep);
+    expect(events).toContainEqual(expect.objectContaining({ type: 'warning', message: expect.stringMatching(/format v1: its RNG state is from an older generator/) }));
   });
 
   it('writeFileAtomic replaces the file in one rename and leaves no temp files', async () => {
