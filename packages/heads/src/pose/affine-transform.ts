@@ -4,6 +4,7 @@
  *
  * A matrix is `[a, b, c, d, e, f]` (row-major 2x3): `x' = a x + b y + c`, `y' = d x + e y + f`.
  */
+import { invertAffine as coreInvertAffine } from '@hrnet/core';
 
 export type Affine2x3 = [number, number, number, number, number, number];
 export type Point2 = [number, number];
@@ -62,18 +63,10 @@ export function affineFromPoints(src: readonly Point2[], dst: readonly Point2[])
   return [b[0]!, b[1]!, b[2]!, b[3]!, b[4]!, b[5]!];
 }
 
-/** OpenCV `invertAffineTransform`: the inverse of a 2x3 affine map (all zeros if it is singular). */
+/** OpenCV `invertAffineTransform` (@hrnet/core's `invertAffine`, as a tuple): the inverse of a 2x3 affine map (all zeros if it is singular). */
 export function invertAffine(m: Affine2x3): Affine2x3 {
-  const [m0, m1, m2, m3, m4, m5] = m;
-  let det = m0 * m4 - m1 * m3;
-  det = det !== 0 ? 1 / det : 0;
-  const a11 = m4 * det;
-  const a22 = m0 * det;
-  const a12 = -m1 * det;
-  const a21 = -m3 * det;
-  const b1 = -a11 * m2 - a12 * m5;
-  const b2 = -a21 * m2 - a22 * m5;
-  return [a11, a12, b1, a21, a22, b2];
+  const [a, b, c, d, e, f] = coreInvertAffine(m);
+  return [a, b, c, d, e, f];
 }
 
 /** `affine_transform(pt, t)`: applies a 2x3 matrix to a point. */
