@@ -1,4 +1,5 @@
-import { join } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import {
   createCocoImageResolver,
@@ -66,7 +67,10 @@ export async function evaluatePose(model: tf.LayersModel, cfg: PoseConfig, opts:
     results.push(...(posesToCocoResults(found, img.id) as CocoKeypointResult[]));
     opts.onImage?.(i + 1, images.length);
   }
-  if (opts.resultsFile) await writeCocoResults(opts.resultsFile, results);
+  if (opts.resultsFile) {
+    await mkdir(dirname(opts.resultsFile), { recursive: true });
+    await writeCocoResults(opts.resultsFile, results);
+  }
   const evaluation = await evaluateKeypoints(gt, results, { imgIds: images.map((i) => i.id) });
   return { evaluation, stats: [...evaluation.stats], results, poses, images: images.length, seconds: (performance.now() - t0) / 1000 };
 }
