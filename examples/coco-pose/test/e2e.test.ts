@@ -133,6 +133,25 @@ describe('coco-pose example', () => {
     }, 180_000);
   });
 
+  it('train.ts trains on a generated dataset, evaluates it, and --resume continues at the next epoch', async () => {
+    // The tiny config shrunk to seconds: 16 train / 4 val images, 2 updates per epoch.
+    const small = join(dir, 'small.yaml');
+    const text = await readFile(tinyConfig, 'utf8');
+    await writeFile(small, text.replace('TRAIN_IMAGES: 400', 'TRAIN_IMAGES: 16').replace('VAL_IMAGES: 40', 'VAL_IMAGES: 4').replace('END_EPOCH: 8', 'END_EPOCH: 1'));
+    const out = join(dir, 'cli-out');
+    const first = await cli('train.ts', ['--cfg', small, '--ckpt_save_dir', out]);
+    expect(first.stdout).toMatch(/\[data\] generated 16 train \/ 4 val images/);
+    expect(first.stdout).toMatch(/epoch: \[1\/1\], epoch time: [\d.]+, steps: 2, per step time: [\d.]+, avg loss: [\d.]+/);
+    expect(first.stdout).toMatch(/\[valid\] 4 generated val2017 images .*\n Average Precision {2}\(AP\) @\[ IoU=0\.50:0\.95/);
+    expect(first.stdout).toContain(`checkpoint: ${join(out, 'checkpoint-epoch0001.safetensors')}`);
+    const second = await cli('train.ts', ['--cfg', small, '--ckpt_save_dir', out, '--max_epochs=2', '--resume', join(out, 'checkpoint-epoch0001.safetensors')]);
+    expect(second.stdout).toMatch(/epoch: \[2\/2\], epoch time: [\d.]+, steps: 2,/);
+    expect(second.stdout).not.toContain('epoch: [1/2]');
+    expect((await stat(join(out, 'checkpoint-epoch0002.safetensors'))).size).toBeGreaterThan(0);
+    const stored = JSON.parse(await readFile(join(out, 'model', 'config.json'), 'utf8')) as { epoch: number; globalStep: number };
+    expect([stored.epoch, stored.globalStep]).toEqual([2, 4]);
+  }, 180_000);
+
   it('the command lines reject missing and unsupported flags with a clear message', async () => {
     const [noCfg, dist, unknownFlag, validNoCkpt, badScales, predictNoImage] = await Promise.all([
       cliFailure('train.ts', ['--max_epochs=2']),
