@@ -3,8 +3,13 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import {
   CocoKeypointsTrainSet,
+  createRng,
   generateSyntheticCocoKeypoints,
+  inProcessExecutor,
+  mixSeed,
+  shuffledIndices,
   type KeypointBatch,
+  type PipelineSample,
   type SampleExecutor,
   type SyntheticCocoResult,
 } from '@hrnet/data-coco';
@@ -60,35 +65,57 @@ export async function checkDataRoot(root: string, split: string): Promise<void> 
   }
 }
 
-/** The training set of DATASET.TRAIN as a `@hrnet/train` data source of channels-last batches. */
+/** This process' part of every global batch in data-parallel training. */
+export interface DataShard {
+  rank: number;
+  worldSize: number;
+}
+
+/**
+ * The training set of DATASET.TRAIN as a `@hrnet/train` data source of channels-last batches of
+ * TRAIN.IMAGES_PER_GPU images. With a shard (`--dist N`), the global batch is IMAGES_PER_GPU x N images (as with
+ * N GPUs in the official code) and this rank gets its slice of each one; the order and every sample's augmentation
+ * are those `CocoKeypointsTrainSet.batches` draws (they depend only on the seed, the epoch and the image), so the
+ * N ranks together see exactly the batches of a single process with the N-times larger batch.
+ */
 export class PoseTrainData implements DataSource<KeypointBatch> {
   readonly set: CocoKeypointsTrainSet;
   private readonly cfg: PoseConfig;
   private readonly batchSize: number;
   private readonly workers: number | SampleExecutor;
+  private readonly shard?: DataShard;
 
-  private constructor(set: CocoKeypointsTrainSet, cfg: PoseConfig, batchSize: number, workers: number | SampleExecutor) {
+  private constructor(set: CocoKeypointsTrainSet, cfg: PoseConfig, batchSize: number, workers: number | SampleExecutor, shard?: DataShard) {
     this.set = set;
     this.cfg = cfg;
     this.batchSize = batchSize;
     this.workers = workers;
+    this.shard = shard && shard.worldSize > 1 ? shard : undefined;
   }
 
   /** Opens `<root>`'s DATASET.TRAIN split; `workers` > 0 starts a sample worker pool (close it with {@link close}). */
-  static async open(cfg: PoseConfig, root: string, { batchSize = cfg.TRAIN.IMAGES_PER_GPU, workers = cfg.WORKERS } = {}): Promise<PoseTrainData> {
+  static async open(
+    cfg: PoseConfig,
+    root: string,
+    { batchSize = cfg.TRAIN.IMAGES_PER_GPU, workers = cfg.WORKERS, shard }: { batchSize?: number; workers?: number; shard?: DataShard } = {},
+  ): Promise<PoseTrainData> {
     await checkDataRoot(root, cfg.DATASET.TRAIN);
     const set = await CocoKeypointsTrainSet.open({ root, split: cfg.DATASET.TRAIN, config: dataConfig(cfg) });
     if (set.length === 0) throw new Error(`${annotationFile(root, cfg.DATASET.TRAIN)}: no image with annotations to train on`);
+    const world = shard?.worldSize ?? 1;
+    const perRank = Math.min(batchSize, Math.floor(set.length / world));
+    if (perRank < 1) throw new Error(`${set.length} training images cannot fill a batch on each of ${world} data-parallel ranks`);
     const executor = workers > 0 ? set.createWorkerPool(workers) : 0;
-    return new PoseTrainData(set, cfg, Math.min(batchSize, set.length), executor);
+    return new PoseTrainData(set, cfg, perRank, executor, shard);
   }
 
   /** Full batches per epoch (a last partial batch is dropped, as BatchNorm needs > 1 sample). */
   get length(): number {
-    return this.set.batchCount(this.batchSize, true);
+    return Math.floor(this.set.length / (this.batchSize * (this.shard?.worldSize ?? 1)));
   }
 
   batches(epoch: number): AsyncIterable<KeypointBatch> {
+    if (this.shard) return this.shardBatches(epoch, this.shard);
     return this.set.batches({
       batchSize: this.batchSize,
       shuffle: this.cfg.TRAIN.SHUFFLE,
@@ -101,9 +128,90 @@ export class PoseTrainData implements DataSource<KeypointBatch> {
     });
   }
 
+  /** The images of this rank in epoch `epoch`, batch after batch (same order and seeds as `set.batches`). */
+  shardIndices(epoch: number, shard: DataShard): number[] {
+    const seed = this.cfg.TRAIN.SEED;
+    const n = this.set.length;
+    const order = this.cfg.TRAIN.SHUFFLE ? Array.from(shuffledIndices(n, createRng(mixSeed(seed, epoch, 0x5eed)))) : [...Array(n).keys()];
+    const B = this.batchSize;
+    const global = B * shard.worldSize;
+    const mine: number[] = [];
+    for (let k = 0; k < this.length; k++) for (let i = 0; i < B; i++) mine.push(order[k * global + shard.rank * B + i]);
+    return mine;
+  }
+
+  private async *shardBatches(epoch: number, shard: DataShard): AsyncGenerator<KeypointBatch> {
+    const seed = this.cfg.TRAIN.SEED;
+    const mine = this.shardIndices(epoch, shard);
+    const executor = typeof this.workers === 'object' ? this.workers : inProcessExecutor(this.set.config);
+    const B = this.batchSize;
+    const window = 3 * B; // the batch being assembled and two prefetched, as batches() with prefetch 2
+    const inflight: Promise<PipelineSample>[] = [];
+    let next = 0;
+    const start = () => {
+      const index = mine[next++];
+      inflight.push(executor.run(this.set.spec(index), mixSeed(seed, epoch, index)));
+    };
+    while (inflight.length < window && next < mine.length) start();
+    let pending: { index: number; sample: PipelineSample }[] = [];
+    for (let j = 0; j < mine.length; j++) {
+      const sample = await inflight.shift()!;
+      if (next < mine.length) start();
+      pending.push({ index: mine[j], sample });
+      if (pending.length === B) {
+        yield assembleNhwj(this.set, pending);
+        pending = [];
+      }
+    }
+  }
+
   async close(): Promise<void> {
     if (typeof this.workers === 'object') await this.workers.close();
   }
+}
+
+/** Samples → a channels-last `KeypointBatch` (the layout `batches({ heatmapLayout: 'NHWJ' })` gives). */
+function assembleNhwj(set: CocoKeypointsTrainSet, items: { index: number; sample: PipelineSample }[]): KeypointBatch {
+  const B = items.length;
+  const { inputSize: R, outputSizes, numJoints: J, maxPeople } = set.config;
+  const imgLen = R * R * 3;
+  const images = new Float32Array(B * imgLen);
+  items.forEach((it, b) => images.set(it.sample.image, b * imgLen));
+  const heatmaps: Float32Array[] = [];
+  const masks: Float32Array[] = [];
+  const joints: Int32Array[] = [];
+  outputSizes.forEach((r, s) => {
+    const plane = r * r;
+    const hm = new Float32Array(B * J * plane);
+    items.forEach((it, b) => {
+      const src = it.sample.heatmaps[s];
+      const base = b * J * plane;
+      for (let j = 0; j < J; j++) for (let p = 0; p < plane; p++) hm[base + p * J + j] = src[j * plane + p];
+    });
+    heatmaps.push(hm);
+    const mk = new Float32Array(B * plane);
+    items.forEach((it, b) => mk.set(it.sample.masks[s], b * plane));
+    masks.push(mk);
+    const jl = maxPeople * J * 2;
+    const jt = new Int32Array(B * jl);
+    items.forEach((it, b) => jt.set(it.sample.joints[s], b * jl));
+    joints.push(jt);
+  });
+  return {
+    size: B,
+    indices: items.map((it) => it.index),
+    imageIds: items.map((it) => set.imageIds[it.index]),
+    images,
+    imageShape: [B, R, R, 3],
+    outputSizes: [...outputSizes],
+    heatmaps,
+    heatmapShapes: outputSizes.map((r) => [B, r, r, J] as [number, number, number, number]),
+    masks,
+    maskShapes: outputSizes.map((r) => [B, r, r] as [number, number, number]),
+    joints,
+    jointShapes: outputSizes.map(() => [B, maxPeople, J, 2] as [number, number, number, number]),
+    params: items.map((it) => it.sample.params),
+  };
 }
 
 /** Network input of a batch: `[B, R, R, 3]`. */

@@ -10,8 +10,11 @@ import {
   createLossScaler,
   createLrSchedule,
   decayAll,
+  distGradientReducer,
   SGD,
+  syncBatchNorm,
   Trainer,
+  type DistContext,
   type FitResult,
   type LossScaler,
   type ProgressMode,
@@ -21,6 +24,7 @@ import { loadPoseWeights, PoseCheckpointManager } from './checkpoint.js';
 import { networkConfig, type PoseConfig } from './config.js';
 import { initPoseModel } from './model-init.js';
 import { batchInputs, batchTargets, generateSyntheticDataset, PoseTrainData } from './data.js';
+import { broadcastWeightsFromRank0 } from './dist.js';
 
 export interface TrainPoseOptions {
   /** COCO root (annotations/, images/); default: generate DATASET.SYNTHETIC into `syntheticDir` or a temp dir. */
@@ -48,6 +52,10 @@ export interface TrainPoseOptions {
   onLog?: (event: TrainerEvent) => void;
   /** Keep the trained model (default: disposed; `model` in the result is then unusable). */
   keepModel?: boolean;
+  /** Data-parallel context when running as a `--dist` rank (see dist-worker.ts); `syncBn`: `--sync_bn`. */
+  dist?: DistContext & { syncBn?: boolean };
+  /** Threads of the native backend (default: all cores; `--dist` gives each rank its share). */
+  threads?: number;
 }
 
 export interface TrainPoseResult {
@@ -95,13 +103,16 @@ function lossScaler(cfg: PoseConfig, amp: boolean): LossScaler | undefined {
 /** Trains HigherHRNet as the config says; the body of `train.ts`. */
 export async function trainPose(cfg: PoseConfig, opts: TrainPoseOptions = {}): Promise<TrainPoseResult> {
   const t0 = performance.now();
-  const log = opts.log ?? ((line: string) => console.log(line));
-  const backend = await initBackend(cfg.BACKEND, { log });
+  const dist = opts.dist && opts.dist.worldSize > 1 ? opts.dist : undefined;
+  const isMain = !dist || dist.rank === 0;
+  const log = isMain ? (opts.log ?? ((line: string) => console.log(line))) : () => {};
+  const backend = await initBackend(cfg.BACKEND, { log, threads: opts.threads });
 
   let root = opts.datadir;
   let tempRoot: string | undefined;
   let data: PoseTrainData | undefined;
   try {
+    if (!root && dist) throw new Error('data-parallel ranks need the dataset root (the launcher generates the synthetic dataset)');
     if (!root) {
       root = opts.syntheticDir ?? (tempRoot = await mkdtemp(join(tmpdir(), 'hrnet-coco-pose-')));
       const s = cfg.DATASET.SYNTHETIC;
@@ -113,9 +124,10 @@ export async function trainPose(cfg: PoseConfig, opts: TrainPoseOptions = {}): P
           `in ${((performance.now() - g0) / 1000).toFixed(1)} s: ${root}`,
       );
     }
-    data = await PoseTrainData.open(cfg, root);
+    data = await PoseTrainData.open(cfg, root, { shard: dist && { rank: dist.rank, worldSize: dist.worldSize } });
     const d = cfg.DATASET;
     log(`[data] ${root}: ${data.set.length} ${d.TRAIN} images, input ${d.INPUT_SIZE}, heatmaps ${d.OUTPUT_SIZE.slice(0, cfg.LOSS.NUM_STAGES).join('/')}, ${cfg.WORKERS} worker thread(s)`);
+    if (dist) log(`[dist] ${dist.worldSize} ranks x ${cfg.TRAIN.IMAGES_PER_GPU} images = global batch ${dist.worldSize * cfg.TRAIN.IMAGES_PER_GPU}, ${data.length} updates per epoch`);
 
     const net = networkConfig(cfg);
     const model = createHigherHRNet(net);
@@ -124,6 +136,10 @@ export async function trainPose(cfg: PoseConfig, opts: TrainPoseOptions = {}): P
     log(`[model] HigherHRNet (stage-4 widths ${c.join('/')}): ${params.toLocaleString('en-US')} parameters; ${await initPoseModel(model, cfg)}`);
 
     if (opts.initWeights) log(`[model] weights from ${opts.initWeights} (${await loadPoseWeights(model, opts.initWeights)})`);
+    if (dist) {
+      broadcastWeightsFromRank0(model, dist.comm);
+      if (dist.syncBn) log(`[dist] synchronized BatchNorm in ${syncBatchNorm(model, dist.comm)} layers`);
+    }
 
     const epochs = opts.maxEpochs ?? cfg.TRAIN.END_EPOCH;
     const loss = createHigherHrnetLoss(net);
@@ -134,6 +150,8 @@ export async function trainPose(cfg: PoseConfig, opts: TrainPoseOptions = {}): P
       optimizer: createPoseOptimizer(cfg),
       lrSchedule: createPoseSchedule(cfg, epochs, data.length),
       lossScaler: lossScaler(cfg, opts.amp ?? false),
+      gradientReducer: dist ? distGradientReducer(dist.comm) : undefined,
+      isMain,
       seed: cfg.TRAIN.SEED,
       config: cfg,
       progress: opts.progress,
@@ -157,7 +175,7 @@ export async function trainPose(cfg: PoseConfig, opts: TrainPoseOptions = {}): P
       metricsLog: cfg.LOG_DIR ? join(cfg.LOG_DIR, 'metrics.jsonl') : undefined,
     });
     trainer.optimizer.dispose();
-    if (opts.afterTraining) await opts.afterTraining(model, root);
+    if (opts.afterTraining && isMain) await opts.afterTraining(model, root);
     const result: TrainPoseResult = {
       backend,
       root,

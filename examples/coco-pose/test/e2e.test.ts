@@ -152,17 +152,33 @@ describe('coco-pose example', () => {
     expect([stored.epoch, stored.globalStep]).toEqual([2, 4]);
   }, 180_000);
 
+  it('train.ts --dist 2 trains in two worker threads (global batch 2 x IMAGES_PER_GPU) and saves one model', async () => {
+    const small = join(dir, 'small-dist.yaml');
+    const text = await readFile(tinyConfig, 'utf8');
+    await writeFile(small, text.replace('TRAIN_IMAGES: 400', 'TRAIN_IMAGES: 32').replace('VAL_IMAGES: 40', 'VAL_IMAGES: 2').replace('END_EPOCH: 8', 'END_EPOCH: 1'));
+    const out = join(dir, 'dist-out');
+    const { stdout } = await cli('train.ts', ['--cfg', small, '--ckpt_save_dir', out, '--dist', '2', '--sync_bn']);
+    expect(stdout).toContain('[dist] 2 ranks x 8 images = global batch 16, 2 updates per epoch');
+    expect(stdout).toMatch(/\[dist\] synchronized BatchNorm in \d+ layers/);
+    // Only rank 0 logs, evaluates and writes checkpoints.
+    expect(stdout.match(/epoch: \[1\/1\]/g)).toHaveLength(1);
+    expect(stdout).toMatch(/done in [\d.]+ s on \w+ x 2 ranks: 2 updates/);
+    expect(stdout).toMatch(/\[valid\] 2 generated val2017 images/);
+    expect((await stat(join(out, 'checkpoint-epoch0001.safetensors'))).size).toBeGreaterThan(0);
+    expect((await stat(join(out, 'model', 'weights.bin'))).size).toBeGreaterThan(0);
+  }, 180_000);
+
   it('the command lines reject missing and unsupported flags with a clear message', async () => {
-    const [noCfg, dist, unknownFlag, validNoCkpt, badScales, predictNoImage] = await Promise.all([
+    const [noCfg, syncBn, unknownFlag, validNoCkpt, badScales, predictNoImage] = await Promise.all([
       cliFailure('train.ts', ['--max_epochs=2']),
-      cliFailure('train.ts', ['--cfg', tinyConfig, '--dist', '2']),
+      cliFailure('train.ts', ['--cfg', tinyConfig, '--sync_bn']),
       cliFailure('train.ts', ['--cfg', tinyConfig, '--epochs', '2']),
       cliFailure('valid.ts', ['--cfg', tinyConfig]),
       cliFailure('valid.ts', ['--ckpt', dir, '--scales', '1,x']),
       cliFailure('predict.ts', ['--ckpt', dir]),
     ]);
     expect(noCfg).toContain('--cfg <config.yaml> is required');
-    expect(dist).toContain('--dist 2: data-parallel training is not supported yet');
+    expect(syncBn).toContain('--sync_bn needs --dist N with N > 1');
     expect(unknownFlag).toMatch(/Unknown option '--epochs'/);
     expect(validNoCkpt).toContain('--ckpt is required');
     expect(badScales).toContain("--scales expects positive numbers separated by commas, got '1,x'");
