@@ -35,6 +35,13 @@ describeNative('native conv2d kernels match cpu (output, dx, dW)', () => {
     }
   });
 
+  it('wide convolutions (C >= 256: filter gradient as im2col + GEMM): 3x3 stride 2 and 1, 5x5, explicit pads, odd sizes', async () => {
+    for (const [n, h, w, k, s, pad, co] of [[2, 9, 7, 3, 2, 'same', 24], [1, 6, 5, 3, 1, 'valid', 16], [3, 5, 6, 5, 2, [[0, 0], [2, 1], [0, 2], [0, 0]], 8]] as const) {
+      const err = await nativeVsCpu((x, f) => tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, s, pad as never), [[n, h, w, 256], [k, k, 256, co]], CONV_KERNELS);
+      expect(worst.note(err, `wide ${n}x${h}x${w}x256 k${k} s${s} ${JSON.stringify(pad)}`)).toBeLessThan(TOL);
+    }
+  });
+
   it('pad larger than the kernel, and asymmetric explicit pads', async () => {
     for (const pad of [3, [[0, 0], [2, 3], [0, 1], [0, 0]]] as Pad[]) {
       const err = await nativeVsCpu((x, f) => tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, 2, pad as never), [[2, 6, 7, 4], [3, 3, 4, 6]], CONV_KERNELS);

@@ -126,6 +126,68 @@ std::shared_ptr<Entry> ConvEntry(const ConvGeom& q, int threads, bool has_bias) 
 
 // conv(heap, params): see kernels.h for the parameter layout. Returns true, or false when oneDNN has
 // no implementation for this combination.
+// ---------------------------------------------------------------------------------------------
+// Filter gradient of wide convolutions as one GEMM: dW [kh*kw*C, Co] = cols^T [kh*kw*C, P] x dy [P, Co]
+// with cols = im2col(x) (P = N*Ho*Wo rows, taps then channels, zeros for padding). The product's layout
+// is tfjs's HWIO filter, so it is written straight to the heap. For the wide stride-2 3x3 layers of HRNet's
+// heads (C >= 256) oneDNN's direct backward-weights kernel reached about half the GEMM's rate.
+
+inline bool UseGemmFilterGrad(const ConvGeom& q) {
+  return q.mode == kConvBackwardWeights && q.g == 1 && !q.nchw && q.dh == 1 && q.dw == 1 && q.c >= 256 && q.kh * q.kw > 1;
+}
+
+inline thread_local Buffer t_cols;
+
+void Im2col(const ConvGeom& q, const float* x, float* cols) {
+  const int64_t k = q.kh * q.kw * q.c;
+  const int64_t rows = q.n * q.ho * q.wo;
+#pragma omp parallel for schedule(static)
+  for (int64_t r = 0; r < rows; r++) {
+    const int64_t n = r / (q.ho * q.wo);
+    const int64_t oy = (r / q.wo) % q.ho;
+    const int64_t ox = r % q.wo;
+    float* row = cols + r * k;
+    for (int64_t a = 0; a < q.kh; a++) {
+      const int64_t iy = oy * q.sh + a - q.pt;
+      for (int64_t b = 0; b < q.kw; b++) {
+        const int64_t ix = ox * q.sw + b - q.pl;
+        float* dst = row + (a * q.kw + b) * q.c;
+        if (iy < 0 || iy >= q.h || ix < 0 || ix >= q.w) {
+          std::memset(dst, 0, sizeof(float) * q.c);
+        } else {
+          std::memcpy(dst, x + ((n * q.h + iy) * q.w + ix) * q.c, sizeof(float) * q.c);
+        }
+      }
+    }
+  }
+}
+
+bool GemmFilterGrad(const ConvGeom& q, const float* x, const float* dy, float* dw, int threads) {
+  const int64_t k = q.kh * q.kw * q.c;
+  const int64_t rows = q.n * q.ho * q.wo;
+  const memory::desc a_md({k, rows}, dt::f32, dims{1, k});
+  const memory::desc b_md({rows, q.co}, dt::f32, dims{q.co, 1});
+  const memory::desc c_md({k, q.co}, dt::f32, dims{q.co, 1});
+  const std::string key = Key({3, k, rows, q.co, threads});
+  std::shared_ptr<Entry> e = GetCache().Find(key);
+  if (!e) {
+    e = std::make_shared<Entry>();
+    primitive_attr attr;
+    attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+    dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(a_md, b_md, c_md), attr, Engine());
+    e->prim = dnnl::matmul(pd);
+    e->scratch_bytes = pd.scratchpad_desc().get_size();
+    GetCache().Put(key, e);
+  }
+  float* cols = static_cast<float*>(t_cols.Get(static_cast<size_t>(rows * k) * sizeof(float)));
+  Im2col(q, x, cols);
+  const engine& eng = Engine();
+  std::unordered_map<int, memory> args = {
+      {DNNL_ARG_SRC, memory(a_md, eng, cols)}, {DNNL_ARG_WEIGHTS, memory(b_md, eng, const_cast<float*>(dy))}, {DNNL_ARG_DST, memory(c_md, eng, dw)}};
+  Execute(*e, args);
+  return true;
+}
+
 bool Conv(const Heap& heap, const Params& p) {
   const ConvGeom q = ParseConv(p);
   const int64_t src_n = Prod({q.n, q.c, q.h, q.w});
@@ -139,6 +201,7 @@ bool Conv(const Heap& heap, const Params& p) {
   float* bias = has_bias ? F32(heap, q.off_bias, q.co, "bias") : nullptr;
 
   const int threads = ApplyThreads();
+  if (UseGemmFilterGrad(q)) return GemmFilterGrad(q, src, dst, wei, threads);
   std::shared_ptr<Entry> e;
   try {
     e = ConvEntry(q, threads, has_bias);
