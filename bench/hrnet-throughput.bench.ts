@@ -2,7 +2,7 @@
  * `npm run bench`: HRNet inference and training throughput per available backend, with achieved GFLOP/s
  * and ratios against baselines measured in this same process. Not a test: numbers vary by machine.
  *
- *   npm run bench -- [--models hrnet_w18_small,hrnet_w32] [--size 224] [--backends native,wasm,cpu] [--steps 3]
+ *   npm run bench -- [--models hrnet_w18_small,hrnet_w32] [--size 224] [--backends native,wasm,cpu] [--steps 3] [--train-batch N]
  *
  * Backends: 'native' (@hrnet/backend-native's oneDNN kernels on the wasm backend; in the default list
  * when its addon loads), 'wasm', 'cpu', 'tensorflow'. The machine's load is printed with the results:
@@ -44,7 +44,9 @@ const { values } = parseArgs({
     size: { type: 'string', default: '224' },
     backends: { type: 'string', default: native.ok ? 'native,wasm' : 'wasm' },
     steps: { type: 'string', default: '3' },
-    'train-batch': { type: 'string', default: '8' },
+    // Default: 8 for hrnet_w18_small, 2 for larger models (the 4 GB wasm heap holds no more: see
+    // bench/heap-capacity.bench.ts).
+    'train-batch': { type: 'string', default: '' },
   },
 });
 const size = Number(values.size);
@@ -70,7 +72,7 @@ async function measure(
   name: string,
   size: number,
   which: Array<'infer1' | 'infer8' | 'train'>,
-  { trainBatch = Number(values['train-batch']), runs = steps } = {},
+  { trainBatch = values['train-batch'] ? Number(values['train-batch']) : name === 'hrnet_w18_small' ? 8 : 2, runs = steps } = {},
 ): Promise<Row[]> {
   const model = createClassifier(name, { numClasses: 1000, inputShape: [size, size, 3] });
   const macs = countMacs(model);
@@ -117,6 +119,7 @@ if (!native.ok) console.log(`# native: not available (${native.reason})`);
 const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
 console.log(`\n# load average (1/5/15 min) before: ${load()}; the bench itself accounts for up to ~2 (2 threads): more means other processes competed and the numbers below are noisy`);
 console.log(`backend model              size  what      throughput       achieved`);
+let heapExhausted = false;
 for (const backend of values.backends.split(',')) {
   try {
     await initBackend(backend as 'wasm', { log: (m) => console.log(`# ${m}`) });
@@ -125,9 +128,22 @@ for (const backend of values.backends.split(',')) {
     continue;
   }
   for (const name of values.models.split(',')) {
-    for (const r of await measure(backend, name, size, ['infer1', 'infer8', 'train'])) {
-      const base = baseline.find((b) => b.what.startsWith(r.what.split(' ')[0]))!;
-      console.log(`${fmt(r)}   x${(r.gflops / base.gflops).toFixed(1)} vs cpu baseline`);
+    for (const which of [['infer1', 'infer8'], ['train']] as const) {
+      // native and wasm share the wasm heap: once an allocation has failed there, later numbers are not trustworthy.
+      if (heapExhausted && (backend === 'wasm' || backend === 'native')) {
+        console.log(`# ${backend} ${name} ${which.join('/')}: skipped (the wasm heap was exhausted earlier in this process)`);
+        continue;
+      }
+      try {
+        for (const r of await measure(backend, name, size, [...which])) {
+          const base = baseline.find((b) => b.what.startsWith(r.what.split(' ')[0]))!;
+          console.log(`${fmt(r)}   x${(r.gflops / base.gflops).toFixed(1)} vs cpu baseline`);
+        }
+      } catch (e) {
+        const msg = (e as Error).message.split('\n')[0];
+        heapExhausted ||= /heap is exhausted|memory access out of bounds|malloc/i.test(msg);
+        console.log(`# ${backend} ${name} ${which.join('/')}: failed (${msg})`);
+      }
     }
   }
 }

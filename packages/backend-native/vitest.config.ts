@@ -1,13 +1,14 @@
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vitest/config';
+import { defineConfig, mergeConfig } from 'vitest/config';
+import shared from '../../vitest.shared.js';
 
-export default defineConfig({
-  resolve: {
-    // @hrnet/core's initBackend('native') imports the package by name: use this source, not dist/, so
-    // the tests and core share one copy (and need no build).
-    alias: { '@hrnet/backend-native': fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
-  },
-  test: {
-    testTimeout: 60_000,
-  },
-});
+export default mergeConfig(
+  shared,
+  defineConfig({
+    resolve: {
+      // @hrnet/core's initBackend('native') imports the package by name: use this source, not dist/, so
+      // the tests and core share one copy (and need no build).
+      alias: { '@hrnet/backend-native': fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
+    },
+  }),
+);
