@@ -59,7 +59,8 @@ export function nativeAvailable(): boolean {
   return nativeStatus().available;
 }
 
-export interface RegisterNativeOptions extends LoadOptions {}
+/** Options of {@link registerNativeKernels}: the thread count, and the wait policy of the first load. */
+export type RegisterNativeOptions = LoadOptions;
 
 function context(addon: NativeAddon): KernelContext {
   const s = state();
