@@ -1,21 +1,14 @@
 /**
  * The HRNet classifier's PyTorch parity fixture (outputs, every stored activation, train-mode outputs,
  * running statistics, gradients in train and eval mode) on the native backend, at the tolerance wasm and
- * cpu meet. The spec is packages/heads/test/classifier-parity.test.ts's.
+ * cpu meet. The spec is the one the heads test uses (test-utils/hrnet-cls-parity.ts).
  */
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createClassifier } from '@hrnet/heads';
-import { describeParity, type ParamRef } from '../../../test-utils/parity-harness.js';
+import { hrnetClsParitySpec } from '../../../test-utils/hrnet-cls-parity.js';
+import { describeParity } from '../../../test-utils/parity-harness.js';
 import { nativeKernelStats } from '../src/index.js';
 import { skipNote, status } from './helpers.js';
-
-const dir = fileURLToPath(new URL('../../../fixtures/hrnet-cls/', import.meta.url));
-const { head, name: _n, input_shape: _i, bn: _b, fuse_upsample: _f, stem_conv2_out: _s, ...cfg } = JSON.parse(readFileSync(`${dir}tiny.config.json`, 'utf8'));
-
-const conv = (layer: string): ParamRef => ({ layer, index: 0, kind: 'conv-weight' });
-const vec = (layer: string, index = 0): ParamRef => ({ layer, index, kind: 'activation' });
 
 if (status.available) {
   afterAll(() => {
@@ -23,54 +16,7 @@ if (status.available) {
     const stats = nativeKernelStats();
     for (const k of ['FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'BatchMatMul']) expect(stats[k]?.native ?? 0, k).toBeGreaterThan(0);
   });
-  describeParity(
-    {
-      family: 'hrnet-cls tiny',
-      fixtureDir: dir,
-      manifest: 'tiny.manifest.json',
-      weights: 'tiny.safetensors',
-      build: () => createClassifier(cfg, { numClasses: head.num_classes, headChannels: head.head_channels, numFeatures: head.num_features }),
-      input: 'input',
-      outputs: ['logits'],
-      intermediates: {
-        'inter.stem': 'act2',
-        'inter.layer1': 'layer1.0.act3',
-        'inter.stage2.b0': 'stage2.0.fuse_act.0',
-        'inter.stage2.b1': 'stage2.0.fuse_act.1',
-        'inter.stage3.b0': 'stage3.0.fuse_act.0',
-        'inter.stage3.b1': 'stage3.0.fuse_act.1',
-        'inter.stage3.b2': 'stage3.0.fuse_act.2',
-        'inter.stage4.b0': 'stage4.0.fuse_act.0',
-        'inter.stage4.b1': 'stage4.0.fuse_act.1',
-        'inter.stage4.b2': 'stage4.0.fuse_act.2',
-        'inter.stage4.b3': 'stage4.0.fuse_act.3',
-        'inter.head.incre0': 'incre_modules.0.0.act3',
-        'inter.head.incre1': 'incre_modules.1.0.act3',
-        'inter.head.incre2': 'incre_modules.2.0.act3',
-        'inter.head.incre3': 'incre_modules.3.0.act3',
-        'inter.head.final': 'final_layer.2',
-        'inter.head.pooled': 'global_pool',
-      },
-      trainOutputs: ['train.logits'],
-      runningStats: { 'train.bn1.running_mean': vec('bn1', 2), 'train.bn1.running_var': vec('bn1', 3) },
-      grads: {
-        weights: ['grad.weights'],
-        modes: { train: 'grad.train', eval: 'grad.eval' },
-        params: {
-          'conv1.weight': conv('conv1'),
-          'bn1.weight': vec('bn1'),
-          'stage4.0.fuse_layers.0.1.1.weight': vec('stage4.0.fuse_layers.0.1.1'),
-          'final_layer.1.weight': vec('final_layer.1'),
-          'classifier.weight': { layer: 'classifier', index: 0, kind: 'linear-weight' },
-          'classifier.bias': vec('classifier', 1),
-        },
-      },
-      // The same rounding tie as on wasm and cpu (see the heads test).
-      reluTies: [{ layer: 'layer1.0.act3', index: 10993, mode: 'eval' }],
-      tolerance: 1e-4,
-    },
-    ['native'],
-  );
+  describeParity(hrnetClsParitySpec(createClassifier), ['native']);
 } else {
   describe.skip(`hrnet-cls tiny parity on native${skipNote}`, () => {
     it('needs the addon', () => {});
