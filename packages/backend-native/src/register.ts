@@ -59,8 +59,11 @@ export function nativeAvailable(): boolean {
   return nativeStatus().available;
 }
 
-/** Options of {@link registerNativeKernels}: the thread count, and the wait policy of the first load. */
-export type RegisterNativeOptions = LoadOptions;
+/** Options of {@link registerNativeKernels}: the thread count, the wait policy of the first load. */
+export interface RegisterNativeOptions extends LoadOptions {
+  /** Kernel names to leave to the existing kernels (diagnostics, A/B measurements). */
+  exclude?: readonly string[];
+}
 
 function context(addon: NativeAddon): KernelContext {
   const s = state();
@@ -115,6 +118,7 @@ export function registerNativeKernels(opts: RegisterNativeOptions = {}): NativeS
   const ctx = context(addon);
   const kernels: Record<string, NativeKernel> = { ...convKernels(ctx), ...matmulKernels(ctx), ...eltwiseKernels(ctx), ...batchNormKernels(ctx) };
   for (const [kernelName, kernelFunc] of Object.entries(kernels)) {
+    if (opts.exclude?.includes(kernelName)) continue;
     const existing = tf.getKernel(kernelName, 'wasm') as Config | undefined;
     if (existing?.[NATIVE]) continue;
     s.previous.set(kernelName, existing);

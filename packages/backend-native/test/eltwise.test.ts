@@ -8,6 +8,8 @@ afterAll(() => console.log(`native elementwise/reduction kernels: max relative e
 
 // 2 x 48 x 40 x 12 = 46080 elements: above the size where the native kernels take over.
 const X = [2, 48, 40, 12];
+// Same-shape and scalar operations go native from 2^18 elements: 2 x 128 x 128 x 8.
+const BIG = [2, 128, 128, 8];
 
 describeNative('native elementwise and reduction kernels match cpu (values and gradients)', () => {
   beforeAll(setupNative);
@@ -21,7 +23,7 @@ describeNative('native elementwise and reduction kernels match cpu (values and g
       ['RealDiv', (a, b) => tf.div(a, tf.add(tf.abs(b), 0.5))],
       ['SquaredDifference', tf.squaredDifference],
     ];
-    const pairs: number[][][] = [[X, X], [X, [12]], [X, [40, 12]], [X, [1, 1, 12]], [X, [1]], [[12], X], [[40, 12], X], [[1], X]];
+    const pairs: number[][][] = [[BIG, BIG], [X, [12]], [X, [40, 12]], [X, [1, 1, 12]], [BIG, [1]], [[12], X], [[40, 12], X], [[1], BIG]];
     for (const [name, f] of ops) {
       for (const [as, bs] of pairs) {
         // tfjs's SquaredDifference gradient does not reduce broadcasts (on any backend): values only.
@@ -69,17 +71,17 @@ describeNative('native elementwise and reduction kernels match cpu (values and g
     expect(worst.note(err2, 'batchnorm eval path')).toBeLessThan(TOL);
   });
 
-  it('small tensors, other broadcasts and int32 go to the stock kernels', async () => {
+  it('small tensors, same-shape products below 2^18 elements, other broadcasts and int32 go to the stock kernels', async () => {
     const before = nativeKernelStats();
-    for (const [as, bs] of [[[4, 4], [4, 4]], [X, [2, 1, 1, 12]], [X, [2, 48, 1, 12]]]) {
+    for (const [as, bs] of [[[4, 4], [4, 4]], [X, [2, 1, 1, 12]], [X, [2, 48, 1, 12]], [X, X]]) {
       const w = await evalOn('wasm', tf.mul, [as, bs], false);
       const c = await evalOn('cpu', tf.mul, [as, bs], false);
       expect(relErr(w[0], c[0])).toBeLessThan(TOL);
     }
-    expect(fallbacksSince(before, 'Multiply')).toBe(3);
+    expect(fallbacksSince(before, 'Multiply')).toBe(4);
     await tf.setBackend('wasm');
     const before2 = nativeKernelStats();
-    const ints = tf.tidy(() => tf.add(tf.ones(X, 'int32'), tf.ones(X, 'int32')).dataSync());
+    const ints = tf.tidy(() => tf.add(tf.ones(BIG, 'int32'), tf.ones(BIG, 'int32')).dataSync());
     expect(ints[0]).toBe(2);
     expect(fallbacksSince(before2, 'Add')).toBe(1);
   });

@@ -3,10 +3,13 @@ import { BinaryMode, BinaryOp, BinaryParam, ReduceKind, ReduceOp, ReduceParam } 
 import { offsetOf, runNative, sizeOf, type KernelArgs, type KernelContext, type NativeKernel } from './common.js';
 
 /**
- * Below this many output elements the stock (single-threaded SIMD) kernels are as fast: the addon's
- * advantage is the second thread, whose wake-up costs about as much as a small op.
+ * Sizes where the addon pays off. Same-shape and scalar operations are memory-bound and the stock wasm
+ * kernels (XNNPACK) stream them as fast on one thread: the addon takes them only where a second thread
+ * helps (the addon's own threshold, 2^18 elements). Per-channel broadcasts and reductions are slow in the
+ * stock kernels at any size worth a native call.
  */
 export const ELTWISE_MIN_ELEMENTS = 1 << 15;
+export const ELTWISE_PARALLEL_ELEMENTS = 1 << 18;
 
 /** `shape` with leading 1s to `rank` axes. */
 const padTo = (shape: number[], rank: number) => [...new Array<number>(rank - shape.length).fill(1), ...shape];
@@ -46,6 +49,8 @@ function binary(name: string, ctx: KernelContext, op: number): NativeKernel {
         outShape = undefined; // the stock kernel reports it
       }
       if (outShape && sizeOf(outShape) >= ELTWISE_MIN_ELEMENTS) plan = binaryMode(a.shape, b.shape, outShape);
+      const periodic = plan?.mode === BinaryMode.bPeriodic || plan?.mode === BinaryMode.aPeriodic;
+      if (plan && !periodic && sizeOf(outShape!) < ELTWISE_PARALLEL_ELEMENTS) plan = undefined;
     }
     if (!plan || !outShape || !a || !b) {
       ctx.count(name, false);

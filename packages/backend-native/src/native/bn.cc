@@ -17,13 +17,27 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void BnRows(const f
   }
 }
 
+// acc[j] += sum over rows [r0, r1) of dy * (x - mean[j]): float sums over blocks of 64 rows, added to
+// the double accumulators per block.
 __attribute__((target_clones("avx512f", "avx2", "default"))) void DotRows(const float* dy, const float* x, int64_t r0, int64_t r1, int64_t c,
                                                                            const float* mean, double* acc) {
-  for (int64_t r = r0; r < r1; r++) {
-    const float* dr = dy + r * c;
-    const float* xr = x + r * c;
+  constexpr int64_t kBlock = 64;
+  constexpr int64_t kCols = 256;
+  float part[kCols];
+  for (int64_t j0 = 0; j0 < c; j0 += kCols) {
+    const int64_t w = std::min(c - j0, kCols);
+    for (int64_t b0 = r0; b0 < r1; b0 += kBlock) {
+      const int64_t b1 = std::min(r1, b0 + kBlock);
+      for (int64_t j = 0; j < w; j++) part[j] = 0.f;
+      for (int64_t r = b0; r < b1; r++) {
+        const float* dr = dy + r * c + j0;
+        const float* xr = x + r * c + j0;
+        const float* m = mean + j0;
 #pragma omp simd
-    for (int64_t j = 0; j < c; j++) acc[j] += static_cast<double>(dr[j]) * static_cast<double>(xr[j] - mean[j]);
+        for (int64_t j = 0; j < w; j++) part[j] += dr[j] * (xr[j] - m[j]);
+      }
+      for (int64_t j = 0; j < w; j++) acc[j0 + j] += part[j];
+    }
   }
 }
 

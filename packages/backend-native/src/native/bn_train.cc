@@ -5,16 +5,33 @@
 namespace hn {
 namespace {
 
-// Per-channel sum and sum of squares of rows [r0, r1), in double.
-__attribute__((target_clones("avx512f", "avx2", "default"))) void Moments(const float* x, int64_t r0, int64_t r1, int64_t c, double* sum,
-                                                                           double* sq) {
-  for (int64_t r = r0; r < r1; r++) {
-    const float* xr = x + r * c;
+constexpr int64_t kBlock = 64;   // rows summed in float before adding to the double accumulators
+constexpr int64_t kCols = 256;   // channels per pass over a block
+
+// Per-channel sum and sum of squares of x - shift over rows [r0, r1) (shift: a sample of each channel,
+// so that the variance E[(x-s)^2] - E[x-s]^2 does not cancel catastrophically when |mean| >> std).
+__attribute__((target_clones("avx512f", "avx2", "default"))) void Moments(const float* x, int64_t r0, int64_t r1, int64_t c, const float* shift,
+                                                                           double* sum, double* sq) {
+  float ps[kCols], pq[kCols];
+  for (int64_t j0 = 0; j0 < c; j0 += kCols) {
+    const int64_t w = std::min(c - j0, kCols);
+    for (int64_t b0 = r0; b0 < r1; b0 += kBlock) {
+      const int64_t b1 = std::min(r1, b0 + kBlock);
+      for (int64_t j = 0; j < w; j++) ps[j] = pq[j] = 0.f;
+      for (int64_t r = b0; r < b1; r++) {
+        const float* xr = x + r * c + j0;
+        const float* sh = shift + j0;
 #pragma omp simd
-    for (int64_t j = 0; j < c; j++) {
-      const double v = xr[j];
-      sum[j] += v;
-      sq[j] += v * v;
+        for (int64_t j = 0; j < w; j++) {
+          const float d = xr[j] - sh[j];
+          ps[j] += d;
+          pq[j] += d * d;
+        }
+      }
+      for (int64_t j = 0; j < w; j++) {
+        sum[j0 + j] += ps[j];
+        sq[j0 + j] += pq[j];
+      }
     }
   }
 }
@@ -33,17 +50,31 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void Normalize(cons
   }
 }
 
-// Per channel: sum dy and sum dy * xhat over rows [r0, r1), in double.
+// Per channel: sum dy and sum dy * xhat over rows [r0, r1).
 __attribute__((target_clones("avx512f", "avx2", "default"))) void GradSums(const float* dy, const float* x, int64_t r0, int64_t r1, int64_t c,
                                                                             const float* mean, const float* rstd, double* sdy, double* sdyx) {
-  for (int64_t r = r0; r < r1; r++) {
-    const float* dr = dy + r * c;
-    const float* xr = x + r * c;
+  float pd[kCols], px[kCols];
+  for (int64_t j0 = 0; j0 < c; j0 += kCols) {
+    const int64_t w = std::min(c - j0, kCols);
+    const float* m = mean + j0;
+    const float* rs = rstd + j0;
+    for (int64_t b0 = r0; b0 < r1; b0 += kBlock) {
+      const int64_t b1 = std::min(r1, b0 + kBlock);
+      for (int64_t j = 0; j < w; j++) pd[j] = px[j] = 0.f;
+      for (int64_t r = b0; r < b1; r++) {
+        const float* dr = dy + r * c + j0;
+        const float* xr = x + r * c + j0;
 #pragma omp simd
-    for (int64_t j = 0; j < c; j++) {
-      const float xhat = (xr[j] - mean[j]) * rstd[j];
-      sdy[j] += dr[j];
-      sdyx[j] += static_cast<double>(dr[j]) * xhat;
+        for (int64_t j = 0; j < w; j++) {
+          const float xhat = (xr[j] - m[j]) * rs[j];
+          pd[j] += dr[j];
+          px[j] += dr[j] * xhat;
+        }
+      }
+      for (int64_t j = 0; j < w; j++) {
+        sdy[j0 + j] += pd[j];
+        sdyx[j0 + j] += px[j];
+      }
     }
   }
 }
@@ -104,12 +135,13 @@ bool BnTrain(const Heap& heap, const Params& p) {
   const bool parallel = n >= kParallelMin;
   if (parallel) ApplyThreads();
   std::vector<double> sum, sq;
-  ChannelSums(rows, c, parallel, sum, sq, [&](int64_t r0, int64_t r1, double* a, double* b) { Moments(x, r0, r1, c, a, b); });
+  const float* shift = x;  // the first row
+  ChannelSums(rows, c, parallel, sum, sq, [&](int64_t r0, int64_t r1, double* a, double* b) { Moments(x, r0, r1, c, shift, a, b); });
   std::vector<float> rstd(c), gamma(c), beta(c);
   for (int64_t j = 0; j < c; j++) {
-    const double m = sum[j] / static_cast<double>(rows);
-    mean[j] = static_cast<float>(m);
-    var[j] = static_cast<float>(std::max(0.0, sq[j] / static_cast<double>(rows) - m * m));
+    const double d = sum[j] / static_cast<double>(rows);  // mean of x - shift
+    mean[j] = static_cast<float>(shift[j] + d);
+    var[j] = static_cast<float>(std::max(0.0, sq[j] / static_cast<double>(rows) - d * d));
     rstd[j] = 1.f / std::sqrt(var[j] + eps);
     gamma[j] = gamma_in ? gamma_in[j] : 1.f;
     beta[j] = beta_in ? beta_in[j] : 0.f;

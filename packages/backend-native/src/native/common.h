@@ -240,9 +240,10 @@ inline void Execute(const Entry& e, std::unordered_map<int, memory>& args) {
   s.wait();
 }
 
-// Elements below which elementwise work stays on the calling thread: waking the OpenMP team costs
-// more than the work.
-inline constexpr int64_t kParallelMin = 1 << 15;
+// Elements below which elementwise work stays on the calling thread. Waking a passive OpenMP team takes
+// tens of microseconds (much more when another process holds the other core), and these passes are
+// memory-bound: a second thread pays off only on large tensors.
+inline constexpr int64_t kParallelMin = 1 << 18;
 
 // [begin, end) of `count` items for the calling member of the OpenMP team.
 inline void Chunk(int64_t count, int64_t* begin, int64_t* end) {

@@ -69,13 +69,26 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void BinarySpan(int
   }
 }
 
-// out[j] += x[r * cols + j] over rows [r0, r1) and columns [c0, c1), in double.
+// acc[j] += x[r * cols + j] over rows [r0, r1) and columns [c0, c1): float sums over blocks of 64 rows
+// (vector adds), each block added to the double accumulators.
 __attribute__((target_clones("avx512f", "avx2", "default"))) void SumRows(const float* x, int64_t cols, int64_t r0, int64_t r1, int64_t c0,
                                                                            int64_t c1, double* acc) {
-  for (int64_t r = r0; r < r1; r++) {
-    const float* row = x + r * cols;
+  constexpr int64_t kBlock = 64;
+  constexpr int64_t kCols = 256;
+  float part[kCols];
+  for (int64_t j0 = c0; j0 < c1; j0 += kCols) {
+    const int64_t j1 = std::min(c1, j0 + kCols);
+    const int64_t w = j1 - j0;
+    for (int64_t b0 = r0; b0 < r1; b0 += kBlock) {
+      const int64_t b1 = std::min(r1, b0 + kBlock);
+      for (int64_t j = 0; j < w; j++) part[j] = 0.f;
+      for (int64_t r = b0; r < b1; r++) {
+        const float* row = x + r * cols + j0;
 #pragma omp simd
-    for (int64_t j = c0; j < c1; j++) acc[j] += row[j];
+        for (int64_t j = 0; j < w; j++) part[j] += row[j];
+      }
+      for (int64_t j = 0; j < w; j++) acc[j0 + j] += part[j];
+    }
   }
 }
 
