@@ -69,6 +69,9 @@ const args = [
   '-fopenmp',
   '-fvisibility=hidden',
   '-Wall',
+  // Resolve every symbol when the addon loads: a missing or mismatched libdnnl then fails the load (a
+  // catchable error with the reason) instead of killing the process at the first call.
+  '-Wl,-z,now',
   `-I${nodeInc}`,
   ...(dnnlRoot ? [`-I${join(dnnlRoot, 'include')}`, `-L${join(dnnlRoot, 'lib')}`, `-Wl,-rpath,${join(dnnlRoot, 'lib')}`] : []),
   ...sources,

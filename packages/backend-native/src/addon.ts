@@ -72,7 +72,15 @@ export function loadAddon(opts: LoadOptions = {}): { addon?: NativeAddon; reason
     loaded = { addon, waitPolicy: env.OMP_WAIT_POLICY };
   } catch (e) {
     const msg = String((e as Error)?.message ?? e).split('\n')[0];
-    const hint = /libdnnl/.test(msg) ? ' (install the oneDNN runtime: apt-get install libdnnl2)' : /libgomp/.test(msg) ? ' (install libgomp1)' : '';
+    const hint = /undefined symbol: dnnl_/.test(msg)
+      ? ' (the oneDNN found at run time is not the one the addon was built against: npm run build:addon -w @hrnet/backend-native)'
+      : /libdnnl/.test(msg)
+        ? ' (install the oneDNN runtime: apt-get install libdnnl2)'
+        : /libgomp/.test(msg)
+          ? ' (install libgomp1)'
+          : /GLIBC/.test(msg)
+            ? ' (built against a newer glibc: rebuild on this system)'
+            : '';
     loaded = { reason: `addon failed to load: ${msg}${hint}` };
   }
   if (loaded.addon) {
