@@ -1,3 +1,8 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, expect, it } from 'vitest';
 import { loadAddon, nativeKernelStats, type NativeAddon } from '../src/index.js';
@@ -116,6 +121,25 @@ describeNative('the addon never touches memory outside the heap: bad offsets, st
     const kernel = tf.getKernel('Conv2D', 'wasm')!;
     expect(() => kernel.kernelFunc({ inputs: { x, filter: f } as never, backend: tf.findBackend('wasm')!, attrs: { strides: 1, pad: 'same', dilations: 1, dataFormat: 'NHWC' } })).toThrow(/heap is exhausted/);
     f.dispose();
+  });
+
+  it('a libdnnl without the expected symbols fails the load with a catchable error, not a crash at the first call', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hrnet-stub-dnnl-'));
+    try {
+      writeFileSync(join(dir, 'stub.c'), 'void hrnet_stub(void) {}\n');
+      try {
+        execFileSync('cc', ['-shared', '-fPIC', '-o', join(dir, 'libdnnl.so.2'), join(dir, 'stub.c')], { stdio: 'ignore' });
+      } catch {
+        return; // no C compiler here: nothing to check with
+      }
+      const addonPath = fileURLToPath(new URL('../build/hrnet_native.node', import.meta.url));
+      const script = `try { require(${JSON.stringify(addonPath)}).info(); console.log('loaded'); } catch (e) { console.log('caught: ' + e.message); }`;
+      const r = spawnSync(process.execPath, ['-e', script], { env: { ...process.env, LD_LIBRARY_PATH: dir }, encoding: 'utf8' });
+      expect(r.status).toBe(0);
+      expect(r.stdout).toMatch(/caught: .*undefined symbol: dnnl_/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a disposed input is refused before the addon is called', async () => {
