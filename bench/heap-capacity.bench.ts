@@ -2,7 +2,10 @@
  * The largest batch whose training step fits in the wasm heap (4 GB at most, tfjs's own tensors and
  * the native kernels' outputs all live there) for HRNet classifiers and HigherHRNet.
  *
- *   npx tsx bench/heap-capacity.bench.ts [--backend native] [--cases hrnet_w32@224,higherhrnet_w32_512@512] [--max 128]
+ *   npx tsx bench/heap-capacity.bench.ts [--backend native] [--cases hrnet_w32@224,higherhrnet_w32_512@512] [--max 128] [--grads core|tfjs]
+
+`--grads` picks the backward pass: @hrnet/core's `variableGrads` (what @hrnet/train uses; frees each
+gradient and saved activation once used) or tfjs's `tf.variableGrads` (keeps all until the end).
  *
  * Each batch size is tried in a fresh child process (a failed allocation can leave the wasm backend
  * unusable): one SGD step (forward, backward, update) at that batch; the trial fails when wasm's malloc
@@ -18,6 +21,7 @@ const { values } = parseArgs({
     backend: { type: 'string', default: 'native' },
     cases: { type: 'string', default: 'hrnet_w32@224,higherhrnet_w32_512@512' },
     max: { type: 'string', default: '128' },
+    grads: { type: 'string', default: 'core' },
     trial: { type: 'boolean', default: false },
     model: { type: 'string' },
     size: { type: 'string' },
@@ -33,9 +37,10 @@ interface Trial {
   error?: string;
 }
 
-async function trial(model: string, size: number, batch: number, backend: string): Promise<Trial> {
+async function trial(model: string, size: number, batch: number, backend: string, grads: string): Promise<Trial> {
   const tf = await import('@tensorflow/tfjs');
-  const { initBackend } = await import('@hrnet/core');
+  const { initBackend, variableGrads } = await import('@hrnet/core');
+  const differentiate = grads === 'tfjs' ? tf.variableGrads : variableGrads;
   const heads = await import('@hrnet/heads');
   await initBackend(backend as 'native', { log: () => {} });
   const wasm = (tf.findBackend('wasm') as unknown as { wasm: { _malloc(n: number): number; HEAPU8: Uint8Array } }).wasm;
@@ -56,12 +61,14 @@ async function trial(model: string, size: number, batch: number, backend: string
   const t0 = performance.now();
   let loss = NaN;
   try {
-    const cost = opt.minimize(() => {
+    const { value, grads: g } = differentiate(() => {
       const out = net.apply(x, { training: true }) as tf.Tensor | tf.Tensor[];
       // The losses' own tensors are small next to the network's: a mean of squares stands in for them.
       return tf.addN((Array.isArray(out) ? out : [out]).map((o) => tf.mean(tf.square(o)))) as tf.Scalar;
-    }, true);
-    loss = cost!.dataSync()[0];
+    });
+    opt.applyGradients(g as tf.NamedTensorMap);
+    loss = value.dataSync()[0];
+    tf.dispose([value, ...Object.values(g)] as tf.Tensor[]);
   } catch (e) {
     return { ok: false, batch, heapMB: wasm.HEAPU8.buffer.byteLength / 2 ** 20, error: failedAlloc ? `malloc(${failedAlloc}) failed` : String((e as Error).message).slice(0, 200) };
   }
@@ -73,7 +80,7 @@ async function trial(model: string, size: number, batch: number, backend: string
 function runChild(model: string, size: number, batch: number): Trial {
   const self = fileURLToPath(import.meta.url);
   try {
-    const out = execFileSync(process.execPath, [...process.execArgv, self, '--trial', '--model', model, '--size', String(size), '--batch', String(batch), '--backend', values.backend!], {
+    const out = execFileSync(process.execPath, [...process.execArgv, self, '--trial', '--model', model, '--size', String(size), '--batch', String(batch), '--backend', values.backend!, '--grads', values.grads!], {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'ignore'],
       maxBuffer: 1 << 24,
@@ -88,7 +95,7 @@ function runChild(model: string, size: number, batch: number): Trial {
 }
 
 if (values.trial) {
-  const r = await trial(values.model!, Number(values.size), Number(values.batch), values.backend!);
+  const r = await trial(values.model!, Number(values.size), Number(values.batch), values.backend!, values.grads!);
   console.log(JSON.stringify(r));
   process.exit(0);
 }
@@ -99,7 +106,7 @@ for (const c of values.cases!.split(',')) {
   const size = Number(sizeStr);
   const log = (r: Trial) =>
     console.log(`  ${model} @${size} batch ${String(r.batch).padStart(3)}: ${r.ok ? 'fits' : 'FAILS'}  heap ${r.heapMB?.toFixed(0) ?? '?'} MB${r.seconds ? `  step ${r.seconds.toFixed(1)} s` : ''}${r.error ? `  (${r.error})` : ''}`);
-  console.log(`${model} @${size} on ${values.backend}:`);
+  console.log(`${model} @${size} on ${values.backend}, ${values.grads} backward pass:`);
   let good = 0;
   let bad = 0;
   for (let b = 1; b <= max; b *= 2) {

@@ -2,19 +2,25 @@
  * `npm run bench`: HRNet inference and training throughput per available backend, with achieved GFLOP/s
  * and ratios against baselines measured in this same process. Not a test: numbers vary by machine.
  *
- *   npm run bench -- [--models hrnet_w18_small,hrnet_w32] [--size 224] [--backends native,wasm,cpu] [--steps 3] [--train-batch N]
+ *   npm run bench -- [--models hrnet_w18_small,hrnet_w32] [--size 224] [--backends native,wasm,cpu] [--steps 3] [--train-batch N] [--pytorch auto|off|PYTHON]
  *
  * Backends: 'native' (@hrnet/backend-native's oneDNN kernels on the wasm backend; in the default list
  * when its addon loads), 'wasm', 'cpu', 'tensorflow'. The machine's load is printed with the results:
  * numbers taken while other processes compete for the cores are noisy.
+ *
+ * PyTorch reference: where a Python with PyTorch is found (`--pytorch auto`: $HRNET_BENCH_PYTHON, then
+ * /usr/bin/python3 and python3 on the PATH; Debian: apt-get install python3-torch), bench/pytorch-hrnet.py
+ * times timm's HRNet (built from the same config, parameter count checked) with the same batches and
+ * threads, after the tfjs backends, and the bench prints each backend's ratio to it.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { countMacs, initBackend } from '@hrnet/core';
+import { countMacs, initBackend, resolveConfig, variableGrads } from '@hrnet/core';
 import { createClassifier } from '@hrnet/heads';
 
 /**
@@ -47,10 +53,15 @@ const { values } = parseArgs({
     // Default: 8 for hrnet_w18_small, 2 for larger models (the 4 GB wasm heap holds no more: see
     // bench/heap-capacity.bench.ts).
     'train-batch': { type: 'string', default: '' },
+    pytorch: { type: 'string', default: 'auto' },
   },
 });
 const size = Number(values.size);
 const steps = Number(values.steps);
+
+function defaultTrainBatch(name: string): number {
+  return values['train-batch'] ? Number(values['train-batch']) : name === 'hrnet_w18_small' ? 8 : 2;
+}
 
 async function timeIt(fn: () => void | Promise<void>, runs: number, afterWarmup?: () => void): Promise<number> {
   await fn(); // warm-up: kernel setup, wasm conv caches, optimizer slots
@@ -72,7 +83,7 @@ async function measure(
   name: string,
   size: number,
   which: Array<'infer1' | 'infer8' | 'train'>,
-  { trainBatch = values['train-batch'] ? Number(values['train-batch']) : name === 'hrnet_w18_small' ? 8 : 2, runs = steps } = {},
+  { trainBatch = defaultTrainBatch(name), runs = steps } = {},
 ): Promise<Row[]> {
   const model = createClassifier(name, { numClasses: 1000, inputShape: [size, size, 3] });
   const macs = countMacs(model);
@@ -82,9 +93,12 @@ async function measure(
       const opt = tf.train.momentum(0.01, 0.9);
       const x = tf.randomNormal([trainBatch, size, size, 3]);
       const y = tf.oneHot(tf.tensor1d(Array.from({ length: trainBatch }, (_, i) => i % 1000), 'int32'), 1000);
+      const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
       const step = () => {
+        // The step @hrnet/train's Trainer takes: core's variableGrads, then the optimizer update.
         tf.tidy(() => {
-          opt.minimize(() => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar);
+          const { grads } = variableGrads(() => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, vars);
+          opt.applyGradients(grads);
         });
       };
       let before = 0;
@@ -120,6 +134,7 @@ const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
 console.log(`\n# load average (1/5/15 min) before: ${load()}; the bench itself accounts for up to ~2 (2 threads): more means other processes competed and the numbers below are noisy`);
 console.log(`backend model              size  what      throughput       achieved`);
 let heapExhausted = false;
+const measured: Row[] = [];
 for (const backend of values.backends.split(',')) {
   try {
     await initBackend(backend as 'wasm', { log: (m) => console.log(`# ${m}`) });
@@ -136,6 +151,7 @@ for (const backend of values.backends.split(',')) {
       }
       try {
         for (const r of await measure(backend, name, size, [...which])) {
+          measured.push(r);
           const base = baseline.find((b) => b.what.startsWith(r.what.split(' ')[0]))!;
           console.log(`${fmt(r)}   x${(r.gflops / base.gflops).toFixed(1)} vs cpu baseline`);
         }
@@ -148,3 +164,46 @@ for (const backend of values.backends.split(',')) {
   }
 }
 console.log(`# load average after: ${load()}`);
+
+/** A Python that imports torch, or undefined. */
+function findPython(): string | undefined {
+  if (values.pytorch === 'off') return undefined;
+  const candidates = values.pytorch !== 'auto' ? [values.pytorch] : [process.env.HRNET_BENCH_PYTHON, '/usr/bin/python3', 'python3'];
+  return candidates.find((py) => py && spawnSync(py, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0);
+}
+
+const python = findPython();
+if (!python) {
+  console.log(`# PyTorch reference: ${values.pytorch === 'off' ? 'off' : 'no Python with torch found (Debian: apt-get install python3-torch)'}`);
+} else {
+  console.log(`\n# PyTorch reference (${python}, bench/pytorch-hrnet.py, timm's HRNet, 2 threads, median of ${steps}); load average before: ${load()}`);
+  const dir = mkdtempSync(join(tmpdir(), 'hrnet-bench-'));
+  try {
+    for (const name of values.models.split(',')) {
+      const cfgFile = join(dir, `${name}.json`);
+      writeFileSync(cfgFile, JSON.stringify(resolveConfig(name)));
+      const script = fileURLToPath(new URL('./pytorch-hrnet.py', import.meta.url));
+      const args = [script, cfgFile, '--size', String(size), '--train-batch', String(defaultTrainBatch(name)), '--steps', String(steps), '--threads', '2'];
+      const run = spawnSync(python, args, { encoding: 'utf8' });
+      if (run.status !== 0) {
+        console.log(`# pytorch ${name}: failed (${run.stderr.trim().split('\n').pop()})`);
+        continue;
+      }
+      const ref = JSON.parse(run.stdout.trim().split('\n').pop()!) as Record<string, number | string>;
+      const ours = createClassifier(name, { numClasses: 1000, inputShape: [size, size, 3] });
+      // PyTorch's parameters(): trainable weights only (BatchNorm running statistics are buffers).
+      const params = ours.trainableWeights.reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1), 0);
+      ours.dispose();
+      if (ref.params !== params) console.log(`# pytorch ${name}: parameter count ${ref.params} differs from ours (${params}): ratios not comparable`);
+      for (const what of Object.keys(ref).filter((k) => /^(infer|train) b\d+$/.test(k))) {
+        const ips = ref[what] as number;
+        const ratios = measured
+          .filter((r) => r.model === name && r.what === what)
+          .map((r) => `${r.backend} ${(r.imgPerSec / ips).toFixed(2)}x`);
+        console.log(`pytorch ${name.padEnd(18)} ${String(size).padEnd(5)} ${what.padEnd(9)} ${ips.toFixed(2).padStart(8)} img/s   (torch ${ref.torch}, ${ref.params} params)   ${ratios.length ? 'ours / pytorch: ' + ratios.join(', ') : ''}`);
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,6 +1,7 @@
 // Layers (leaf custom layers, serializable)
 export { Conv2d, type Conv2dArgs } from './layers/conv2d.js';
 export { BatchNorm2d, type BatchNorm2dArgs } from './layers/batch-norm-2d.js';
+export { ReLU } from './layers/relu.js';
 export { ImageInputCheck, type ImageInputCheckArgs } from './layers/image-input-check.js';
 export { add, bn, channelsOf, conv, convBnSeq, relu, upsampleNearest, type Sym } from './layers/functional.js';
 // Blocks
@@ -15,6 +16,8 @@ export { hrnetConfigSchema, parseHrnetConfig, type HrnetConfig, type HrnetConfig
 export { HRNET_VARIANTS } from './backbones/hrnet-variants.js';
 export { hrnetFeatureInfo, hrnetFeatures, imageInput, type FeatureInfo, type HrnetFeatureOptions, type InputOptions } from './backbones/hrnet-backbone.js';
 export { backboneFeatureInfo, createBackbone, listModels, registerModel, resolveConfig, type BackboneOptions, type ModelNameOrConfig } from './backbones/registry.js';
+// Training
+export { variableGrads } from './autodiff/variable-grads.js';
 // Utilities
 export { countMacs } from './utils/count-macs.js';
 export { createRng, mixSeed, permutation, SeededRng, type Rng } from './utils/rng.js';

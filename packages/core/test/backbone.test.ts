@@ -1,18 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createBackbone, type HrnetConfigInput } from '../src/index.js';
+import { createBackbone } from '../src/index.js';
+import { TINY } from './helpers/tiny-config.js';
 
-const stage = (n: number, widths: number[]) => ({
-  num_modules: 1, num_branches: n, block_type: 'BASIC' as const,
-  num_blocks: widths.map(() => 1), num_channels: widths, fuse_method: 'SUM' as const,
-});
-export const TINY: HrnetConfigInput = {
-  stem_width: 16,
-  stage1: { num_modules: 1, num_branches: 1, block_type: 'BOTTLENECK', num_blocks: [1], num_channels: [8], fuse_method: 'SUM' },
-  stage2: stage(2, [8, 16]),
-  stage3: stage(3, [8, 16, 32]),
-  stage4: stage(4, [8, 16, 32, 64]),
-};
 
 describe('createBackbone', () => {
   const model = createBackbone(TINY);

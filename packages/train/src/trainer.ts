@@ -1,7 +1,7 @@
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { SeededRng } from '@hrnet/core';
+import { SeededRng, variableGrads } from '@hrnet/core';
 import {
   CHECKPOINT_VERSION,
   CheckpointError,
@@ -42,7 +42,7 @@ export interface GradientReducer {
 
 export interface TrainerOptions<B> {
   model: tf.LayersModel;
-  /** Scalar loss of a batch (called inside `tf.variableGrads`; build label tensors from `batch` here). */
+  /** Scalar loss of a batch (called inside `variableGrads` of @hrnet/core, tfjs's with a lower peak; build label tensors from `batch` here). */
   loss: (outputs: ModelOutputs, batch: B) => tf.Scalar;
   optimizer: tf.Optimizer;
   /** Evaluated (with the loss) on `valData` and by {@link Trainer.evaluate}. */
@@ -155,7 +155,7 @@ function nonFiniteProbe(ts: tf.Tensor[]): tf.Scalar {
 
 /**
  * A task-agnostic training loop for tf.LayersModels. Each update is one `tf.tidy` around
- * `tf.variableGrads(() => loss(model.apply(x, { training: true }), batch))`, optional loss (un)scaling,
+ * `variableGrads(() => loss(model.apply(x, { training: true }), batch))` (@hrnet/core's `tf.variableGrads`, which frees the backward pass as it goes), optional loss (un)scaling,
  * data-parallel gradient averaging and clipping, then `optimizer.applyGradients`, so no tensor outlives
  * its step. Tasks supply the loss and metrics; the Trainer knows nothing about classification, pose or
  * segmentation.
@@ -202,7 +202,7 @@ export class Trainer<B = ImageBatchLike> {
     const lossTensor = tf.tidy(() => {
       const x = this.inputs(batch);
       batchSize = firstTensor(x).shape[0] ?? 0;
-      const { value, grads } = tf.variableGrads(() => {
+      const { value, grads } = variableGrads(() => {
         const l = this.opts.loss(this.model.apply(x, { training: true }) as ModelOutputs, batch);
         return scale === 1 ? l : (tf.mul(l, scale) as tf.Scalar);
       }, vars);

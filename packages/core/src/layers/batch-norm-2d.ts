@@ -1,42 +1,81 @@
 import * as tf from '@tensorflow/tfjs';
 
-const trainingOps = new Map<number, (...inputs: tf.Tensor[]) => tf.Tensor>();
+/** Kernels registered by @hrnet/backend-native (by name: core does not depend on that package). */
+const NATIVE_BN_TRAIN = 'HrnetBatchNormTrain';
+const NATIVE_BN_TRAIN_GRAD = 'HrnetBatchNormTrainGrad';
+
+interface BatchStats {
+  mean: tf.Tensor1D;
+  variance: tf.Tensor1D;
+}
+
+type TrainingOp = (x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor) => tf.Tensor;
+
+const trainingOps = new Map<number, { op: TrainingOp; stats: () => BatchStats }>();
 
 /**
- * Training-mode batch norm with batch statistics `mean`/`variance` (computed by the caller, which also
- * needs them for the running statistics) and the closed-form backward pass
- * dx = γ·rstd/n · (n·dy − Σdy − x̂·Σ(dy·x̂)), as PyTorch's kernel computes it. Autodiff through
- * `tf.moments` + `tf.batchNorm` gives the same numbers with several more full-size elementwise passes
- * (~10% of an HRNet training step on wasm). The gradient w.r.t. mean/variance is folded into dx, so they
- * get zeros.
+ * Training-mode batch norm as one differentiable op: batch statistics, normalisation and the
+ * closed-form backward pass dx = γ·rstd/n · (n·dy − Σdy − x̂·Σ(dy·x̂)) as PyTorch's kernel computes it.
+ *
+ * Why one op instead of `tf.moments` + `tf.batchNorm` under autodiff: the tape would keep the input,
+ * the centred input and more per layer, and the backward pass would run through the statistics only
+ * to add zeros; here the op keeps one full-size tensor (x̂, or x on the native kernels) and the
+ * statistics are computed inside it, off the tape. The batch statistics come out through `stats()`
+ * (kept tensors the caller disposes) for the running averages.
+ *
+ * With @hrnet/backend-native registered it runs its one-pass `HrnetBatchNormTrain` kernels (same
+ * formula, statistics accumulated in double).
  */
-function batchNormTraining(epsilon: number): (...inputs: tf.Tensor[]) => tf.Tensor {
-  let op = trainingOps.get(epsilon);
-  if (!op) {
-    op = tf.customGrad((...args: unknown[]) => {
-      const [x, gamma, beta, mean, variance] = args as tf.Tensor[];
-      const save = args[5] as tf.GradSaveFunc;
-      const rstd = tf.rsqrt(tf.add(variance, epsilon));
-      const xhat = tf.mul(tf.sub(x, mean), rstd);
-      save([xhat, rstd, gamma]);
+function batchNormTraining(epsilon: number): { op: TrainingOp; stats: () => BatchStats } {
+  const cached = trainingOps.get(epsilon);
+  if (cached) return cached;
+  let last: BatchStats | undefined;
+  const op = tf.customGrad((...args: unknown[]) => {
+    const [x, gamma, beta] = args as tf.Tensor[];
+    const save = args[3] as tf.GradSaveFunc;
+    const axes = [0, 1, 2];
+    if (useNativeKernels(x)) {
+      const [y, mean, variance] = tf.engine().runKernel(NATIVE_BN_TRAIN, { x, gamma, beta }, { epsilon }) as unknown as tf.Tensor1D[];
+      save([x, mean, variance, gamma]);
+      last = { mean: tf.keep(mean), variance: tf.keep(variance) };
       return {
-        value: tf.add(tf.mul(xhat, gamma), beta),
-        gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
-          const g = dy as tf.Tensor;
-          const [xh, r, gm] = saved;
-          const axes = [0, 1, 2];
-          const n = g.size / g.shape[3]!;
-          const dbeta = tf.sum(g, axes);
-          const dgamma = tf.sum(tf.mul(g, xh), axes);
-          const centered = tf.sub(tf.sub(g, tf.div(dbeta, n)), tf.mul(xh, tf.div(dgamma, n)));
-          const dx = tf.mul(centered, tf.mul(gm, r));
-          return [dx, dgamma, dbeta, tf.zerosLike(dbeta), tf.zerosLike(dbeta)];
-        },
+        value: y,
+        gradFunc: (dy: tf.Tensor | tf.Tensor[], [sx, sm, sv, sg]: tf.Tensor[]) =>
+          tf.engine().runKernel(NATIVE_BN_TRAIN_GRAD, { dy: dy as tf.Tensor, x: sx, mean: sm, variance: sv, gamma: sg }, { epsilon }) as unknown as tf.Tensor[],
       };
-    }) as (...inputs: tf.Tensor[]) => tf.Tensor;
-    trainingOps.set(epsilon, op);
-  }
-  return op;
+    }
+    const { mean, variance } = tf.moments(x, axes);
+    last = { mean: tf.keep(mean as tf.Tensor1D), variance: tf.keep(variance as tf.Tensor1D) };
+    const rstd = tf.rsqrt(tf.add(variance, epsilon));
+    const xhat = tf.mul(tf.sub(x, mean), rstd);
+    save([xhat, rstd, gamma]);
+    return {
+      value: tf.add(tf.mul(xhat, gamma), beta),
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], [xh, r, gm]: tf.Tensor[]) => {
+        const g = dy as tf.Tensor;
+        const n = g.size / g.shape[3]!;
+        const dbeta = tf.sum(g, axes);
+        const dgamma = tf.sum(tf.mul(g, xh), axes);
+        const centered = tf.sub(tf.sub(g, tf.div(dbeta, n)), tf.mul(xh, tf.div(dgamma, n)));
+        return [tf.mul(centered, tf.mul(gm, r)), dgamma, dbeta];
+      },
+    };
+  }) as TrainingOp;
+  const entry = {
+    op,
+    stats: () => {
+      if (!last) throw new Error('BatchNorm2d: batch statistics read before the op ran');
+      const s = last;
+      last = undefined;
+      return s;
+    },
+  };
+  trainingOps.set(epsilon, entry);
+  return entry;
+}
+
+function useNativeKernels(x: tf.Tensor): boolean {
+  return x.dtype === 'float32' && x.rank === 4 && tf.getKernel(NATIVE_BN_TRAIN, tf.getBackend()) != null && tf.getKernel(NATIVE_BN_TRAIN_GRAD, tf.getBackend()) != null;
 }
 
 /** Options of {@link BatchNorm2d}; the defaults are PyTorch's. */
@@ -89,7 +128,9 @@ export class BatchNorm2d extends tf.layers.Layer {
     if (!kwargs?.training) {
       return tf.batchNorm(x, this.movingMean!.read() as tf.Tensor1D, this.movingVariance!.read() as tf.Tensor1D, beta, gamma, this.epsilon);
     }
-    const { mean, variance } = tf.moments(x, [0, 1, 2]);
+    const { op, stats } = batchNormTraining(this.epsilon);
+    const y = op(x, gamma, beta);
+    const { mean, variance } = stats();
     const n = x.shape[0] * x.shape[1] * x.shape[2];
     const m = this.momentum;
     tf.tidy(() => {
@@ -97,7 +138,8 @@ export class BatchNorm2d extends tf.layers.Layer {
       this.movingMean!.write(tf.add(tf.mul(this.movingMean!.read(), 1 - m), tf.mul(mean, m)));
       this.movingVariance!.write(tf.add(tf.mul(this.movingVariance!.read(), 1 - m), tf.mul(unbiased, m)));
     });
-    return batchNormTraining(this.epsilon)(x, gamma, beta, mean, variance) as tf.Tensor;
+    tf.dispose([mean, variance]);
+    return y;
   }
 
   override getConfig(): tf.serialization.ConfigDict {

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { BatchNorm2d } from './batch-norm-2d.js';
 import { Conv2d, type Conv2dArgs } from './conv2d.js';
+import { ReLU } from './relu.js';
 
 /**
  * Thin functional wrappers over the leaf layers, so blocks read like the PyTorch forward they mirror.
@@ -23,7 +24,7 @@ export function bn(x: Sym, name: string): Sym {
 }
 
 export function relu(x: Sym, name: string): Sym {
-  return tf.layers.reLU({ name }).apply(x) as Sym;
+  return new ReLU({ name }).apply(x) as Sym;
 }
 
 /** Sums left to right, as the PyTorch code does (`y = y + t`), so rounding matches. */
