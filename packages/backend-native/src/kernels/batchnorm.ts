@@ -1,6 +1,6 @@
 import { BatchNormParam, BnGradReduceParam, BnTrainGradParam, BnTrainParam, BroadcastDivParam, ReluGradParam } from '../params.js';
 import { ELTWISE_MIN_ELEMENTS } from './eltwise.js';
-import { isF32, offsetOf, perChannelBias, runNative, sizeOf, type KernelArgs, type KernelContext, type NativeKernel } from './common.js';
+import { fallBack, isF32, offsetOf, perChannelBias, runNative, runOrFallBack, sizeOf, type KernelArgs, type KernelContext, type NativeKernel } from './common.js';
 
 /** Kernels only our gradient functions call (see gradients.ts); registered for the wasm backend. */
 export const BN_GRAD_REDUCE = 'HrnetNativeBnGradReduce';
@@ -42,15 +42,12 @@ function fusedBatchNorm(ctx: KernelContext): NativeKernel {
     const ok =
       x && mean && variance && x.shape.length > 0 && c > 0 && isF32(x, mean, variance, offset, scale) && sizeOf(x.shape) >= ELTWISE_MIN_ELEMENTS &&
       [mean, variance, offset, scale].every((t) => t == null || (perChannelBias(t, c) && t.shape.length > 0));
-    if (!ok || !x || !mean || !variance) {
-      ctx.count(name, false);
-      return ctx.fallback(name, args);
-    }
+    if (!ok || !x || !mean || !variance) return fallBack(name, ctx, args);
     const p = new Float64Array(BatchNormParam.count);
     p[BatchNormParam.rows] = sizeOf(x.shape) / c;
     p[BatchNormParam.c] = c;
     p[BatchNormParam.eps] = Number(attrs.varianceEpsilon ?? 0.001);
-    const outs = runNative(backend, [[...x.shape]], (heap, [out]) => {
+    return runOrFallBack(name, ctx, args, [...x.shape], (heap, out) => {
       p[BatchNormParam.x] = offsetOf(backend, x);
       p[BatchNormParam.mean] = offsetOf(backend, mean);
       p[BatchNormParam.variance] = offsetOf(backend, variance);
@@ -59,8 +56,6 @@ function fusedBatchNorm(ctx: KernelContext): NativeKernel {
       p[BatchNormParam.out] = offsetOf(backend, out);
       return ctx.addon.batchNorm(heap, p);
     });
-    ctx.count(name, outs !== undefined);
-    return outs ? outs[0] : ctx.fallback(name, args);
   };
 }
 

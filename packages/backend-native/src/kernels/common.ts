@@ -64,6 +64,28 @@ export function runNative(
   return undefined;
 }
 
+/** Counts a call the addon does not take and hands it to the kernel ours replaced. */
+export function fallBack(name: string, ctx: KernelContext, args: KernelArgs): tf.TensorInfo {
+  ctx.count(name, false);
+  return ctx.fallback(name, args);
+}
+
+/**
+ * Runs the addon into one new tensor of `outShape` (see {@link runNative}) and counts the outcome; where
+ * the addon has no implementation for the parameters, the replaced kernel runs instead.
+ */
+export function runOrFallBack(
+  name: string,
+  ctx: KernelContext,
+  args: KernelArgs,
+  outShape: number[],
+  call: (heap: ArrayBuffer, out: tf.TensorInfo) => boolean,
+): tf.TensorInfo {
+  const outs = runNative(args.backend, [outShape], (heap, [out]) => call(heap, out));
+  ctx.count(name, outs !== undefined);
+  return outs ? outs[0] : ctx.fallback(name, args);
+}
+
 /** tfjs fused-kernel activations the addon applies as a oneDNN post-op; others fall back. */
 export function activationCode(activation: unknown): number | undefined {
   switch (activation ?? 'linear') {

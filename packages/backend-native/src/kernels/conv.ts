@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { Act, ConvMode, ConvParam } from '../params.js';
-import { activationCode, isF32, offsetOf, perChannelBias, runNative, sizeOf, type KernelArgs, type KernelContext, type NativeKernel } from './common.js';
+import { activationCode, fallBack, isF32, offsetOf, perChannelBias, runOrFallBack, sizeOf, type KernelArgs, type KernelContext, type NativeKernel } from './common.js';
 
 type Pad = 'same' | 'valid' | number | tf.backend_util.ExplicitPadding;
 type Rounding = 'floor' | 'round' | 'ceil' | undefined;
@@ -52,16 +52,49 @@ function geometry(info: tf.backend_util.Conv2DInfo, mode: number, groups: number
   return p;
 }
 
-/** tf's shape inference; undefined when it rejects the arguments (the fallback then reports the error). */
-function convInfo(...args: Parameters<typeof tf.backend_util.computeConv2DInfo>): tf.backend_util.Conv2DInfo | undefined {
+interface ConvPlan {
+  info: tf.backend_util.Conv2DInfo;
+  p: Float64Array;
+}
+
+/**
+ * What every conv kernel reads from its attributes (strides, dilations, pad, dimRoundingMode, dataFormat):
+ * tf's shape inference for a conv of `xShape` by `filterShape`, and the addon's parameters for it.
+ * Undefined where the addon cannot run it (depthwise NCHW, arguments tf rejects, shapes `accept` refuses,
+ * geometry the addon does not cover): the fallback then runs, and reports any error.
+ */
+function planConv(
+  attrs: Record<string, unknown>,
+  xShape: Shape4,
+  filterShape: Shape4,
+  { depthwise, mode, accept }: { depthwise: boolean; mode: number; accept: (info: tf.backend_util.Conv2DInfo) => boolean },
+): ConvPlan | undefined {
+  const nchw = attrs.dataFormat === 'NCHW';
+  if (depthwise && nchw) return undefined;
+  let info: tf.backend_util.Conv2DInfo;
   try {
-    return tf.backend_util.computeConv2DInfo(...args);
+    info = tf.backend_util.computeConv2DInfo(
+      xShape,
+      filterShape,
+      attrs.strides as number | [number, number],
+      (attrs.dilations ?? 1) as number | [number, number],
+      attrs.pad as Pad,
+      attrs.dimRoundingMode as Rounding,
+      depthwise,
+      nchw ? 'channelsFirst' : 'channelsLast',
+    );
   } catch {
     return undefined;
   }
+  if (!accept(info)) return undefined;
+  const p = geometry(info, mode, depthwise ? info.inChannels : 1, nchw);
+  return p && { info, p };
 }
 
-const channelsOf = (dataFormat: unknown) => (dataFormat === 'NCHW' ? 'channelsFirst' : 'channelsLast');
+/** A gradient kernel's plan holds only where tf infers the forward output as `dy` is shaped. */
+const shapedAs = (dy: tf.TensorInfo) => (info: tf.backend_util.Conv2DInfo) => info.outShape.every((d, i) => d === dy.shape[i]);
+
+const is4d = (...ts: tf.TensorInfo[]) => ts.every((t) => t.shape.length === 4);
 
 interface ForwardSpec {
   depthwise: boolean;
@@ -72,117 +105,57 @@ interface ForwardSpec {
 function forward(name: string, ctx: KernelContext, { depthwise, fused }: ForwardSpec): NativeKernel {
   return (args: KernelArgs) => {
     const { inputs, backend, attrs = {} } = args;
-    const { x, filter, bias, preluActivationWeights } = inputs as Record<string, tf.TensorInfo | undefined>;
-    const nchw = attrs.dataFormat === 'NCHW';
+    const { x, filter, bias, preluActivationWeights } = inputs;
     const act = fused ? activationCode(attrs.activation) : Act.linear;
-    let p: Float64Array | undefined;
-    let info: tf.backend_util.Conv2DInfo | undefined;
-    if (
-      x && filter && x.shape.length === 4 && filter.shape.length === 4 && isF32(x, filter, bias) && !preluActivationWeights && act !== undefined &&
-      !(depthwise && nchw) && !(nchw && bias)
-    ) {
-      info = convInfo(
-        x.shape as Shape4,
-        filter.shape as Shape4,
-        attrs.strides as number | [number, number],
-        (attrs.dilations ?? 1) as number | [number, number],
-        attrs.pad as Pad,
-        attrs.dimRoundingMode as Rounding,
-        depthwise,
-        channelsOf(attrs.dataFormat),
-      );
-      if (info && perChannelBias(bias, info.outChannels)) p = geometry(info, ConvMode.forward, depthwise ? info.inChannels : 1, nchw);
+    let plan: ConvPlan | undefined;
+    if (x && filter && is4d(x, filter) && isF32(x, filter, bias) && !preluActivationWeights && act !== undefined && !(attrs.dataFormat === 'NCHW' && bias)) {
+      const accept = (info: tf.backend_util.Conv2DInfo) => perChannelBias(bias, info.outChannels);
+      plan = planConv(attrs, x.shape as Shape4, filter.shape as Shape4, { depthwise, mode: ConvMode.forward, accept });
     }
-    if (!p || !info || !x || !filter) {
-      ctx.count(name, false);
-      return ctx.fallback(name, args);
-    }
-    const params = p;
-    params[ConvParam.act] = act!;
-    params[ConvParam.alpha] = Number(attrs.leakyreluAlpha ?? 0.2);
-    const outs = runNative(backend, [info.outShape], (heap, [y]) => {
-      params[ConvParam.src] = offsetOf(backend, x);
-      params[ConvParam.wei] = offsetOf(backend, filter);
-      params[ConvParam.bias] = bias ? offsetOf(backend, bias) : -1;
-      params[ConvParam.dst] = offsetOf(backend, y);
-      return ctx.addon.conv(heap, params);
+    if (!plan || !x || !filter) return fallBack(name, ctx, args);
+    const { info, p } = plan;
+    p[ConvParam.act] = act!;
+    p[ConvParam.alpha] = Number(attrs.leakyreluAlpha ?? 0.2);
+    return runOrFallBack(name, ctx, args, info.outShape, (heap, y) => {
+      p[ConvParam.src] = offsetOf(backend, x);
+      p[ConvParam.wei] = offsetOf(backend, filter);
+      p[ConvParam.bias] = bias ? offsetOf(backend, bias) : -1;
+      p[ConvParam.dst] = offsetOf(backend, y);
+      return ctx.addon.conv(heap, p);
     });
-    ctx.count(name, outs !== undefined);
-    return outs ? outs[0] : ctx.fallback(name, args);
   };
 }
 
-/** Conv2DBackpropInput and DepthwiseConv2dNativeBackpropInput: dx from dy and the filter. */
-function backpropInput(name: string, ctx: KernelContext, depthwise: boolean): NativeKernel {
-  return (args: KernelArgs) => {
-    const { inputs, backend, attrs = {} } = args;
-    const { dy, filter } = inputs;
-    const nchw = attrs.dataFormat === 'NCHW';
-    const inputShape = attrs.inputShape as Shape4;
-    let p: Float64Array | undefined;
-    if (dy && filter && dy.shape.length === 4 && filter.shape.length === 4 && isF32(dy, filter) && !(depthwise && nchw)) {
-      const info = convInfo(
-        inputShape,
-        filter.shape as Shape4,
-        attrs.strides as number | [number, number],
-        (attrs.dilations ?? 1) as number | [number, number],
-        attrs.pad as Pad,
-        attrs.dimRoundingMode as Rounding,
-        depthwise,
-        channelsOf(attrs.dataFormat),
-      );
-      if (info?.outShape.every((d, i) => d === dy.shape[i])) p = geometry(info, ConvMode.backwardData, depthwise ? info.inChannels : 1, nchw);
-    }
-    if (!p || !dy || !filter) {
-      ctx.count(name, false);
-      return ctx.fallback(name, args);
-    }
-    const params = p;
-    const outs = runNative(backend, [[...inputShape]], (heap, [dx]) => {
-      params[ConvParam.src] = offsetOf(backend, dx);
-      params[ConvParam.wei] = offsetOf(backend, filter);
-      params[ConvParam.dst] = offsetOf(backend, dy);
-      return ctx.addon.conv(heap, params);
-    });
-    ctx.count(name, outs !== undefined);
-    return outs ? outs[0] : ctx.fallback(name, args);
-  };
+interface BackpropSpec {
+  depthwise: boolean;
+  /** The gradient wanted: of the conv's input (dx from dy and the filter) or of its filter (dW from x and dy). */
+  of: 'input' | 'filter';
 }
 
-/** Conv2DBackpropFilter and DepthwiseConv2dNativeBackpropFilter: dW from x and dy. */
-function backpropFilter(name: string, ctx: KernelContext, depthwise: boolean): NativeKernel {
+/** Conv2DBackpropInput, Conv2DBackpropFilter and their depthwise twins: one backward conv of the addon. */
+function backprop(name: string, ctx: KernelContext, { depthwise, of }: BackpropSpec): NativeKernel {
+  const mode = of === 'input' ? ConvMode.backwardData : ConvMode.backwardWeights;
   return (args: KernelArgs) => {
     const { inputs, backend, attrs = {} } = args;
-    const { x, dy } = inputs;
-    const nchw = attrs.dataFormat === 'NCHW';
-    const filterShape = attrs.filterShape as Shape4;
-    let p: Float64Array | undefined;
-    if (x && dy && x.shape.length === 4 && dy.shape.length === 4 && isF32(x, dy) && !(depthwise && nchw)) {
-      const info = convInfo(
-        x.shape as Shape4,
-        filterShape,
-        attrs.strides as number | [number, number],
-        (attrs.dilations ?? 1) as number | [number, number],
-        attrs.pad as Pad,
-        attrs.dimRoundingMode as Rounding,
-        depthwise,
-        channelsOf(attrs.dataFormat),
-      );
-      if (info?.outShape.every((d, i) => d === dy.shape[i])) p = geometry(info, ConvMode.backwardWeights, depthwise ? info.inChannels : 1, nchw);
+    const dy = inputs.dy;
+    // The operand dy pairs with, and the gradient's shape (given as an attribute: dy alone does not fix it).
+    const operand = of === 'input' ? inputs.filter : inputs.x;
+    const gradShape = (of === 'input' ? attrs.inputShape : attrs.filterShape) as Shape4;
+    let plan: ConvPlan | undefined;
+    if (dy && operand && is4d(dy, operand) && isF32(dy, operand)) {
+      const [xShape, filterShape] = of === 'input' ? [gradShape, operand.shape as Shape4] : [operand.shape as Shape4, gradShape];
+      plan = planConv(attrs, xShape, filterShape, { depthwise, mode, accept: shapedAs(dy) });
     }
-    if (!p || !x || !dy || sizeOf(filterShape) === 0) {
-      ctx.count(name, false);
-      return ctx.fallback(name, args);
-    }
-    const params = p;
-    const outs = runNative(backend, [[...filterShape]], (heap, [dw]) => {
-      params[ConvParam.src] = offsetOf(backend, x);
-      params[ConvParam.wei] = offsetOf(backend, dw);
-      params[ConvParam.dst] = offsetOf(backend, dy);
-      return ctx.addon.conv(heap, params);
+    if (!plan || !dy || !operand || sizeOf(gradShape) === 0) return fallBack(name, ctx, args);
+    const { p } = plan;
+    return runOrFallBack(name, ctx, args, [...gradShape], (heap, grad) => {
+      // The addon names a conv's tensors as the forward pass does: src (x), wei (filter), dst (y).
+      const [src, wei] = of === 'input' ? [grad, operand] : [operand, grad];
+      p[ConvParam.src] = offsetOf(backend, src);
+      p[ConvParam.wei] = offsetOf(backend, wei);
+      p[ConvParam.dst] = offsetOf(backend, dy);
+      return ctx.addon.conv(heap, p);
     });
-    ctx.count(name, outs !== undefined);
-    return outs ? outs[0] : ctx.fallback(name, args);
   };
 }
 
@@ -192,9 +165,9 @@ export function convKernels(ctx: KernelContext): Record<string, NativeKernel> {
     FusedConv2D: forward('FusedConv2D', ctx, { depthwise: false, fused: true }),
     DepthwiseConv2dNative: forward('DepthwiseConv2dNative', ctx, { depthwise: true, fused: false }),
     FusedDepthwiseConv2D: forward('FusedDepthwiseConv2D', ctx, { depthwise: true, fused: true }),
-    Conv2DBackpropInput: backpropInput('Conv2DBackpropInput', ctx, false),
-    DepthwiseConv2dNativeBackpropInput: backpropInput('DepthwiseConv2dNativeBackpropInput', ctx, true),
-    Conv2DBackpropFilter: backpropFilter('Conv2DBackpropFilter', ctx, false),
-    DepthwiseConv2dNativeBackpropFilter: backpropFilter('DepthwiseConv2dNativeBackpropFilter', ctx, true),
+    Conv2DBackpropInput: backprop('Conv2DBackpropInput', ctx, { depthwise: false, of: 'input' }),
+    DepthwiseConv2dNativeBackpropInput: backprop('DepthwiseConv2dNativeBackpropInput', ctx, { depthwise: true, of: 'input' }),
+    Conv2DBackpropFilter: backprop('Conv2DBackpropFilter', ctx, { depthwise: false, of: 'filter' }),
+    DepthwiseConv2dNativeBackpropFilter: backprop('DepthwiseConv2dNativeBackpropFilter', ctx, { depthwise: true, of: 'filter' }),
   };
 }

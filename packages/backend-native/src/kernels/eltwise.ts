@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { BinaryMode, BinaryOp, BinaryParam, ReduceKind, ReduceOp, ReduceParam } from '../params.js';
-import { offsetOf, runNative, sizeOf, type KernelArgs, type KernelContext, type NativeKernel } from './common.js';
+import { fallBack, offsetOf, runOrFallBack, sizeOf, type KernelArgs, type KernelContext, type NativeKernel } from './common.js';
 
 /**
  * Sizes where the addon pays off. Same-shape and scalar operations are memory-bound and the stock wasm
@@ -52,23 +52,18 @@ function binary(name: string, ctx: KernelContext, op: number): NativeKernel {
       const periodic = plan?.mode === BinaryMode.bPeriodic || plan?.mode === BinaryMode.aPeriodic;
       if (plan && !periodic && sizeOf(outShape!) < ELTWISE_PARALLEL_ELEMENTS) plan = undefined;
     }
-    if (!plan || !outShape || !a || !b) {
-      ctx.count(name, false);
-      return ctx.fallback(name, args);
-    }
+    if (!plan || !outShape || !a || !b) return fallBack(name, ctx, args);
     const p = new Float64Array(BinaryParam.count);
     p[BinaryParam.op] = op;
     p[BinaryParam.mode] = plan.mode;
     p[BinaryParam.n] = sizeOf(outShape);
     p[BinaryParam.period] = plan.period;
-    const outs = runNative(backend, [outShape], (heap, [out]) => {
+    return runOrFallBack(name, ctx, args, outShape, (heap, out) => {
       p[BinaryParam.a] = offsetOf(backend, a);
       p[BinaryParam.b] = offsetOf(backend, b);
       p[BinaryParam.out] = offsetOf(backend, out);
       return ctx.addon.binary(heap, p);
     });
-    ctx.count(name, outs !== undefined);
-    return outs ? outs[0] : ctx.fallback(name, args);
   };
 }
 
@@ -93,22 +88,17 @@ function reduce(name: string, ctx: KernelContext, op: number): NativeKernel {
       if (suffix) plan = { kind: ReduceKind.inner, rows: sizeOf(x.shape.slice(0, rank - k)), cols: sizeOf(x.shape.slice(rank - k)), outShape };
       else if (prefix) plan = { kind: ReduceKind.outer, rows: sizeOf(x.shape.slice(0, k)), cols: sizeOf(x.shape.slice(k)), outShape };
     }
-    if (!plan || !x) {
-      ctx.count(name, false);
-      return ctx.fallback(name, args);
-    }
+    if (!plan || !x) return fallBack(name, ctx, args);
     const p = new Float64Array(ReduceParam.count);
     p[ReduceParam.op] = op;
     p[ReduceParam.kind] = plan.kind;
     p[ReduceParam.rows] = plan.rows;
     p[ReduceParam.cols] = plan.cols;
-    const outs = runNative(backend, [plan.outShape], (heap, [out]) => {
+    return runOrFallBack(name, ctx, args, plan.outShape, (heap, out) => {
       p[ReduceParam.x] = offsetOf(backend, x);
       p[ReduceParam.out] = offsetOf(backend, out);
       return ctx.addon.reduce(heap, p);
     });
-    ctx.count(name, outs !== undefined);
-    return outs ? outs[0] : ctx.fallback(name, args);
   };
 }
 

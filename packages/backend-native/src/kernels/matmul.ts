@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { Act, MatMulParam } from '../params.js';
-import { activationCode, isF32, offsetOf, perChannelBias, runNative, sizeOf, type KernelArgs, type KernelContext, type NativeKernel } from './common.js';
+import { activationCode, fallBack, isF32, offsetOf, perChannelBias, runOrFallBack, sizeOf, type KernelArgs, type KernelContext, type NativeKernel } from './common.js';
 
 /**
  * BatchMatMul and _FusedMatMul (bias + relu/relu6/leakyrelu) as one oneDNN matmul. Transposes are read
@@ -19,22 +19,17 @@ function matmul(name: string, ctx: KernelContext, fused: boolean): NativeKernel 
       plan = planMatMul(a.shape, b.shape, transA, transB);
       if (plan && !perChannelBias(bias, plan.outShape[plan.outShape.length - 1])) plan = undefined;
     }
-    if (!plan || !a || !b) {
-      ctx.count(name, false);
-      return ctx.fallback(name, args);
-    }
+    if (!plan || !a || !b) return fallBack(name, ctx, args);
     const { p, outShape } = plan;
     p[MatMulParam.act] = act!;
     p[MatMulParam.alpha] = Number(attrs.leakyreluAlpha ?? 0.2);
-    const outs = runNative(backend, [outShape], (heap, [out]) => {
+    return runOrFallBack(name, ctx, args, outShape, (heap, out) => {
       p[MatMulParam.a] = offsetOf(backend, a);
       p[MatMulParam.b] = offsetOf(backend, b);
       p[MatMulParam.bias] = bias ? offsetOf(backend, bias) : -1;
       p[MatMulParam.out] = offsetOf(backend, out);
       return ctx.addon.matmul(heap, p);
     });
-    ctx.count(name, outs !== undefined);
-    return outs ? outs[0] : ctx.fallback(name, args);
   };
 }
 
