@@ -64,4 +64,19 @@ describeNative('attributes the addon does not handle go to the stock kernel, wit
     expect(y.shape).toEqual([1, 2, 2, 1]);
     tf.dispose([x, f, y]);
   });
+
+  it('a call handed on to a kernel the stock wasm backend lacks fails saying so (DepthwiseConv2dNativeBackpropFilter, empty filter)', async () => {
+    // @hrnet/core's training kernels provide it (initBackend('native') registers them first): core's
+    // native-fallback test makes the same call there.
+    await tf.setBackend('wasm');
+    const before = nativeKernelStats();
+    const x = tf.ones([1, 5, 5, 2]);
+    const dy = tf.ones([1, 5, 5, 0]);
+    const attrs = { strides: 1, pad: 'same', dataFormat: 'NHWC', dilations: 1, filterShape: [3, 3, 2, 0] };
+    expect(() => tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', { x, dy }, attrs)).toThrow(
+      /DepthwiseConv2dNativeBackpropFilter needs the stock kernel for these arguments, but the wasm backend has none \(register @hrnet\/core's training kernels/,
+    );
+    expect(fallbacksSince(before, 'DepthwiseConv2dNativeBackpropFilter')).toBe(1);
+    tf.dispose([x, dy]);
+  });
 });

@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { registerWasmTrainingKernels } from '@hrnet/core';
 import { describe, expect } from 'vitest';
 import { nativeKernelStats, nativeStatus, registerNativeKernels } from '../src/index.js';
 
@@ -12,9 +11,13 @@ if (!status.available) console.warn(`@hrnet/backend-native tests skipped: ${stat
 /** `describe` that skips, saying why, when the addon is not built or cannot load. */
 export const describeNative = (title: string, body: () => void) => describe.skipIf(!status.available)(title + skipNote, body);
 
-/** Core's training kernels, then ours over them; both backends initialised (cpu is the reference). */
+/**
+ * Our kernels over the stock tfjs-wasm ones (their fallbacks); both backends initialised (cpu is the
+ * reference). @hrnet/core's training kernels are left out: this package does not depend on core, and its
+ * kernels must stand on the stock ones. The native backend as core sets it up (initBackend('native'): ours
+ * over core's training kernels) is tested in core's suite (packages/core/test/backend/native-*.test.ts).
+ */
 export async function setupNative(): Promise<void> {
-  registerWasmTrainingKernels();
   registerNativeKernels();
   await tf.setBackend('cpu');
   await tf.setBackend('wasm');
