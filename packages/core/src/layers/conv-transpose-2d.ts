@@ -1,12 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
+import { ConvLayer, type ConvLayerArgs, type KernelSpec } from './conv-layer.js';
 
 /** Options of {@link ConvTranspose2d}; mirrors `torch.nn.ConvTranspose2d` (square kernel, groups 1, dilation 1). */
-export interface ConvTranspose2dArgs {
-  name?: string;
-  trainable?: boolean;
-  filters: number;
-  kernelSize: number;
-  strides?: number;
+export interface ConvTranspose2dArgs extends ConvLayerArgs {
   /** PyTorch `padding=`: rows/columns cropped from each side of the full transposed output. Default 0. */
   padding?: number;
   /** PyTorch `output_padding=`: extra rows/columns on the bottom/right; must be < strides. Default 0. */
@@ -25,59 +21,34 @@ export interface ConvTranspose2dArgs {
  * rule, so kernel 3 / padding 1 / output_padding 1 (a HigherHRNet option) cannot be expressed.
  * Weights NHWC: `kernel` [k, k, out, in] (PyTorch [in, out, k, k] permuted by [2, 3, 1, 0], no flip), `bias` [out].
  */
-export class ConvTranspose2d extends tf.layers.Layer {
+export class ConvTranspose2d extends ConvLayer {
   static className = 'ConvTranspose2d';
-  readonly filters: number;
-  readonly kernelSize: number;
-  readonly strides: number;
-  readonly padding: number;
   readonly outputPadding: number;
-  readonly useBias: boolean;
-  private kernel?: tf.LayerVariable;
-  private bias?: tf.LayerVariable;
 
   constructor(args: ConvTranspose2dArgs) {
-    super(args as never);
-    this.filters = args.filters;
-    this.kernelSize = args.kernelSize;
-    this.strides = args.strides ?? 1;
-    this.padding = args.padding ?? 0;
+    super(args, 0);
     this.outputPadding = args.outputPadding ?? 0;
-    this.useBias = args.useBias ?? false;
     const ints = { filters: this.filters, kernelSize: this.kernelSize, strides: this.strides, padding: this.padding, outputPadding: this.outputPadding };
     for (const [key, v] of Object.entries(ints)) {
       if (!Number.isInteger(v) || v < 0 || (v === 0 && key !== 'padding' && key !== 'outputPadding')) {
-        throw new Error(`ConvTranspose2d '${this.name}': ${key} must be a ${key.endsWith('adding') ? 'non-negative' : 'positive'} integer, got ${v}`);
+        throw this.error(`${key} must be a ${key.endsWith('adding') ? 'non-negative' : 'positive'} integer, got ${v}`);
       }
     }
     if (this.outputPadding >= this.strides) {
-      throw new Error(`ConvTranspose2d '${this.name}': outputPadding (${this.outputPadding}) must be smaller than strides (${this.strides})`);
+      throw this.error(`outputPadding (${this.outputPadding}) must be smaller than strides (${this.strides})`);
     }
   }
 
   /** PyTorch's output size along one spatial axis. */
-  outputSize(size: number): number {
+  override outputSize(size: number): number {
     return (size - 1) * this.strides - 2 * this.padding + this.kernelSize + this.outputPadding;
   }
 
-  override build(inputShape: tf.Shape | tf.Shape[]): void {
-    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
-    const cin = shape[shape.length - 1];
-    if (cin == null) throw new Error(`ConvTranspose2d '${this.name}': the channel dimension must be known`);
+  protected override kernelFor(cin: number): KernelSpec {
     const k = this.kernelSize;
     // PyTorch's default (kaiming_uniform with a = sqrt(5)) is U(±1/sqrt(fan_in)), fan_in = weight.size(1) * k * k = out * k * k.
     const bound = 1 / Math.sqrt(this.filters * k * k);
-    this.kernel = this.addWeight('kernel', [k, k, this.filters, cin], 'float32', tf.initializers.randomUniform({ minval: -bound, maxval: bound }));
-    if (this.useBias) {
-      this.bias = this.addWeight('bias', [this.filters], 'float32', tf.initializers.zeros());
-    }
-    this.built = true;
-  }
-
-  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
-    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
-    const out = (size: number | null) => (size == null ? null : this.outputSize(size));
-    return [shape[0], out(shape[1]), out(shape[2]), this.filters];
+    return { shape: [k, k, this.filters, cin], initializer: tf.initializers.randomUniform({ minval: -bound, maxval: bound }) };
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
@@ -94,15 +65,7 @@ export class ConvTranspose2d extends tf.layers.Layer {
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return {
-      ...super.getConfig(),
-      filters: this.filters,
-      kernelSize: this.kernelSize,
-      strides: this.strides,
-      padding: this.padding,
-      outputPadding: this.outputPadding,
-      useBias: this.useBias,
-    };
+    return { ...super.getConfig(), outputPadding: this.outputPadding };
   }
 }
 tf.serialization.registerClass(ConvTranspose2d, 'hrnet');

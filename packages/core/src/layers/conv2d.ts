@@ -1,15 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
+import { ConvLayer, type ConvLayerArgs, type KernelSpec } from './conv-layer.js';
 
 /** Options of {@link Conv2d}; mirrors `torch.nn.Conv2d` (square kernels, symmetric zero padding). */
-export interface Conv2dArgs {
-  name?: string;
-  trainable?: boolean;
-  filters: number;
-  kernelSize: number;
-  strides?: number;
+export interface Conv2dArgs extends ConvLayerArgs {
   /** Zero padding on every side, as PyTorch's `padding=`; defaults to (kernelSize - 1) / 2. */
   padding?: number;
-  useBias?: boolean;
   /** `groups == in_channels == out_channels` in PyTorch: one filter per channel. */
   depthwise?: boolean;
 }
@@ -21,58 +16,34 @@ export interface Conv2dArgs {
  * bottom/right only, which changes every number downstream; PyTorch pads symmetrically.
  * Weights are NHWC/HWIO (`kernel` [k, k, in, out], or [k, k, C, 1] when depthwise).
  */
-export class Conv2d extends tf.layers.Layer {
+export class Conv2d extends ConvLayer {
   static className = 'Conv2d';
-  readonly filters: number;
-  readonly kernelSize: number;
-  readonly strides: number;
-  readonly padding: number;
-  readonly useBias: boolean;
   readonly depthwise: boolean;
-  private kernel?: tf.LayerVariable;
-  private bias?: tf.LayerVariable;
 
   constructor(args: Conv2dArgs) {
-    super(args as never);
-    this.filters = args.filters;
-    this.kernelSize = args.kernelSize;
-    this.strides = args.strides ?? 1;
-    this.padding = args.padding ?? (args.kernelSize - 1) / 2;
-    this.useBias = args.useBias ?? false;
+    super(args, (args.kernelSize - 1) / 2);
     this.depthwise = args.depthwise ?? false;
     if (!Number.isInteger(this.padding)) {
-      throw new Error(`Conv2d '${this.name}': padding must be an integer, got ${this.padding}`);
+      throw this.error(`padding must be an integer, got ${this.padding}`);
     }
   }
 
-  override build(inputShape: tf.Shape | tf.Shape[]): void {
-    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
-    const cin = shape[shape.length - 1];
-    if (cin == null) throw new Error(`Conv2d '${this.name}': the channel dimension must be known`);
+  protected override kernelFor(cin: number): KernelSpec {
     if (this.depthwise && cin !== this.filters) {
-      throw new Error(`Conv2d '${this.name}': depthwise needs in == out channels, got ${cin} -> ${this.filters}`);
+      throw this.error(`depthwise needs in == out channels, got ${cin} -> ${this.filters}`);
     }
     const k = this.kernelSize;
-    const kernelShape = this.depthwise ? [k, k, cin, 1] : [k, k, cin, this.filters];
     // timm initialises HRNet convs with kaiming_normal_(mode='fan_out', nonlinearity='relu').
     const fanOut = k * k * (this.depthwise ? 1 : this.filters);
-    this.kernel = this.addWeight(
-      'kernel',
-      kernelShape,
-      'float32',
-      tf.initializers.randomNormal({ mean: 0, stddev: Math.sqrt(2 / fanOut) }),
-    );
-    if (this.useBias) {
-      this.bias = this.addWeight('bias', [this.filters], 'float32', tf.initializers.zeros());
-    }
-    this.built = true;
+    return {
+      shape: this.depthwise ? [k, k, cin, 1] : [k, k, cin, this.filters],
+      initializer: tf.initializers.randomNormal({ mean: 0, stddev: Math.sqrt(2 / fanOut) }),
+    };
   }
 
-  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
-    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
-    const out = (size: number | null) =>
-      size == null ? null : Math.floor((size + 2 * this.padding - this.kernelSize) / this.strides) + 1;
-    return [shape[0], out(shape[1]), out(shape[2]), this.filters];
+  /** PyTorch's output size along one spatial axis. */
+  override outputSize(size: number): number {
+    return Math.floor((size + 2 * this.padding - this.kernelSize) / this.strides) + 1;
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
@@ -90,15 +61,7 @@ export class Conv2d extends tf.layers.Layer {
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return {
-      ...super.getConfig(),
-      filters: this.filters,
-      kernelSize: this.kernelSize,
-      strides: this.strides,
-      padding: this.padding,
-      useBias: this.useBias,
-      depthwise: this.depthwise,
-    };
+    return { ...super.getConfig(), depthwise: this.depthwise };
   }
 }
 tf.serialization.registerClass(Conv2d, 'hrnet');
