@@ -6,13 +6,13 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { initBackend } from '@hrnet/core';
 import { decodeRgb } from '@hrnet/data-coco';
 import { estimatePoses } from '@hrnet/heads';
 import { ArgsError, ConfigError } from '@hrnet/train';
 import { loadPoseModel } from './src/checkpoint.js';
 import { decodeOptions, loadPoseConfig } from './src/config.js';
+import { parseInferenceArgs } from './src/inference-args.js';
 import { writeOverlay } from './src/overlay.js';
 
 const USAGE = `usage: tsx predict.ts --image <file> [--image <file> ...] --ckpt <model dir | checkpoint | weights.pth> [--out <dir>]
@@ -21,44 +21,11 @@ const USAGE = `usage: tsx predict.ts --image <file> [--image <file> ...] --ckpt 
   --min_score  people below this score are left out of both files (default 0: all people the parser found)`;
 
 function args() {
-  const argv = process.argv.slice(2).map((a) => (a === '--flip' ? '--flip=true' : a));
-  let values: Record<string, string | string[] | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        image: { type: 'string', multiple: true },
-        ckpt: { type: 'string' },
-        cfg: { type: 'string' },
-        out: { type: 'string' },
-        flip: { type: 'string' },
-        scales: { type: 'string' },
-        min_score: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (err) {
-    throw new ArgsError((err as Error).message);
-  }
-  const s = (k: string) => values[k] as string | undefined;
-  const flip = s('flip');
-  if (flip != null && !/^(true|false|1|0)$/i.test(flip)) throw new ArgsError(`--flip expects true or false, got '${flip}'`);
-  const scales = s('scales')?.split(',').map((v) => Number(v.trim()));
-  if (scales && scales.some((v) => !(v > 0) || !Number.isFinite(v))) throw new ArgsError(`--scales expects positive numbers separated by commas, got '${s('scales')}'`);
-  const minScore = s('min_score') != null ? Number(s('min_score')) : 0;
-  if (!Number.isFinite(minScore)) throw new ArgsError(`--min_score expects a number, got '${s('min_score')}'`);
-  return {
-    help: values.help === true,
-    images: (values.image as string[] | undefined) ?? [],
-    ckpt: s('ckpt'),
-    cfg: s('cfg'),
-    out: s('out') ?? 'predictions',
-    flip: flip != null ? /^(true|1)$/i.test(flip) : undefined,
-    scales,
-    minScore,
-  };
+  const a = parseInferenceArgs(process.argv.slice(2), { image: { type: 'string', multiple: true }, min_score: { type: 'string' } });
+  const minScoreArg = a.values.min_score as string | undefined;
+  const minScore = minScoreArg != null ? Number(minScoreArg) : 0;
+  if (!Number.isFinite(minScore)) throw new ArgsError(`--min_score expects a number, got '${minScoreArg}'`);
+  return { ...a, images: (a.values.image as string[] | undefined) ?? [], out: a.out ?? 'predictions', minScore };
 }
 
 async function main(): Promise<void> {

@@ -7,13 +7,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { initBackend } from '@hrnet/core';
 import { ArgsError, ConfigError } from '@hrnet/train';
 import { loadPoseConfig } from './src/config.js';
 import { loadPoseModel } from './src/checkpoint.js';
 import { generateSyntheticDataset } from './src/data.js';
 import { evaluatePose, formatApTable, resultsFileIn } from './src/evaluate.js';
+import { parseInferenceArgs } from './src/inference-args.js';
 
 const USAGE = `usage: tsx valid.ts --ckpt <model dir | checkpoint.safetensors | weights.pth> [--cfg <config.yaml>] [--datadir <coco root>]
                      [--flip[=true|false]] [--scales 0.5,1,2] [--out <results.json>] [--limit N]
@@ -27,54 +27,11 @@ const USAGE = `usage: tsx valid.ts --ckpt <model dir | checkpoint.safetensors | 
   --out       results file (default <ckpt folder>/results/keypoints_<split>_results.json)
   --limit     evaluate only the first N images`;
 
-function parseScales(v: string): number[] {
-  const scales = v.split(',').map((s) => s.trim());
-  const nums = scales.map(Number);
-  if (scales.some((s) => s === '') || nums.some((n) => !(n > 0) || !Number.isFinite(n))) throw new ArgsError(`--scales expects positive numbers separated by commas, got '${v}'`);
-  return nums;
-}
-
-function parseBool(flag: string, v: string): boolean {
-  if (/^(true|1|yes|on)$/i.test(v)) return true;
-  if (/^(false|0|no|off)$/i.test(v)) return false;
-  throw new ArgsError(`--${flag} expects true or false, got '${v}'`);
-}
-
 function args() {
-  const argv = process.argv.slice(2).map((a) => (a === '--flip' ? '--flip=true' : a));
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        cfg: { type: 'string' },
-        datadir: { type: 'string' },
-        ckpt: { type: 'string' },
-        flip: { type: 'string' },
-        scales: { type: 'string' },
-        out: { type: 'string' },
-        limit: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (err) {
-    throw new ArgsError((err as Error).message);
-  }
-  const s = (k: string) => values[k] as string | undefined;
-  const limit = s('limit');
+  const a = parseInferenceArgs(process.argv.slice(2), { datadir: { type: 'string' }, limit: { type: 'string' } });
+  const limit = a.values.limit as string | undefined;
   if (limit != null && !/^\d+$/.test(limit)) throw new ArgsError(`--limit expects a positive integer, got '${limit}'`);
-  return {
-    help: values.help === true,
-    cfg: s('cfg'),
-    datadir: s('datadir'),
-    ckpt: s('ckpt'),
-    flip: s('flip') != null ? parseBool('flip', s('flip')!) : undefined,
-    scales: s('scales') != null ? parseScales(s('scales')!) : undefined,
-    out: s('out'),
-    limit: limit != null ? Number(limit) : undefined,
-  };
+  return { ...a, datadir: a.values.datadir as string | undefined, limit: limit != null ? Number(limit) : undefined };
 }
 
 async function main(): Promise<void> {

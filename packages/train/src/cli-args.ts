@@ -36,7 +36,6 @@ export const TRAIN_ARGS_USAGE = `options:
   -h, --help            show this help
 Values may be given as "--flag value" or "--flag=value".`;
 
-const BOOLEAN_FLAGS = new Set(['--amp', '--sync_bn']);
 const TRUE = /^(true|1|yes|on)$/i;
 const FALSE = /^(false|0|no|off)$/i;
 
@@ -48,7 +47,8 @@ export class ArgsError extends Error {
   }
 }
 
-function toBoolean(flag: string, value: string): boolean {
+/** A boolean flag's value: true/1/yes/on or false/0/no/off, any case. */
+export function parseBooleanFlag(flag: string, value: string): boolean {
   if (TRUE.test(value)) return true;
   if (FALSE.test(value)) return false;
   throw new ArgsError(`--${flag} expects true or false, got '${value}'`);
@@ -62,17 +62,26 @@ function toPositiveInt(flag: string, value: string): number {
   return n;
 }
 
+/** `node:util` `parseArgs` option configs, e.g. `{ cfg: { type: 'string' } }`. */
+export type FlagOptions = NonNullable<NonNullable<Parameters<typeof parseArgs>[0]>['options']>;
+
 /**
- * Parses training flags with `node:util` `parseArgs` (strict: unknown flags and positionals are
- * errors). `--flag value` and `--flag=value` are both accepted; the boolean flags also take no value
- * (`--amp`) or an explicit one (`--amp false`, `--amp=0`).
+ * A script's command line with `node:util` `parseArgs`, strict: unknown flags and positionals are
+ * {@link ArgsError}s naming them. `--flag value` and `--flag=value` are both accepted, and `-h/--help`
+ * is added. The `booleans` (not in `options`) also take no value (`--amp`) or an explicit one
+ * (`--amp false`, `--amp=0`); they come back as strings for {@link parseBooleanFlag}.
  */
-export function parseTrainArgs(argv: readonly string[] = process.argv.slice(2)): TrainArgs {
+export function parseFlags(
+  argv: readonly string[],
+  options: FlagOptions,
+  booleans: readonly string[] = [],
+): Record<string, string | string[] | boolean | undefined> {
   // parseArgs' boolean options reject "--amp=false"; make them strings with an explicit value.
+  const bare = new Set(booleans.map((b) => `--${b}`));
   const normalized: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    if (BOOLEAN_FLAGS.has(arg)) {
+    if (bare.has(arg)) {
       const next = argv[i + 1];
       if (next != null && (TRUE.test(next) || FALSE.test(next))) {
         normalized.push(`${arg}=${next}`);
@@ -84,36 +93,42 @@ export function parseTrainArgs(argv: readonly string[] = process.argv.slice(2)):
       normalized.push(arg);
     }
   }
-  let values: Record<string, string | boolean | undefined>;
+  const all: FlagOptions = { ...options, help: { type: 'boolean', short: 'h' } };
+  for (const b of booleans) all[b] = { type: 'string' };
   try {
-    ({ values } = parseArgs({
-      args: normalized,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        cfg: { type: 'string' },
-        datadir: { type: 'string' },
-        max_epochs: { type: 'string' },
-        amp: { type: 'string' },
-        dist: { type: 'string' },
-        sync_bn: { type: 'string' },
-        ckpt_save_dir: { type: 'string' },
-        resume: { type: 'string' },
-        ckpt_path: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
+    return parseArgs({ args: normalized, strict: true, allowPositionals: false, options: all }).values as Record<string, string | string[] | boolean | undefined>;
   } catch (err) {
     throw new ArgsError((err as Error).message);
   }
+}
+
+/**
+ * Parses training flags with {@link parseFlags} (strict: unknown flags and positionals are errors).
+ * `--flag value` and `--flag=value` are both accepted; the boolean flags also take no value (`--amp`)
+ * or an explicit one (`--amp false`, `--amp=0`).
+ */
+export function parseTrainArgs(argv: readonly string[] = process.argv.slice(2)): TrainArgs {
+  const values = parseFlags(
+    argv,
+    {
+      cfg: { type: 'string' },
+      datadir: { type: 'string' },
+      max_epochs: { type: 'string' },
+      dist: { type: 'string' },
+      ckpt_save_dir: { type: 'string' },
+      resume: { type: 'string' },
+      ckpt_path: { type: 'string' },
+    },
+    ['amp', 'sync_bn'],
+  );
   const str = (k: string) => values[k] as string | undefined;
   const args: TrainArgs = {};
   if (str('cfg') != null) args.cfg = str('cfg');
   if (str('datadir') != null) args.datadir = str('datadir');
   if (str('max_epochs') != null) args.max_epochs = toPositiveInt('max_epochs', str('max_epochs')!);
-  if (str('amp') != null) args.amp = toBoolean('amp', str('amp')!);
+  if (str('amp') != null) args.amp = parseBooleanFlag('amp', str('amp')!);
   if (str('dist') != null) args.dist = toPositiveInt('dist', str('dist')!);
-  if (str('sync_bn') != null) args.sync_bn = toBoolean('sync_bn', str('sync_bn')!);
+  if (str('sync_bn') != null) args.sync_bn = parseBooleanFlag('sync_bn', str('sync_bn')!);
   if (str('ckpt_save_dir') != null) args.ckpt_save_dir = str('ckpt_save_dir');
   if (str('resume') != null) args.resume = str('resume');
   if (str('ckpt_path') != null) args.ckpt_path = str('ckpt_path');
