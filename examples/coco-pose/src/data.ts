@@ -159,7 +159,7 @@ export class PoseTrainData implements DataSource<KeypointBatch> {
       if (next < mine.length) start();
       pending.push({ index: mine[j], sample });
       if (pending.length === B) {
-        yield assembleNhwj(this.set, pending);
+        yield this.set.assembleBatch(pending, 'NHWJ');
         pending = [];
       }
     }
@@ -168,50 +168,6 @@ export class PoseTrainData implements DataSource<KeypointBatch> {
   async close(): Promise<void> {
     if (typeof this.workers === 'object') await this.workers.close();
   }
-}
-
-/** Samples → a channels-last `KeypointBatch` (the layout `batches({ heatmapLayout: 'NHWJ' })` gives). */
-function assembleNhwj(set: CocoKeypointsTrainSet, items: { index: number; sample: PipelineSample }[]): KeypointBatch {
-  const B = items.length;
-  const { inputSize: R, outputSizes, numJoints: J, maxPeople } = set.config;
-  const imgLen = R * R * 3;
-  const images = new Float32Array(B * imgLen);
-  items.forEach((it, b) => images.set(it.sample.image, b * imgLen));
-  const heatmaps: Float32Array[] = [];
-  const masks: Float32Array[] = [];
-  const joints: Int32Array[] = [];
-  outputSizes.forEach((r, s) => {
-    const plane = r * r;
-    const hm = new Float32Array(B * J * plane);
-    items.forEach((it, b) => {
-      const src = it.sample.heatmaps[s];
-      const base = b * J * plane;
-      for (let j = 0; j < J; j++) for (let p = 0; p < plane; p++) hm[base + p * J + j] = src[j * plane + p];
-    });
-    heatmaps.push(hm);
-    const mk = new Float32Array(B * plane);
-    items.forEach((it, b) => mk.set(it.sample.masks[s], b * plane));
-    masks.push(mk);
-    const jl = maxPeople * J * 2;
-    const jt = new Int32Array(B * jl);
-    items.forEach((it, b) => jt.set(it.sample.joints[s], b * jl));
-    joints.push(jt);
-  });
-  return {
-    size: B,
-    indices: items.map((it) => it.index),
-    imageIds: items.map((it) => set.imageIds[it.index]),
-    images,
-    imageShape: [B, R, R, 3],
-    outputSizes: [...outputSizes],
-    heatmaps,
-    heatmapShapes: outputSizes.map((r) => [B, r, r, J] as [number, number, number, number]),
-    masks,
-    maskShapes: outputSizes.map((r) => [B, r, r] as [number, number, number]),
-    joints,
-    jointShapes: outputSizes.map(() => [B, maxPeople, J, 2] as [number, number, number, number]),
-    params: items.map((it) => it.sample.params),
-  };
 }
 
 /** Network input of a batch: `[B, R, R, 3]`. */

@@ -240,17 +240,21 @@ export class CocoKeypointsTrainSet {
         }
         pending.push({ index: r.index, sample: r.sample! });
         if (pending.length === batchSize) {
-          yield this.assemble(pending, options.heatmapLayout ?? 'NJHW');
+          yield this.assembleBatch(pending, options.heatmapLayout);
           pending = [];
         }
       }
-      if (pending.length > 0 && !dropLast) yield this.assemble(pending, options.heatmapLayout ?? 'NJHW');
+      if (pending.length > 0 && !dropLast) yield this.assembleBatch(pending, options.heatmapLayout);
     } finally {
       if (ownExecutor) await executor.close();
     }
   }
 
-  private assemble(items: { index: number; sample: PipelineSample }[], layout: 'NJHW' | 'NHWJ'): KeypointBatch {
+  /**
+   * Samples of this set (made by a {@link SampleExecutor} from {@link spec}) as one batch, the way
+   * {@link batches} assembles them: for callers that choose their own images per batch (a data-parallel shard).
+   */
+  assembleBatch(items: { index: number; sample: PipelineSample }[], layout: 'NJHW' | 'NHWJ' = 'NJHW'): KeypointBatch {
     const B = items.length;
     const { inputSize: R, outputSizes, numJoints: J, maxPeople } = this.config;
     const imgLen = R * R * 3;
