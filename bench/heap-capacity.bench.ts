@@ -3,9 +3,10 @@
  * the native kernels' outputs all live there) for HRNet classifiers and HigherHRNet.
  *
  *   npx tsx bench/heap-capacity.bench.ts [--backend native] [--cases hrnet_w32@224,higherhrnet_w32_512@512] [--max 128] [--grads core|tfjs]
-
-`--grads` picks the backward pass: @hrnet/core's `variableGrads` (what @hrnet/train uses; frees each
-gradient and saved activation once used) or tfjs's `tf.variableGrads` (keeps all until the end).
+ *
+ * `--grads` picks the training step: @hrnet/core's (what @hrnet/train uses: `applyTraining` frees each
+ * layer output once its last consumer has run, `variableGrads` each gradient and saved activation once
+ * used) or tfjs's stock `model.apply(x, { training: true })` + `tf.variableGrads` (keep all until the end).
  *
  * Each batch size is tried in a fresh child process (a failed allocation can leave the wasm backend
  * unusable): one SGD step (forward, backward, update) at that batch; the trial fails when wasm's malloc
@@ -39,7 +40,7 @@ interface Trial {
 
 async function trial(model: string, size: number, batch: number, backend: string, grads: string): Promise<Trial> {
   const tf = await import('@tensorflow/tfjs');
-  const { initBackend, variableGrads } = await import('@hrnet/core');
+  const { applyTraining, initBackend, variableGrads } = await import('@hrnet/core');
   const differentiate = grads === 'tfjs' ? tf.variableGrads : variableGrads;
   const heads = await import('@hrnet/heads');
   await initBackend(backend as 'native', { log: () => {} });
@@ -62,7 +63,7 @@ async function trial(model: string, size: number, batch: number, backend: string
   let loss = NaN;
   try {
     const { value, grads: g } = differentiate(() => {
-      const out = net.apply(x, { training: true }) as tf.Tensor | tf.Tensor[];
+      const out = grads === 'tfjs' ? (net.apply(x, { training: true }) as tf.Tensor | tf.Tensor[]) : applyTraining(net, x);
       // The losses' own tensors are small next to the network's: a mean of squares stands in for them.
       return tf.addN((Array.isArray(out) ? out : [out]).map((o) => tf.mean(tf.square(o)))) as tf.Scalar;
     });

@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { countMacs, initBackend, resolveConfig, variableGrads } from '@hrnet/core';
+import { applyTraining, countMacs, initBackend, resolveConfig, variableGrads } from '@hrnet/core';
 import { createClassifier } from '@hrnet/heads';
 
 /**
@@ -97,7 +97,7 @@ async function measure(
       const step = () => {
         // The step @hrnet/train's Trainer takes: core's variableGrads, then the optimizer update.
         tf.tidy(() => {
-          const { grads } = variableGrads(() => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, vars);
+          const { grads } = variableGrads(() => tf.losses.softmaxCrossEntropy(y, applyTraining(model, x) as tf.Tensor) as tf.Scalar, vars);
           opt.applyGradients(grads);
         });
       };

@@ -2,6 +2,7 @@
 export { Conv2d, type Conv2dArgs } from './layers/conv2d.js';
 export { BatchNorm2d, type BatchNorm2dArgs } from './layers/batch-norm-2d.js';
 export { ReLU } from './layers/relu.js';
+export { Add } from './layers/add.js';
 export { ImageInputCheck, type ImageInputCheckArgs } from './layers/image-input-check.js';
 export { add, bn, channelsOf, conv, convBnSeq, relu, upsampleNearest, type Sym } from './layers/functional.js';
 // Blocks
@@ -18,6 +19,7 @@ export { hrnetFeatureInfo, hrnetFeatures, imageInput, type FeatureInfo, type Hrn
 export { backboneFeatureInfo, createBackbone, listModels, registerModel, resolveConfig, type BackboneOptions, type ModelNameOrConfig } from './backbones/registry.js';
 // Training
 export { variableGrads } from './autodiff/variable-grads.js';
+export { applyTraining } from './autodiff/apply-training.js';
 // Utilities
 export { countMacs } from './utils/count-macs.js';
 export { createRng, mixSeed, permutation, SeededRng, type Rng } from './utils/rng.js';

@@ -1,7 +1,7 @@
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { SeededRng, variableGrads } from '@hrnet/core';
+import { applyTraining, SeededRng, variableGrads } from '@hrnet/core';
 import {
   CHECKPOINT_VERSION,
   CheckpointError,
@@ -155,7 +155,8 @@ function nonFiniteProbe(ts: tf.Tensor[]): tf.Scalar {
 
 /**
  * A task-agnostic training loop for tf.LayersModels. Each update is one `tf.tidy` around
- * `variableGrads(() => loss(model.apply(x, { training: true }), batch))` (@hrnet/core's `tf.variableGrads`, which frees the backward pass as it goes), optional loss (un)scaling,
+ * `variableGrads(() => loss(applyTraining(model, x), batch))` (@hrnet/core's `tf.variableGrads` and
+ * `model.apply(x, { training: true })`, which free memory as they go), optional loss (un)scaling,
  * data-parallel gradient averaging and clipping, then `optimizer.applyGradients`, so no tensor outlives
  * its step. Tasks supply the loss and metrics; the Trainer knows nothing about classification, pose or
  * segmentation.
@@ -203,7 +204,7 @@ export class Trainer<B = ImageBatchLike> {
       const x = this.inputs(batch);
       batchSize = firstTensor(x).shape[0] ?? 0;
       const { value, grads } = variableGrads(() => {
-        const l = this.opts.loss(this.model.apply(x, { training: true }) as ModelOutputs, batch);
+        const l = this.opts.loss(applyTraining(this.model, x) as ModelOutputs, batch);
         return scale === 1 ? l : (tf.mul(l, scale) as tf.Scalar);
       }, vars);
       // Variables the loss does not depend on get no gradient (same set on every data-parallel rank).

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 
-/** Kernels registered by @hrnet/backend-native (by name: core does not depend on that package). */
+/** Kernels registered by @hrnet/backend-native (by name: it is an optional dependency, loaded only by initBackend). */
 const NATIVE_BN_TRAIN = 'HrnetBatchNormTrain';
 const NATIVE_BN_TRAIN_GRAD = 'HrnetBatchNormTrainGrad';
 

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { Add } from './add.js';
 import { BatchNorm2d } from './batch-norm-2d.js';
 import { Conv2d, type Conv2dArgs } from './conv2d.js';
 import { ReLU } from './relu.js';
@@ -29,7 +30,7 @@ export function relu(x: Sym, name: string): Sym {
 
 /** Sums left to right, as the PyTorch code does (`y = y + t`), so rounding matches. */
 export function add(xs: Sym[], name: string): Sym {
-  return xs.length === 1 ? xs[0] : (tf.layers.add({ name }).apply(xs) as Sym);
+  return xs.length === 1 ? xs[0] : (new Add({ name }).apply(xs) as Sym);
 }
 
 /** conv → BN, optionally → ReLU; module names `${prefix}.${convIdx}` / `${prefix}.${convIdx+1}` as nn.Sequential gives. */

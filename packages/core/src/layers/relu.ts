@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 
-/** One-pass dy·step(x) kernel registered by @hrnet/backend-native (by name: no dependency on it). */
+/** One-pass dy·step(x) kernel registered by @hrnet/backend-native (by name: that package is optional). */
 const NATIVE_RELU_GRAD = 'HrnetNativeReluGrad';
 
 /**
