@@ -42,6 +42,31 @@ export function planesViaNhwc(p: Planes): Planes {
   return planesFromNhwc(nhwc, p.height, p.width, p.channels);
 }
 
+/** A fixture folder: its manifest.json, and the files it lists (`files[key]`: file name and NCHW shape) by key. */
+export interface FixtureSet {
+  manifest: any;
+  planes(key: string): Planes;
+  nhwc(key: string): tf.Tensor4D;
+  f32(key: string): Float32Array;
+  u8(key: string): Uint8Array;
+}
+
+export function openFixtures(dir: string): FixtureSet {
+  const manifest = readJson(`${dir}manifest.json`);
+  const entry = (key: string): { file: string; shape: number[] } => {
+    const e = manifest.files[key];
+    if (!e) throw new Error(`${dir}manifest.json lists no file '${key}'`);
+    return e;
+  };
+  return {
+    manifest,
+    planes: (key) => planesFromNchwFile(dir + entry(key).file, entry(key).shape),
+    nhwc: (key) => nhwcTensorFromNchwFile(dir + entry(key).file, entry(key).shape),
+    f32: (key) => readF32(dir + entry(key).file),
+    u8: (key) => readU8(dir + entry(key).file),
+  };
+}
+
 export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
   let m = 0;

@@ -16,16 +16,7 @@ import {
   posesToCocoResults,
   topK,
 } from '../src/index.js';
-import {
-  GROUPING_DIR,
-  maxAbsDiff,
-  maxAbsDiffNested,
-  nhwcTensorFromNchwFile,
-  personRows,
-  planesFromNchwFile,
-  readF32,
-  readJson,
-} from './pose-decoding-fixtures.js';
+import { GROUPING_DIR, maxAbsDiff, maxAbsDiffNested, openFixtures, personRows } from './pose-decoding-fixtures.js';
 
 // HigherHRNet test-time post-processing against the grouping fixture (hand-crafted network outputs with
 // three people, a spurious peak, weak joints and one absent joint; every Hungarian call has a unique
@@ -33,9 +24,9 @@ import {
 const POS_TOL = 1e-3;
 const SCORE_TOL = 1e-5;
 
-const m = readJson(`${GROUPING_DIR}manifest.json`);
-const files = m.files;
-const planes = (k: string) => planesFromNchwFile(GROUPING_DIR + files[k].file, files[k].shape);
+const fixtures = openFixtures(GROUPING_DIR);
+const m = fixtures.manifest;
+const planes = fixtures.planes;
 const outputs = [planes('model_output_0'), planes('model_output_1')];
 const flipped = [planes('model_output_flipped_input_0'), planes('model_output_flipped_input_1')];
 const meta = { center: m.center as [number, number], scale: m.scale as [number, number], baseSize: m.base_size_wh as [number, number] };
@@ -65,8 +56,8 @@ describe('pose decoding: grouping fixture', () => {
   it('flip-test heatmaps and tags given to the parser are bit-exact (multi-stage outputs, flip back, projection)', () => {
     const agg = aggregated(true);
     expect([agg.heatmaps.channels, agg.heatmaps.height, agg.heatmaps.width, agg.tagDims]).toEqual([17, H, W, 2]);
-    report.heatmaps = maxAbsDiff(agg.heatmaps.data, readF32(GROUPING_DIR + files.final_heatmaps_flip.file));
-    report.tags = maxAbsDiff(agg.tags, readF32(GROUPING_DIR + files.tags_flip.file));
+    report.heatmaps = maxAbsDiff(agg.heatmaps.data, fixtures.f32('final_heatmaps_flip'));
+    report.tags = maxAbsDiff(agg.tags, fixtures.f32('tags_flip'));
     expect(report.heatmaps).toBe(0);
     expect(report.tags).toBe(0);
   });
@@ -111,9 +102,9 @@ describe('pose decoding: grouping fixture', () => {
       });
 
       it('decodePoses (NHWC tensors): scores, people after adjust + refine, image coordinates, COCO records', async () => {
-        const t = outputs.map((_, i) => nhwcTensorFromNchwFile(GROUPING_DIR + files[`model_output_${i}`].file, files[`model_output_${i}`].shape));
+        const t = outputs.map((_, i) => fixtures.nhwc(`model_output_${i}`));
         const tf_ = flip
-          ? outputs.map((_, i) => nhwcTensorFromNchwFile(GROUPING_DIR + files[`model_output_flipped_input_${i}`].file, files[`model_output_flipped_input_${i}`].shape))
+          ? outputs.map((_, i) => fixtures.nhwc(`model_output_flipped_input_${i}`))
           : undefined;
         const before = tf.memory().numTensors;
         const dec = await decodePoses(t, tf_, meta);

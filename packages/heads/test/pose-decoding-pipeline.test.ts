@@ -13,27 +13,17 @@ import {
   poseDecodeMeta,
   resizeAlignMultiScale,
 } from '../src/index.js';
-import {
-  PIPELINE_DIR,
-  maxAbsDiff,
-  maxAbsDiffNested,
-  nhwcTensorFromNchwFile,
-  personRows,
-  planesFromNchwFile,
-  readF32,
-  readJson,
-  readU8,
-} from './pose-decoding-fixtures.js';
+import { PIPELINE_DIR, maxAbsDiff, maxAbsDiffNested, openFixtures, personRows, readU8 } from './pose-decoding-fixtures.js';
 
 // tools/valid.py's single-scale flip-test flow on the 100x150 synthetic image with the tiny random model.
 // The fixture pins the numeric stages (resized image, model input, heatmap/tag statistics); its grouping
 // (268 people, all 14 Hungarian calls with ties) only reproduces with the munkres package's tie-breaking
 // and bit-identical maps, which this implementation has, so the people are compared too.
-const m = readJson(`${PIPELINE_DIR}manifest.json`);
-const files = m.files;
+const fixtures = openFixtures(PIPELINE_DIR);
+const m = fixtures.manifest;
 const [h, w] = m.image_hw as [number, number];
 const image = { data: readU8(`${PIPELINE_DIR}image.bin`), width: w, height: h };
-const planes = (k: string) => planesFromNchwFile(PIPELINE_DIR + files[k].file, files[k].shape);
+const planes = fixtures.planes;
 const report: Record<string, number> = {};
 
 function stats(a: Float32Array) {
@@ -57,7 +47,7 @@ describe('pose decoding: model_tiny pipeline fixture', () => {
     expect(r.scale).toEqual(m.scale);
     expect([r.image.width, r.image.height]).toEqual(m.base_size_wh);
     expect(maxAbsDiff(getAffineTransform(r.center, r.scale, 0, m.base_size_wh), m.resize_affine_2x3.flat())).toBeLessThan(1e-12);
-    const ref = readU8(`${PIPELINE_DIR}${files.image_resized.file}`);
+    const ref = fixtures.u8('image_resized');
     report.resizedImage = maxAbsDiff(r.image.data, ref);
     expect(report.resizedImage).toBe(0); // the fixture allows ±1; OpenCV's fixed-point bilinear is reproduced exactly
   });
@@ -65,7 +55,7 @@ describe('pose decoding: model_tiny pipeline fixture', () => {
   it('ToTensor + Normalize gives the model input bit for bit', () => {
     const r = resizeAlignMultiScale(image, m.input_size, 1, 1);
     const nhwc = normalizeImage(r.image);
-    const ref = readF32(`${PIPELINE_DIR}${files.model_input.file}`); // NCHW
+    const ref = fixtures.f32('model_input'); // NCHW
     const hw = r.image.width * r.image.height;
     let err = 0;
     for (let c = 0; c < 3; c++) for (let q = 0; q < hw; q++) err = Math.max(err, Math.abs(nhwc[q * 3 + c]! - ref[c * hw + q]!));
@@ -102,12 +92,12 @@ describe('pose decoding: model_tiny pipeline fixture', () => {
   });
 
   it('estimatePoses runs the whole flow (model stand-in replays the raw outputs) without leaking tensors', async () => {
-    const input = readF32(`${PIPELINE_DIR}${files.model_input.file}`);
+    const input = fixtures.f32('model_input');
     const expected = tf.tidy(() => tf.tensor4d(input, [1, 3, 128, 192]).transpose([0, 2, 3, 1]));
     const mirrored = tf.tidy(() => tf.reverse(expected, 2));
-    const outs = [0, 1].map((i) => nhwcTensorFromNchwFile(PIPELINE_DIR + files[`raw_output_${i}`].file, files[`raw_output_${i}`].shape));
+    const outs = [0, 1].map((i) => fixtures.nhwc(`raw_output_${i}`));
     const outsFlipped = [0, 1].map((i) =>
-      nhwcTensorFromNchwFile(PIPELINE_DIR + files[`raw_output_flipped_input_${i}`].file, files[`raw_output_flipped_input_${i}`].shape),
+      fixtures.nhwc(`raw_output_flipped_input_${i}`),
     );
     const seen: string[] = [];
     // Returns fresh tensors (as a model would) after checking it got the exact normalised (mirrored) input.
