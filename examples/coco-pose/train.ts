@@ -9,7 +9,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '@hrnet/core';
-import { ArgsError, ConfigError, launchDataParallel, parseTrainArgs, TRAIN_ARGS_USAGE, type TrainArgs } from '@hrnet/train';
+import { ArgsError, checkTrainArgs, ConfigError, launchDataParallel, parseTrainArgs, TRAIN_ARGS_USAGE, type TrainArgs } from '@hrnet/train';
 import { loadPoseModel } from './src/checkpoint.js';
 import { configName, loadPoseConfig, type PoseConfig } from './src/config.js';
 import { generateSyntheticDataset } from './src/data.js';
@@ -78,8 +78,7 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
-  if (!args.cfg) throw new ArgsError('--cfg <config.yaml> is required');
-  if (args.sync_bn && !(args.dist != null && args.dist > 1)) throw new ArgsError('--sync_bn needs --dist N with N > 1');
+  checkTrainArgs(args);
 
   const cfg = await loadPoseConfig(args.cfg);
   const out = args.ckpt_save_dir ?? outputDir(cfg, args.cfg);

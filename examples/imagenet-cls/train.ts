@@ -4,7 +4,7 @@
  *   tsx train.ts --cfg configs/demo-tiny.yaml [--datadir <root>] [--max_epochs N] [--amp] [--dist N [--sync_bn]]
  *                [--resume <ckpt>] [--ckpt_path <weights>] [--ckpt_save_dir <dir>]
  */
-import { ArgsError, CheckpointError, ConfigError, launchDataParallel, loadConfig, parseTrainArgs, TRAIN_ARGS_USAGE } from '@hrnet/train';
+import { ArgsError, CheckpointError, checkTrainArgs, ConfigError, launchDataParallel, loadConfig, parseTrainArgs, TRAIN_ARGS_USAGE } from '@hrnet/train';
 import { classificationConfigSchema } from './src/config.js';
 import type { DistWorkerData } from './src/dist-worker.js';
 import { prepareSyntheticData, trainClassifier } from './src/train-classifier.js';
@@ -17,8 +17,7 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
-  if (!args.cfg) throw new ArgsError('--cfg <config.yaml> is required');
-  if (args.sync_bn && !(args.dist && args.dist > 1)) throw new ArgsError('--sync_bn needs --dist N with N > 1');
+  checkTrainArgs(args);
   const cfg = await loadConfig(args.cfg, classificationConfigSchema);
   const opts = { datadir: args.datadir, maxEpochs: args.max_epochs, amp: args.amp, resume: args.resume, ckptPath: args.ckpt_path, ckptSaveDir: args.ckpt_save_dir };
 

@@ -62,6 +62,15 @@ function toPositiveInt(flag: string, value: string): number {
   return n;
 }
 
+/**
+ * What a training script requires of its flags beyond their syntax (checked after `--help` is handled):
+ * a config, and data-parallel workers for `--sync_bn`.
+ */
+export function checkTrainArgs(args: TrainArgs): asserts args is TrainArgs & { cfg: string } {
+  if (!args.cfg) throw new ArgsError('--cfg <config.yaml> is required');
+  if (args.sync_bn && !(args.dist != null && args.dist > 1)) throw new ArgsError('--sync_bn needs --dist N with N > 1');
+}
+
 /** `node:util` `parseArgs` option configs, e.g. `{ cfg: { type: 'string' } }`. */
 export type FlagOptions = NonNullable<NonNullable<Parameters<typeof parseArgs>[0]>['options']>;
 

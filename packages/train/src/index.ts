@@ -104,4 +104,4 @@ export {
   type SchedulerConfigInput,
   type TrainConfig,
 } from './config.js';
-export { ArgsError, parseBooleanFlag, parseFlags, parseTrainArgs, TRAIN_ARGS_USAGE, type FlagOptions, type TrainArgs } from './cli-args.js';
+export { ArgsError, checkTrainArgs, parseBooleanFlag, parseFlags, parseTrainArgs, TRAIN_ARGS_USAGE, type FlagOptions, type TrainArgs } from './cli-args.js';

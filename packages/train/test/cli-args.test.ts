@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ArgsError, parseTrainArgs } from '../src/index.js';
+import { ArgsError, checkTrainArgs, parseTrainArgs } from '../src/index.js';
 
 describe('parseTrainArgs', () => {
   it('accepts --flag value and --flag=value for every option', () => {
@@ -29,5 +29,14 @@ describe('parseTrainArgs', () => {
     expect(() => parseTrainArgs(['--datadir='])).toThrow('--datadir expects a value');
     expect(() => parseTrainArgs(['--dist', 'true'])).toThrow("--dist expects a positive integer, got 'true'");
     expect(() => parseTrainArgs(['--dist'])).toThrow(/--dist/);
+  });
+});
+
+describe('checkTrainArgs', () => {
+  it('requires --cfg, and --dist N > 1 with --sync_bn', () => {
+    expect(() => checkTrainArgs({})).toThrow('--cfg <config.yaml> is required');
+    expect(() => checkTrainArgs({ cfg: 'a.yaml', sync_bn: true })).toThrow('--sync_bn needs --dist N with N > 1');
+    expect(() => checkTrainArgs({ cfg: 'a.yaml', sync_bn: true, dist: 1 })).toThrow(ArgsError);
+    expect(() => checkTrainArgs({ cfg: 'a.yaml', sync_bn: true, dist: 2 })).not.toThrow();
   });
 });
