@@ -42,6 +42,9 @@ async function nativeAvailable(): Promise<{ ok: boolean; reason?: string }> {
     return { ok: false, reason: (e as Error).message.split('\n')[0] };
   }
 }
+// PyTorch runs with the environment this process started with: loading the addon sets OpenMP variables
+// (passive waiting) that would slow PyTorch down.
+const startEnv = { ...process.env };
 const native = await nativeAvailable();
 
 const { values } = parseArgs({
@@ -184,7 +187,7 @@ if (!python) {
       writeFileSync(cfgFile, JSON.stringify(resolveConfig(name)));
       const script = fileURLToPath(new URL('./pytorch-hrnet.py', import.meta.url));
       const args = [script, cfgFile, '--size', String(size), '--train-batch', String(defaultTrainBatch(name)), '--steps', String(steps), '--threads', '2'];
-      const run = spawnSync(python, args, { encoding: 'utf8' });
+      const run = spawnSync(python, args, { encoding: 'utf8', env: startEnv });
       if (run.status !== 0) {
         console.log(`# pytorch ${name}: failed (${run.stderr.trim().split('\n').pop()})`);
         continue;
