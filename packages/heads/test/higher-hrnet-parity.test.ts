@@ -1,11 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { describeParity } from '../../../test-utils/parity-harness.js';
+import { describeSkippedNative, loadNative } from '../../../test-utils/native.js';
+import { describeParity, type ParityBackend } from '../../../test-utils/parity-harness.js';
 import { createHigherHRNet } from '../src/index.js';
 
 const dir = fileURLToPath(new URL('../../../fixtures/higherhrnet/model_tiny/', import.meta.url));
 // The fixture's config.json is the official MODEL block (+ LOSS.WITH_AE_LOSS), passed through unchanged.
 const config = JSON.parse(readFileSync(`${dir}config.json`, 'utf8'));
+// 'native' (oneDNN kernels on wasm, incl. the transposed convolution's) where the addon loads.
+const native = await loadNative();
+const backends: ParityBackend[] = native.available ? ['wasm', 'cpu', 'native'] : ['wasm', 'cpu'];
+if (!native.available) describeSkippedNative('higherhrnet tiny parity with the PyTorch reference on native', native);
 
 // Tiny PoseHigherResolutionNet (channels 8/16/32/64, 1 module x 1 block per stage, 1 BasicBlock after the
 // deconv), random BN statistics, eval mode. Tolerance: the fixture's hint, |diff| < 1e-4 of max |value|.
@@ -35,7 +40,7 @@ describeParity(
     },
     tolerance: 1e-4,
   },
-  ['wasm', 'cpu'],
+  backends,
 );
 
 // Non-square input: the test pipeline's 128x192 network input (model_tiny/pipeline), same weights.
@@ -51,5 +56,5 @@ describeParity(
     outputs: ['raw_output_0', 'raw_output_1'],
     tolerance: 1e-4,
   },
-  ['wasm', 'cpu'],
+  backends,
 );
