@@ -11,14 +11,19 @@ function lossOf(model: tf.LayersModel, x: tf.Tensor): () => tf.Scalar {
   };
 }
 
-describe('variableGrads (low-memory backward pass)', () => {
+/** The tiny backbone and an input, disposed after the enclosing suite. */
+function tinySetup(seed: number) {
   const model = createBackbone(TINY);
-  const x = tf.randomNormal([2, 64, 64, 3], 0, 1, 'float32', 7);
-  const vars = () => model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const x = tf.randomNormal([2, 64, 64, 3], 0, 1, 'float32', seed);
   afterAll(() => {
     model.dispose();
     x.dispose();
   });
+  return { model, x, vars: () => model.trainableWeights.map((w) => w.read() as tf.Variable) };
+}
+
+describe('variableGrads (low-memory backward pass)', () => {
+  const { model, x, vars } = tinySetup(7);
 
   it('gives exactly tfjs’s value and gradients, and leaks no tensor', () => {
     // Snapshot the BN running statistics: each training-mode forward updates them.
@@ -82,13 +87,7 @@ describe('variableGrads (low-memory backward pass)', () => {
 });
 
 describe('applyTraining (training forward that frees intermediates)', () => {
-  const model = createBackbone(TINY);
-  const x = tf.randomNormal([2, 64, 64, 3], 0, 1, 'float32', 11);
-  const vars = () => model.trainableWeights.map((w) => w.read() as tf.Variable);
-  afterAll(() => {
-    model.dispose();
-    x.dispose();
-  });
+  const { model, x, vars } = tinySetup(11);
   const loss = (outs: tf.Tensor[]) => tf.addN(outs.map((o, i) => tf.mul(tf.mean(tf.square(o)), i + 1))) as tf.Scalar;
 
   it('gives model.apply(x, { training: true })’s outputs and BN statistics bit for bit, and its gradients', () => {
