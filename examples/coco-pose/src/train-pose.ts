@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '@hrnet/core';
+import { activeBackend, initBackend } from '@hrnet/core';
 import type { KeypointBatch } from '@hrnet/data-coco';
 import { createHigherHRNet, createHigherHrnetLoss } from '@hrnet/heads';
 import {
@@ -106,7 +106,9 @@ export async function trainPose(cfg: PoseConfig, opts: TrainPoseOptions = {}): P
   const dist = opts.dist && opts.dist.worldSize > 1 ? opts.dist : undefined;
   const isMain = !dist || dist.rank === 0;
   const log = isMain ? (opts.log ?? ((line: string) => console.log(line))) : () => {};
-  const backend = await initBackend(cfg.BACKEND, { log, threads: opts.threads });
+  await initBackend(cfg.BACKEND, { log, threads: opts.threads });
+  // The kind chosen ('native' where tfjs reports 'wasm'), for the status lines.
+  const backend = activeBackend()!.kind;
 
   let root = opts.datadir;
   let tempRoot: string | undefined;

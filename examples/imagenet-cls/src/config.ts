@@ -7,7 +7,7 @@ const pair = z.tuple([z.number().positive(), z.number().positive()]);
 
 /** The classification config: @hrnet/train's base sections plus `backend`, `model`, `data` and `loss`. */
 export const classificationConfigSchema = trainConfigSchema.extend({
-  backend: z.enum(['auto', 'wasm', 'cpu', 'tensorflow']).default('auto'),
+  backend: z.enum(['auto', 'tensorflow', 'native', 'wasm', 'cpu']).default('auto'),
   model: z
     .strictObject({
       /** A registered variant (`hrnet_w18_small`, ...; MindCV `model`). */

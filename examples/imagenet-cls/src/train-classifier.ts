@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { initBackend } from '@hrnet/core';
+import { activeBackend, initBackend } from '@hrnet/core';
 import { generateImageFolderDataset, type ImageBatch } from '@hrnet/data-imagenet';
 import {
   CheckpointManager,
@@ -73,7 +73,9 @@ export async function trainClassifier(cfg: ClassificationConfig, opts: TrainClas
   const dist = opts.dist;
   const isMain = !dist || dist.rank === 0;
   const log = isMain ? (opts.log ?? ((line: string) => console.log(line))) : () => undefined;
-  const backend = await initBackend(cfg.backend, { log });
+  await initBackend(cfg.backend, { log });
+  // The kind chosen ('native' where tfjs reports 'wasm'), for the status lines.
+  const backend = activeBackend()!.kind;
 
   let root = opts.datadir;
   let cleanup: (() => Promise<void>) | undefined;

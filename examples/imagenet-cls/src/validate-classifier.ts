@@ -1,4 +1,4 @@
-import { initBackend } from '@hrnet/core';
+import { activeBackend, initBackend } from '@hrnet/core';
 import type { ImageBatch } from '@hrnet/data-imagenet';
 import { SGD, Trainer } from '@hrnet/train';
 import { buildModel, classificationLoss, classificationMetrics, loadWeights, scanDataset, valLoader } from './build.js';
@@ -22,7 +22,9 @@ export async function validateClassifier(
   { datadir, ckptPath, batchSize, log = (l: string) => console.log(l) }: { datadir: string; ckptPath: string; batchSize?: number; log?: (l: string) => void },
 ): Promise<ValidateResult> {
   const t0 = performance.now();
-  const backend = await initBackend(cfg.backend, { log });
+  await initBackend(cfg.backend, { log });
+  // The kind chosen ('native' where tfjs reports 'wasm'), for the status lines.
+  const backend = activeBackend()!.kind;
   const { val, classes } = await scanDataset(cfg, datadir, { needTrain: false });
   const numClasses = cfg.model.num_classes ?? classes.length;
   const model = buildModel(cfg, numClasses);

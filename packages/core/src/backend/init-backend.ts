@@ -127,6 +127,27 @@ async function useCpu(): Promise<void> {
   await tf.ready();
 }
 
+/** What the last successful initBackend chose ('native' where tfjs reports 'wasm'). */
+let active: ActiveBackend | undefined;
+
+/** The backend in use after {@link initBackend}: the kind it chose (not 'auto') and its one-line description. */
+export interface ActiveBackend {
+  kind: Exclude<BackendKind, 'auto'>;
+  description: string;
+}
+
+/** What {@link initBackend} chose last, or undefined before it has run. */
+export function activeBackend(): ActiveBackend | undefined {
+  return active;
+}
+
+/** Logs the choice and records it for {@link activeBackend}; returns tfjs's backend name. */
+function chose(kind: ActiveBackend['kind'], description: string, log: (msg: string) => void): string {
+  active = { kind, description };
+  log(`[hrnet] backend: ${description}`);
+  return kind === 'native' ? 'wasm' : kind;
+}
+
 async function init(kind: BackendKind, log: (msg: string) => void, threads?: number): Promise<string> {
   switch (kind) {
     case 'tensorflow': {
@@ -137,42 +158,34 @@ async function init(kind: BackendKind, log: (msg: string) => void, threads?: num
             `Install @tensorflow/tfjs-node (CPU) or @tensorflow/tfjs-node-gpu (CUDA), or use initBackend('wasm').`,
         );
       }
-      log(`[hrnet] backend: tensorflow (${t.detail})`);
-      return 'tensorflow';
+      return chose('tensorflow', `tensorflow (${t.detail})`, log);
     }
     case 'native': {
       const n = await useNative(threads);
       if (!n.ok) throw new Error(`initBackend('native'): ${n.reason}. Use initBackend('wasm') or 'auto'.`);
-      log(`[hrnet] backend: wasm + native (${n.detail})`);
-      return 'wasm';
+      return chose('native', `wasm + native (${n.detail})`, log);
     }
     case 'wasm':
-      log(`[hrnet] backend: wasm (${await useWasm()})`);
-      return 'wasm';
+      return chose('wasm', `wasm (${await useWasm()})`, log);
     case 'cpu':
       await useCpu();
-      log('[hrnet] backend: cpu (plain JS; slow, for tests and debugging)');
-      return 'cpu';
+      return chose('cpu', 'cpu (plain JS; slow, for tests and debugging)', log);
     case 'auto': {
       const t = await useTensorflow();
       if (t.ok) {
-        log(`[hrnet] backend: tensorflow (${t.detail})${t.reasons.length ? `; skipped ${t.reasons.join('; ')}` : ''}`);
-        return 'tensorflow';
+        return chose('tensorflow', `tensorflow (${t.detail})${t.reasons.length ? `; skipped ${t.reasons.join('; ')}` : ''}`, log);
       }
       const skippedTf = `skipped tensorflow: ${t.reasons.join('; ')}`;
       const n = await useNative(threads);
       if (n.ok) {
-        log(`[hrnet] backend: wasm + native (${n.detail}); ${skippedTf}`);
-        return 'wasm';
+        return chose('native', `wasm + native (${n.detail}); ${skippedTf}`, log);
       }
       const skipped = `${skippedTf}; skipped native: ${n.reason}`;
       try {
-        log(`[hrnet] backend: wasm (${await useWasm()}); ${skipped}`);
-        return 'wasm';
+        return chose('wasm', `wasm (${await useWasm()}); ${skipped}`, log);
       } catch (e) {
         await useCpu();
-        log(`[hrnet] backend: cpu (slow); ${skipped}; skipped wasm: ${(e as Error).message}`);
-        return 'cpu';
+        return chose('cpu', `cpu (slow); ${skipped}; skipped wasm: ${(e as Error).message}`, log);
       }
     }
     default:

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { initBackend, registerWasmTrainingKernels, wasmTrainingKernelsRegistered, WASM_TRAINING_KERNELS } from '../../src/index.js';
+import { activeBackend, initBackend, registerWasmTrainingKernels, wasmTrainingKernelsRegistered, WASM_TRAINING_KERNELS } from '../../src/index.js';
 
 // Neither @tensorflow/tfjs-node nor @tensorflow/tfjs-node-gpu is installed in this workspace.
 describe('initBackend', () => {
@@ -39,6 +39,23 @@ describe('initBackend', () => {
     const { grads } = tf.variableGrads(() => tf.sum(tf.conv2d(x as tf.Tensor4D, w as tf.Variable<tf.Rank.R4>, 2, 'same')));
     expect(grads[w.name].shape).toEqual([3, 3, 3, 4]);
     tf.dispose([x, w, grads[w.name]]);
+  });
+
+  it('activeBackend() says which kind was chosen (native where tfjs reports wasm) and how', async () => {
+    const log = () => {};
+    await initBackend('cpu', { log });
+    expect(activeBackend()).toEqual({ kind: 'cpu', description: expect.stringMatching(/^cpu \(plain JS/) });
+    await initBackend('wasm', { log });
+    expect(activeBackend()).toMatchObject({ kind: 'wasm', description: expect.stringMatching(/^wasm \(/) });
+    const lines: string[] = [];
+    await initBackend('auto', { log: (m) => lines.push(m) });
+    const a = activeBackend()!;
+    expect(['native', 'wasm']).toContain(a.kind);
+    expect(lines[0]).toBe(`[hrnet] backend: ${a.description}`);
+    expect(a.description.startsWith(a.kind === 'native' ? 'wasm + native (' : 'wasm (')).toBe(true);
+    // A failed request leaves the record of the last success.
+    await expect(initBackend('tensorflow', { log })).rejects.toThrow();
+    expect(activeBackend()).toEqual(a);
   });
 
   it('rejects an unknown kind', async () => {
