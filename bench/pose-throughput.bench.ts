@@ -24,7 +24,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '@hrnet/core';
+import { activeBackend, initBackend } from '@hrnet/core';
 import {
   CocoKeypointsTrainSet,
   evaluateKeypointsSync,
@@ -177,7 +177,8 @@ function evalBench(): void {
 try {
   const tiny = await loadPoseConfig(join(configs, 'tiny-cpu.yaml'));
   const w32 = await loadPoseConfig(join(configs, 'w32_512_adam_lr1e-3.yaml'));
-  const backend = await initBackend('auto', { log: (m) => (values.child ? undefined : console.log(`# ${m}`)) });
+  await initBackend('auto', { log: (m) => (values.child ? undefined : console.log(`# ${m}`)) });
+  const backend = activeBackend()!.kind;
   if (!values.child) console.log(`# Node ${process.version}, ${availableParallelism()} CPUs, backend ${backend}; load average before: ${load()} (the bench itself accounts for up to ~2)`);
   if (only.has('tiny')) {
     const s = tiny.DATASET.SYNTHETIC;
