@@ -1,12 +1,12 @@
 /**
- * Where a training step's time goes, per tfjs kernel: one SGD step of an HRNet classifier under
- * tf.profile, kernels summed by name, largest first.
+ * Where a training step's time goes, per tfjs kernel: one SGD step of an HRNet classifier (the step
+ * @hrnet/train takes: applyTraining + variableGrads) under tf.profile, kernels summed by name, largest first.
  *
  *   npx tsx bench/profile-train-step.ts [--model hrnet_w18_small] [--size 224] [--batch 8] [--backend native|wasm|cpu] [--top 25]
  */
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend, type BackendKind } from '@hrnet/core';
+import { applyTraining, initBackend, variableGrads, type BackendKind } from '@hrnet/core';
 import { createClassifier } from '@hrnet/heads';
 
 const { values } = parseArgs({
@@ -25,11 +25,12 @@ await initBackend(values.backend as BackendKind, { log: (m) => console.log(`# ${
 const model = createClassifier(values.model!, { numClasses: 1000, inputShape: [size, size, 3] });
 const opt = tf.train.momentum(0.01, 0.9);
 const x = tf.randomNormal([batch, size, size, 3]);
+const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
 const y = tf.oneHot(tf.tensor1d(Array.from({ length: batch }, (_, i) => i % 1000), 'int32'), 1000);
 const step = () =>
   values.infer
     ? tf.tidy(() => void (model.predict(x) as tf.Tensor).dataSync())
-    : tf.tidy(() => void opt.minimize(() => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar));
+    : tf.tidy(() => opt.applyGradients(variableGrads(() => tf.losses.softmaxCrossEntropy(y, applyTraining(model, x) as tf.Tensor) as tf.Scalar, vars).grads));
 step(); // warm-up
 const t0 = performance.now();
 step();
