@@ -1,13 +1,14 @@
 /**
- * Where a training step's time goes, per tfjs kernel: one SGD step of an HRNet classifier (the step
- * @hrnet/train takes: applyTraining + variableGrads) under tf.profile, kernels summed by name, largest first.
+ * Where a training step's time goes, per tfjs kernel: one SGD step of an HRNet classifier or a HigherHRNet
+ * preset (the step @hrnet/train takes: applyTraining + variableGrads) under tf.profile, kernels summed by
+ * name, largest first. Op and customGrad scopes (`…__op`, `forward`) are left out: their kernels are listed.
  *
- *   npx tsx bench/profile-train-step.ts [--model hrnet_w18_small] [--size 224] [--batch 8] [--backend native|wasm|cpu] [--top 25]
+ *   npx tsx bench/profile-train-step.ts [--model hrnet_w18_small|higherhrnet_w32_512] [--size 224] [--batch 8] [--backend native|wasm|cpu] [--top 25]
  */
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { applyTraining, initBackend, variableGrads, type BackendKind } from '@hrnet/core';
-import { createClassifier } from '@hrnet/heads';
+import { createClassifier, createHigherHRNet } from '@hrnet/heads';
 
 const { values } = parseArgs({
   options: {
@@ -22,15 +23,19 @@ const { values } = parseArgs({
 const size = Number(values.size);
 const batch = Number(values.batch);
 await initBackend(values.backend as BackendKind, { log: (m) => console.log(`# ${m}`) });
-const model = createClassifier(values.model!, { numClasses: 1000, inputShape: [size, size, 3] });
+const pose = values.model!.startsWith('higherhrnet');
+const model = pose ? createHigherHRNet(values.model!, { inputShape: [size, size, 3] }) : createClassifier(values.model!, { numClasses: 1000, inputShape: [size, size, 3] });
 const opt = tf.train.momentum(0.01, 0.9);
 const x = tf.randomNormal([batch, size, size, 3]);
 const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
 const y = tf.oneHot(tf.tensor1d(Array.from({ length: batch }, (_, i) => i % 1000), 'int32'), 1000);
+// HigherHRNet: a mean of squares per output stands in for its loss (small next to the network).
+const loss = (out: tf.Tensor | tf.Tensor[]): tf.Scalar =>
+  pose ? (tf.addN((out as tf.Tensor[]).map((o) => tf.mean(tf.square(o)))) as tf.Scalar) : (tf.losses.softmaxCrossEntropy(y, out as tf.Tensor) as tf.Scalar);
 const step = () =>
   values.infer
-    ? tf.tidy(() => void (model.predict(x) as tf.Tensor).dataSync())
-    : tf.tidy(() => opt.applyGradients(variableGrads(() => tf.losses.softmaxCrossEntropy(y, applyTraining(model, x) as tf.Tensor) as tf.Scalar, vars).grads));
+    ? tf.tidy(() => void ([model.predict(x)].flat() as tf.Tensor[])[0].dataSync())
+    : tf.tidy(() => opt.applyGradients(variableGrads(() => loss(applyTraining(model, x)), vars).grads));
 step(); // warm-up
 const t0 = performance.now();
 step();
@@ -39,6 +44,7 @@ const info = await tf.profile(step);
 const byName = new Map<string, { ms: number; calls: number }>();
 let total = 0;
 for (const k of info.kernels) {
+  if (k.name.endsWith('__op') || k.name === 'forward') continue;
   const ms = Number(k.kernelTimeMs) || 0;
   total += ms;
   const e = byName.get(k.name) ?? { ms: 0, calls: 0 };
