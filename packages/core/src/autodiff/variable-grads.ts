@@ -31,7 +31,6 @@ interface EngineInternals {
   endTape(): void;
   scopedRun<T>(start: () => void, end: () => void, f: () => T): T;
   tidy<T extends tf.TensorContainer>(name: string, f: () => T): T;
-  registeredVariables: Record<string, tf.Variable>;
 }
 
 function engineInternals(): EngineInternals | undefined {
@@ -139,8 +138,7 @@ function lowMemoryGradients(f: () => tf.Scalar, xs: tf.Tensor[]): { value: tf.Sc
  * depend on are left out. Same numbers as tfjs, lower peak memory (see the file comment).
  */
 export function variableGrads(f: () => tf.Scalar, varList?: tf.Variable[]): { value: tf.Scalar; grads: tf.NamedTensorMap } {
-  const engine = engineInternals();
-  const all = varList ?? Object.values(engine?.registeredVariables ?? tf.engine().registeredVariables);
+  const all = varList ?? Object.values(tf.engine().registeredVariables);
   const trainable = all.filter((v) => v.trainable);
   if (trainable.length === 0) throw new Error('variableGrads: varList has no trainable variables');
   const res = lowMemoryGradients(f, trainable);

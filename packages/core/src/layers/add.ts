@@ -1,28 +1,27 @@
 import * as tf from '@tensorflow/tfjs';
 
-/**
- * Sum of same-shape tensors, left to right as PyTorch's `y = y + t` (so rounding matches), whose backward
- * pass keeps nothing: each input's gradient is dy itself. Why not `tf.add` under autodiff: tfjs's Add
- * keeps both inputs until the backward pass ends, only to read their shapes for broadcasting — in HRNet
- * that is one full-size tensor per residual block and one per upsampled term of every fuse sum.
- */
-const sumKeepingNothing = tf.customGrad((...args: unknown[]) => {
-  const xs = args.slice(0, -1) as tf.Tensor[];
-  const shapes = xs.map((x) => x.shape);
-  let y = xs[0];
-  for (let i = 1; i < xs.length; i++) y = tf.add(y, xs[i]);
-  return {
-    value: y,
-    // A reshape per input: each gradient must be its own tensor (the backward pass frees them one by one).
-    gradFunc: (dy: tf.Tensor | tf.Tensor[]) => shapes.map((s) => tf.reshape(dy as tf.Tensor, s)),
-  };
-}) as (...xs: tf.Tensor[]) => tf.Tensor;
-
+/** Left to right, as PyTorch's `y = y + t`, so rounding matches. */
 function sumLeftToRight(xs: tf.Tensor[]): tf.Tensor {
   let y = xs[0];
   for (let i = 1; i < xs.length; i++) y = tf.add(y, xs[i]);
   return y;
 }
+
+/**
+ * The sum of same-shape tensors as one op whose backward pass keeps nothing: each input's gradient is dy
+ * itself. Why not `tf.add` under autodiff: tfjs's Add keeps both inputs until the backward pass ends, only
+ * to read their shapes for broadcasting — in HRNet that is one full-size tensor per residual block and one
+ * per upsampled term of every fuse sum.
+ */
+const sumKeepingNothing = tf.customGrad((...args: unknown[]) => {
+  const xs = args.slice(0, -1) as tf.Tensor[];
+  const shapes = xs.map((x) => x.shape);
+  return {
+    value: sumLeftToRight(xs),
+    // A reshape per input: each gradient must be its own tensor (the backward pass frees them one by one).
+    gradFunc: (dy: tf.Tensor | tf.Tensor[]) => shapes.map((s) => tf.reshape(dy as tf.Tensor, s)),
+  };
+}) as (...xs: tf.Tensor[]) => tf.Tensor;
 
 /** `tf.layers.add` for same-shape inputs with the memory-light backward pass above. */
 export class Add extends tf.layers.Layer {

@@ -1,8 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
 
-/** One-pass dy·step(x) kernel registered by @hrnet/backend-native (by name: that package is optional). */
-const NATIVE_RELU_GRAD = 'HrnetNativeReluGrad';
-
 /**
  * ReLU whose backward pass keeps its *output* instead of its input (relu(x) > 0 exactly where x > 0,
  * so the gradient is the same). Why: the output is what the next convolution keeps anyway (the same
@@ -16,13 +13,9 @@ const reluKeepingOutput = tf.customGrad((...args: unknown[]) => {
   save([y]);
   return {
     value: y,
-    gradFunc: (dy: tf.Tensor | tf.Tensor[], [out]: tf.Tensor[]) => {
-      const g = dy as tf.Tensor;
-      if (g.dtype === 'float32' && tf.getKernel(NATIVE_RELU_GRAD, tf.getBackend()) != null) {
-        return tf.engine().runKernel(NATIVE_RELU_GRAD, { dy: g, x: out }) as tf.Tensor;
-      }
-      return tf.mul(g, tf.step(out));
-    },
+    // The registered Relu gradient (dy·step(x), one native pass where @hrnet/backend-native installed
+    // its own), given the output in place of the input.
+    gradFunc: (dy: tf.Tensor | tf.Tensor[], [out]: tf.Tensor[]) => (tf.getGradient('Relu')!.gradFunc(dy, [out], {}) as { x: () => tf.Tensor }).x(),
   };
 }) as (x: tf.Tensor) => tf.Tensor;
 
