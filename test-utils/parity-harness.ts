@@ -24,9 +24,10 @@ export interface ParitySpec {
   manifest: string;
   /** safetensors state dict (PyTorch names) inside fixtureDir. */
   weights: string;
-  naming?: 'timm' | 'higherhrnet';
+  naming?: 'timm' | 'higherhrnet' | 'hf-hrnet';
   build: () => tf.LayersModel;
-  input: string;
+  /** Manifest key of the input, or one key per input of a multi-input model (e.g. a block on four branches). */
+  input: string | string[];
   /** Eval-mode outputs: manifest key per model output, in output order. */
   outputs: string[];
   /** Eval-mode activations: manifest key → layer name. */
@@ -101,7 +102,7 @@ export function describeParity(spec: ParitySpec, backends: ParityBackend[] = ['c
       return err;
     };
     let model: tf.LayersModel;
-    let x: tf.Tensor;
+    let x: tf.Tensor | tf.Tensor[];
     const fresh = async () => {
       model?.dispose();
       model = spec.build();
@@ -110,12 +111,12 @@ export function describeParity(spec: ParitySpec, backends: ParityBackend[] = ['c
 
     beforeAll(async () => {
       await initBackend(backend, { log: () => {} });
-      x = fixture(spec.input);
+      x = Array.isArray(spec.input) ? spec.input.map((k) => fixture(k)) : fixture(spec.input);
       await fresh();
     }, SLOW_TEST_MS);
     afterAll(() => {
       model?.dispose();
-      x?.dispose();
+      if (x) tf.dispose(x);
       const lines = [...worst].map(([k, w]) => `${k} ${w.err.toExponential(2)} (${w.label})`);
       if (lines.length) console.log(`${spec.family} on ${backend}: max relative error (tolerance ${spec.tolerance}): ${lines.join('; ')}`);
     });
@@ -154,6 +155,7 @@ export function describeParity(spec: ParitySpec, backends: ParityBackend[] = ['c
       for (const [mode, prefix] of Object.entries(g.modes)) {
         it(`gradients in ${mode} mode`, async () => {
           kind = `grad.${mode}`;
+          if (Array.isArray(x)) throw new Error(`${spec.family}: gradient checks take a single-input model`);
           await fresh();
           const names = Object.keys(g.params);
           const vars = names.map((n) => model.getLayer(g.params[n].layer).weights[g.params[n].index].read() as tf.Variable);

@@ -4,6 +4,9 @@ export { BatchNorm2d, type BatchNorm2dArgs } from './layers/batch-norm-2d.js';
 export { ReLU } from './layers/relu.js';
 export { Add } from './layers/add.js';
 export { ImageInputCheck, type ImageInputCheckArgs } from './layers/image-input-check.js';
+export { AvgPool2d, type AvgPool2dArgs } from './layers/avg-pool-2d.js';
+export { UpsampleBilinear, type UpsampleBilinearArgs } from './layers/upsample-bilinear.js';
+export { SplitChannels, type SplitChannelsArgs } from './layers/split-channels.js';
 export { add, bn, channelsOf, conv, convBnSeq, relu, upsampleNearest, type Sym } from './layers/functional.js';
 // Blocks
 export { basicBlock, type BlockArgs } from './blocks/basic-block.js';
@@ -12,11 +15,20 @@ export { BLOCKS, residualLayer, type BlockType } from './blocks/residual-layer.j
 export { highResolutionModule, type HighResolutionModuleArgs } from './blocks/high-resolution-module.js';
 export { transition } from './blocks/transition.js';
 export { hrnetStem } from './blocks/stem.js';
+// HF-HRNet blocks (HUM = the official CADBlock)
+export { humBlock, type HumBlockArgs } from './blocks/hum-block.js';
+export { humModule, type HumModuleArgs } from './blocks/hum-module.js';
+export { humStem, type HumStemArgs } from './blocks/hum-stem.js';
+export { humTransition } from './blocks/hum-transition.js';
+export { iterativeHead } from './blocks/iterative-head.js';
 // Backbones and registry
 export { hrnetConfigSchema, parseHrnetConfig, type HrnetConfig, type HrnetConfigInput, type HrnetStageConfig } from './backbones/hrnet-config.js';
 export { HRNET_VARIANTS } from './backbones/hrnet-variants.js';
 export { hrnetFeatureInfo, hrnetFeatures, imageInput, type FeatureInfo, type HrnetFeatureOptions, type InputOptions } from './backbones/hrnet-backbone.js';
-export { backboneFeatureInfo, createBackbone, listModels, registerModel, resolveConfig, type BackboneOptions, type ModelNameOrConfig } from './backbones/registry.js';
+export { hfHrnetConfigSchema, parseHfHrnetConfig, type HfHrnetConfig, type HfHrnetConfigInput } from './backbones/hf-hrnet-config.js';
+export { HF_HRNET_VARIANTS } from './backbones/hf-hrnet-variants.js';
+export { hfHrnetFeatureInfo, hfHrnetFeatures, hfHrnetInputDivisor } from './backbones/hf-hrnet-backbone.js';
+export { backboneFeatureInfo, createBackbone, listModels, registerModel, resolveBackbone, resolveConfig, type BackboneConfig, type BackboneFamily, type BackboneOptions, type ListModelsOptions, type ModelNameOrConfig } from './backbones/registry.js';
 // Training
 export { variableGrads } from './autodiff/variable-grads.js';
 export { applyTraining } from './autodiff/apply-training.js';

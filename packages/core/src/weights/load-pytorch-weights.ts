@@ -42,7 +42,7 @@ export class WeightLoadError extends Error {
   }
 }
 
-export type NamingOption = 'timm' | 'higherhrnet' | (string & {}) | NamingFn | NamingScheme;
+export type NamingOption = 'timm' | 'higherhrnet' | 'hf-hrnet' | (string & {}) | NamingFn | NamingScheme;
 
 export interface LoadPytorchWeightsOptions {
   /** Key mapping; default 'timm' (the layer name is the PyTorch module path). */

@@ -22,9 +22,17 @@ const higherhrnet: NamingScheme = {
   checkpointKey: (k) => (k.startsWith('module.') ? k.slice('module.'.length) : k),
 };
 
+const hfHrnet: NamingScheme = {
+  key: timm.key,
+  // MMPose checkpoints (the official HF-HRNet ones) name the backbone's parameters `backbone.*`; other keys
+  // (`keypoint_head.*`) pass through unchanged for models that have that head.
+  checkpointKey: (k) => (k.startsWith('backbone.') ? k.slice('backbone.'.length) : k),
+};
+
 const schemes = new Map<string, NamingScheme>([
   ['timm', timm],
   ['higherhrnet', higherhrnet],
+  ['hf-hrnet', hfHrnet],
 ]);
 
 /** Adds a named scheme (usable as `naming: name` and by the CLI's `--naming`). */
