@@ -143,7 +143,7 @@ describe('loadPytorchWeights / exportPytorchStateDict', () => {
     expect(report.missing).toEqual([]);
     expect(report.unexpected).toEqual([]);
     predictAll(fresh, input).forEach((y, i) => expect(maxAbsDiff(y, expected[i])).toBe(0));
-    await expect(loadPytorchWeights(fresh, writeSafetensors(sd), { naming: 'nope' })).rejects.toThrow(/unknown naming 'nope'; valid: higherhrnet, timm/);
+    await expect(loadPytorchWeights(fresh, writeSafetensors(sd), { naming: 'nope' })).rejects.toThrow(/unknown naming 'nope'; valid: hf-hrnet, higherhrnet, timm/);
 
     const dir = mkdtempSync(join(tmpdir(), 'fmt-'));
     const junk = join(dir, 'random.pth');
