@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  HF_HRNET_VARIANTS, createBackbone, exportPytorchStateDict, initBackend, loadPytorchWeights, parseHfHrnetConfig, readSafetensors,
+  HF_HRNET_VARIANTS, countMacs, createBackbone, exportPytorchStateDict, initBackend, loadPytorchWeights, parseHfHrnetConfig, readSafetensors,
 } from '../src/index.js';
 import { loadFixtureTensor, maxRelativeError, readManifest } from '../src/testing/index.js';
 import { PyDict, stateDict, tensor, torchSave, type TorchTensor } from './helpers/torch-zip-writer.js';
@@ -24,10 +24,13 @@ describe('HF-HRNet variants', () => {
     expect(HF_HRNET_VARIANTS.hf_hrnet_30).toEqual(tinyConfig.reference_configs['HF-HRNet-30']);
   });
 
-  it.each([['hf_hrnet_18', 'HF-HRNet-18'], ['hf_hrnet_30', 'HF-HRNet-30']])('%s has exactly the official backbone parameter count', (name, key) => {
+  it.each([['hf_hrnet_18', 'HF-HRNet-18'], ['hf_hrnet_30', 'HF-HRNet-30']])('%s has exactly the official backbone parameter count and conv MACs', (name, key) => {
     const model = createBackbone(name, { inputShape: [256, 192, 3] });
     try {
-      expect(size(model.trainableWeights)).toBe(json('param-counts.json').models[key].backbone_params);
+      const ref = json('param-counts.json').models[key];
+      expect(size(model.trainableWeights)).toBe(ref.backbone_params);
+      // The reference rounds to 4 decimals (GMACs); the fuse paths applied twice count twice, as there.
+      expect(countMacs(model) / 1e9).toBeCloseTo(ref.backbone_gmacs_256x192_conv_only, 4);
       expect(model.outputs.map((o) => o.shape)).toEqual([[null, 64, 48, 48]]);
     } finally {
       model.dispose();
