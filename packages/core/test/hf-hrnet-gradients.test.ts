@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeSkippedNative, loadNative } from '../../../test-utils/native.js';
 import { applyTraining, createBackbone, initBackend, loadPytorchWeights, variableGrads, type BackendKind } from '../src/index.js';
 import { loadFixtureTensor, maxRelativeError, readManifest } from '../src/testing/index.js';
@@ -41,6 +41,16 @@ async function gradsOn(backend: BackendKind, mode: Mode): Promise<Grads> {
 const native = await loadNative();
 const backends: BackendKind[] = native.available ? ['wasm', 'native'] : ['wasm'];
 if (!native.available) describeSkippedNative('hf-hrnet tiny gradients on native against cpu', native);
+if (native.mod && native.available) {
+  const { nativeKernelStats } = native.mod;
+  afterAll(() => {
+    // The depthwise and pointwise convolutions and their gradients really ran on oneDNN in the native checks.
+    const stats = nativeKernelStats();
+    for (const k of ['DepthwiseConv2dNative', 'DepthwiseConv2dNativeBackpropInput', 'DepthwiseConv2dNativeBackpropFilter', 'Conv2DBackpropFilter']) {
+      expect(stats[k]?.native ?? 0, `${k} ran natively`).toBeGreaterThan(0);
+    }
+  });
+}
 
 describe('hf-hrnet tiny gradients against the cpu backend', () => {
   const reference = new Map<Mode, Grads>();
