@@ -1,0 +1,26 @@
+import type * as tf from '@tensorflow/tfjs';
+import { z } from 'zod';
+import { exportOnnx, exportOnnxOptionsSchema } from './export-onnx.js';
+import { writeFileAtomic } from './write-file-atomic.js';
+
+const exportModelFileSchema = exportOnnxOptionsSchema.extend({
+  out: z.string().min(1),
+  format: z.enum(['onnx']),
+  inputLayout: exportOnnxOptionsSchema.shape.inputLayout.default('NHWC'),
+});
+
+export type ExportModelFileOptions = { model: tf.LayersModel } & z.input<typeof exportModelFileSchema>;
+
+/**
+ * Exports `model` to the file `out` in `format` (ONNX, input layout NHWC unless given), atomically: a temp file
+ * next to `out`, then a rename, so an existing file is replaced whole or not at all. What `hrnet export` calls.
+ */
+export async function exportModelFile(options: ExportModelFileOptions): Promise<{ path: string; bytes: number }> {
+  const { model, ...rest } = options;
+  const parsed = exportModelFileSchema.safeParse(rest);
+  if (!parsed.success) throw new Error(`exportModelFile: ${z.prettifyError(parsed.error).replace(/\n\s*/g, ' ')}`);
+  const { out, inputLayout, opset } = parsed.data;
+  const bytes = exportOnnx(model, { inputLayout, opset });
+  await writeFileAtomic(out, bytes);
+  return { path: out, bytes: bytes.length };
+}

@@ -1,0 +1,83 @@
+import * as tf from '@tensorflow/tfjs';
+import { exportPytorchStateDict, initBackend } from '@hrnet/core';
+import { createClassifier } from '@hrnet/heads';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exportOnnx, loadPredictor, readOnnxModelInfo } from '../src/index.js';
+import { higherHrnetTiny, hrnetClassifierTiny, type FixtureModel } from './fixture-models.js';
+
+// The exported file itself: opset / IR version, names kept from the layers (= PyTorch module paths), one
+// initializer per PyTorch state-dict entry plus one scales tensor per nearest upsampling, dynamic batch.
+beforeAll(async () => {
+  await initBackend('wasm', { log: () => {} });
+});
+
+describe.each([
+  ['hrnet-cls tiny', hrnetClassifierTiny],
+  ['higherhrnet tiny', higherHrnetTiny],
+] as const)('%s ONNX model', (_family, build) => {
+  let fx: FixtureModel;
+  beforeAll(async () => {
+    fx = await build();
+  });
+  afterAll(() => {
+    fx?.model.dispose();
+    tf.dispose([fx?.input, ...(fx?.expected ?? [])]);
+  });
+
+  it('has the default opset 17 (IR 8), the state dict as initializers and node names from the layers', () => {
+    const info = readOnnxModelInfo(exportOnnx(fx.model, { inputLayout: 'NCHW' }), 'export');
+    expect(info.opset).toBe(17);
+    expect(info.irVersion).toBe(8);
+    const upsampling = fx.model.layers.filter((l) => l.getClassName() === 'UpSampling2D').map((l) => `${l.name}.scales`);
+    const stateDict = Object.keys(exportPytorchStateDict(fx.model));
+    expect(upsampling.length).toBeGreaterThan(0);
+    expect(info.initializerNames.sort()).toEqual([...stateDict, ...upsampling].sort());
+    // Every layer that computes something is a node of the same name (identity layers are not).
+    const computing = fx.model.layers.filter((l) => !['InputLayer', 'ImageInputCheck', 'Dropout'].includes(l.getClassName())).map((l) => l.name);
+    expect(computing.filter((n) => !info.nodeNames.includes(n))).toEqual([]);
+    // The only other nodes: the flatten after global pooling.
+    expect(info.nodeNames.filter((n) => !computing.includes(n))).toEqual(fx.model.layers.filter((l) => l.getClassName() === 'GlobalAveragePooling2D').map((l) => `${l.name}.flatten`));
+    expect(info.nodeCount).toBe(info.nodeNames.length);
+    expect(info.outputNames).toEqual(fx.model.outputs.map((o) => o.sourceLayer.name));
+    expect(info.inputName).toBe(fx.model.inputs[0].sourceLayer.name);
+    expect(info.inputShape).toEqual([null, null, null, 3]);
+    expect(info.metadata).toEqual({ 'hrnet.input_layout': 'NCHW', 'hrnet.input_divisor': '32' });
+  });
+
+  it('NHWC adds exactly one Transpose at the input and one per rank-4 output', () => {
+    const nchw = readOnnxModelInfo(exportOnnx(fx.model, { inputLayout: 'NCHW' }), 'nchw');
+    const nhwc = readOnnxModelInfo(exportOnnx(fx.model, { inputLayout: 'NHWC' }), 'nhwc');
+    const rank4Outputs = fx.model.outputs.filter((o) => o.shape.length === 4).length;
+    expect(nhwc.nodeCount - nchw.nodeCount).toBe(1 + rank4Outputs);
+    expect(nhwc.nodeNames.filter((n) => n.endsWith('.to_nchw') || n.endsWith('.to_nhwc'))).toHaveLength(1 + rank4Outputs);
+    expect(nhwc.outputNames).toEqual(nchw.outputNames);
+  });
+
+  it('opset 13 (IR 7) runs on onnxruntime with the same outputs as the default opset', async () => {
+    const bytes = exportOnnx(fx.model, { inputLayout: 'NHWC', opset: 13 });
+    const info = readOnnxModelInfo(bytes, 'opset 13');
+    expect([info.opset, info.irVersion]).toEqual([13, 7]);
+    const [p13, p17] = await Promise.all([loadPredictor(bytes), loadPredictor(fx.model, { runtime: 'onnx' })]);
+    const [ys, want] = [await p13.predict(fx.input), await p17.predict(fx.input)];
+    expect(ys.map((y) => y.shape)).toEqual(fx.expected.map((e) => e.shape));
+    ys.forEach((y, i) => expect(y.data).toEqual(want[i].data));
+    await Promise.all([p13.dispose(), p17.dispose()]);
+  });
+});
+
+describe('export errors', () => {
+  it('an unsupported layer names the layer and its class', () => {
+    const input = tf.input({ shape: [32, 32, 3], name: 'image' });
+    const pooled = tf.layers.maxPooling2d({ poolSize: 2, name: 'stem_pool' }).apply(input) as tf.SymbolicTensor;
+    const model = tf.model({ inputs: input, outputs: pooled });
+    expect(() => exportOnnx(model, { inputLayout: 'NHWC' })).toThrow(/^exportOnnx: layer 'stem_pool' \(MaxPooling2D\) has no ONNX conversion; supported: Conv2d, /);
+    model.dispose();
+  });
+
+  it('a bad option names the key', () => {
+    const model = createClassifier('hrnet_w18_small', { numClasses: 2 });
+    expect(() => exportOnnx(model, { inputLayout: 'NWHC' as never })).toThrow(/exportOnnx options: .*inputLayout/);
+    expect(() => exportOnnx(model, { inputLayout: 'NHWC', opset: 11 })).toThrow(/exportOnnx options: .*opset/);
+    model.dispose();
+  });
+});
