@@ -19,7 +19,10 @@ function describe(spec: InputSpec): string {
 /** The batch's shape, checked against `spec`: one line saying what was expected otherwise. */
 export function batchShape(input: PredictorInput, spec: InputSpec): number[] {
   let shape: number[];
-  if (input instanceof tf.Tensor) shape = input.shape;
+  if (input instanceof tf.Tensor) {
+    if (input.dtype !== 'float32') throw new Error(`predict: expected ${describe(spec)}, got a ${input.dtype} tensor`);
+    shape = input.shape;
+  }
   else if (input instanceof Float32Array) {
     const [, h, w, c] = spec.shape;
     if (h == null || w == null || c == null) throw new Error(`predict: a bare Float32Array needs a model with fixed H, W and C; pass { data, shape } (expected ${describe(spec)})`);

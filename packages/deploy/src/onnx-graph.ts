@@ -23,9 +23,12 @@ export class OnnxGraph {
     this.nodes.push({ name, op_type: opType, input: inputs, output: outputs, attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)) });
   }
 
-  /** Adds a float32 initializer (little-endian raw bytes, as ONNX stores them) and returns its name. */
+  /**
+   * Adds a float32 initializer (little-endian raw bytes, as ONNX stores them) and returns its name; a name
+   * already added is returned as is (a layer applied twice shares its weights).
+   */
   initializer(name: string, dims: number[], data: Float32Array): string {
-    if (this.initializerNames.has(name)) throw new Error(`initializer '${name}' is defined twice`);
+    if (this.initializerNames.has(name)) return name;
     const size = dims.reduce((a, b) => a * b, 1);
     if (size !== data.length) throw new Error(`initializer '${name}': ${data.length} values for shape [${dims.join(', ')}]`);
     this.initializerNames.add(name);

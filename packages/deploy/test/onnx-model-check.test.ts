@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { exportPytorchStateDict, initBackend } from '@hrnet/core';
+import { Conv2d, exportPytorchStateDict, initBackend } from '@hrnet/core';
 import { createClassifier } from '@hrnet/heads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportOnnx, loadPredictor, readOnnxModelInfo } from '../src/index.js';
@@ -62,6 +62,27 @@ describe.each([
     expect(ys.map((y) => y.shape)).toEqual(fx.expected.map((e) => e.shape));
     ys.forEach((y, i) => expect(y.data).toEqual(want[i].data));
     await Promise.all([p13.dispose(), p17.dispose()]);
+  });
+});
+
+describe('a layer applied twice', () => {
+  it('becomes two nodes sharing one set of initializers, equal to tfjs on onnxruntime', async () => {
+    const input = tf.input({ shape: [16, 16, 4], name: 'image' });
+    const conv = new Conv2d({ name: 'shared', filters: 4, kernelSize: 3, useBias: true });
+    const twice = conv.apply(conv.apply(input)) as tf.SymbolicTensor;
+    const model = tf.model({ inputs: input, outputs: twice });
+    const bytes = exportOnnx(model, { inputLayout: 'NHWC' });
+    const info = readOnnxModelInfo(bytes, 'shared');
+    expect(info.nodeNames).toEqual(['image.to_nchw', 'shared', 'shared_1', 'shared_1.to_nhwc']);
+    expect(info.initializerNames).toEqual(['shared.weight', 'shared.bias']);
+    const p = await loadPredictor(bytes);
+    const x = tf.randomNormal([2, 16, 16, 4], 0, 1, 'float32', 3);
+    const [y] = await p.predict(x);
+    const want = tf.tidy(() => (model.predict(x) as tf.Tensor).dataSync());
+    y.data.forEach((v, i) => expect(Math.abs(v - want[i])).toBeLessThan(1e-4 * Math.max(1, ...want.map(Math.abs))));
+    await p.dispose();
+    x.dispose();
+    model.dispose();
   });
 });
 

@@ -57,6 +57,7 @@ describe.each([
     const expected = 'expected an NHWC float32 batch [N, 64, 64, 3]';
     await expect(p.predict(tf.zeros([1, 3, 64, 64]))).rejects.toThrow(`predict: ${expected}, got shape [1, 3, 64, 64]`);
     await expect(p.predict(tf.zeros([64, 64, 3]))).rejects.toThrow(`predict: ${expected}, got shape [64, 64, 3]`);
+    await expect(p.predict(tf.zeros([1, 64, 64, 3], 'int32'))).rejects.toThrow(`predict: ${expected}, got a int32 tensor`);
     await expect(p.predict(new Float32Array(100))).rejects.toThrow('predict: 100 values are not a whole batch of [64, 64, 3] images');
     await expect(p.predict({ data: new Float32Array(10), shape: [1, 64, 64, 3] })).rejects.toThrow('predict: 10 values do not fill shape [1, 64, 64, 3]');
   });
