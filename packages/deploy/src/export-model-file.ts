@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { exportOnnx, exportOnnxOptionsSchema } from './export-onnx.js';
+import { parseOptions } from './parse-options.js';
 import { writeFileAtomic } from './write-file-atomic.js';
 
 const exportModelFileSchema = exportOnnxOptionsSchema.extend({
@@ -17,9 +18,7 @@ export type ExportModelFileOptions = { model: tf.LayersModel } & z.input<typeof 
  */
 export async function exportModelFile(options: ExportModelFileOptions): Promise<{ path: string; bytes: number }> {
   const { model, ...rest } = options;
-  const parsed = exportModelFileSchema.safeParse(rest);
-  if (!parsed.success) throw new Error(`exportModelFile: ${z.prettifyError(parsed.error).replace(/\n\s*/g, ' ')}`);
-  const { out, inputLayout, opset } = parsed.data;
+  const { out, inputLayout, opset } = parseOptions('exportModelFile', exportModelFileSchema, rest);
   const bytes = exportOnnx(model, { inputLayout, opset });
   await writeFileAtomic(out, bytes);
   return { path: out, bytes: bytes.length };

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import pkg from '../package.json' with { type: 'json' };
 import { LAYER_CONVERTERS, type OnnxValue } from './layer-converters.js';
 import { OnnxGraph } from './onnx-graph.js';
+import { parseOptions } from './parse-options.js';
 import { floatValueInfo, ModelProto, type OnnxDim } from './onnx-schema.js';
 
 export const exportOnnxOptionsSchema = z
@@ -57,9 +58,7 @@ function onnxDims(shape: tf.Shape, layout: InputLayout, prefix: string): OnnxDim
  * A layer without a conversion is an error naming it and its class.
  */
 export function exportOnnx(model: tf.LayersModel, options: ExportOnnxOptions): Uint8Array {
-  const parsed = exportOnnxOptionsSchema.safeParse(options);
-  if (!parsed.success) throw new Error(`exportOnnx options: ${z.prettifyError(parsed.error).replace(/\n\s*/g, ' ')}`);
-  const { inputLayout, opset } = parsed.data;
+  const { inputLayout, opset } = parseOptions('exportOnnx options', exportOnnxOptionsSchema, options);
   if (model.inputs.length !== 1) throw new Error(`exportOnnx: model '${model.name}' has ${model.inputs.length} inputs; one image input is supported`);
 
   const order = topologicalOrder(model);

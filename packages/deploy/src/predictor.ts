@@ -1,13 +1,25 @@
 import * as tf from '@tensorflow/tfjs';
 import { loadModelFromDir } from '@hrnet/core';
 import { readFile, stat } from 'node:fs/promises';
+import { z } from 'zod';
 import { batchShape, type InputSpec, type PredictorInput } from './batch-input.js';
 import { exportOnnx } from './export-onnx.js';
 import { NCHW_TO_NHWC, NHWC_TO_NCHW, permute4 } from './layout.js';
 import { readOnnxModelInfo } from './onnx-model-info.js';
 import { loadOnnxRuntime } from './onnx-runtime.js';
+import { parseOptions } from './parse-options.js';
 
-export type Runtime = 'onnx' | 'tfjs';
+const loadPredictorOptionsSchema = z
+  .object({
+    /** Default: 'onnx' for an ONNX file or bytes, 'tfjs' for a model directory or a LayersModel. */
+    runtime: z.enum(['onnx', 'tfjs']).optional(),
+    /** onnxruntime's intra-op threads (default: its own, one per physical core). */
+    threads: z.number().int().positive().optional(),
+  })
+  .strict();
+
+export type LoadPredictorOptions = z.input<typeof loadPredictorOptionsSchema>;
+export type Runtime = NonNullable<LoadPredictorOptions['runtime']>;
 
 /** One model output, NHWC where it is an image-shaped map (as the tfjs model gives it). */
 export interface PredictorOutput {
@@ -26,13 +38,6 @@ export interface Predictor {
   predict(batch: PredictorInput): Promise<PredictorOutput[]>;
   /** Frees the session or the model it loaded (a model passed in stays the caller's). */
   dispose(): Promise<void>;
-}
-
-export interface LoadPredictorOptions {
-  /** Default: 'onnx' for an ONNX file or bytes, 'tfjs' for a model directory or a LayersModel. */
-  runtime?: Runtime;
-  /** onnxruntime's intra-op threads (default: its own, one per physical core). */
-  threads?: number;
 }
 
 /** The divisor of the model's ImageInputCheck layer (1 without one). */
@@ -102,10 +107,8 @@ async function onnxPredictor(bytes: Uint8Array, source: string, threads: number 
  * LayersModel, on either runtime: 'onnx' runs a model directory or LayersModel through an in-memory export,
  * 'tfjs' runs on the active tfjs backend (see `initBackend`). Input and output are NHWC for both runtimes.
  */
-export async function loadPredictor(source: string | Uint8Array | tf.LayersModel, options: LoadPredictorOptions = {}): Promise<Predictor> {
-  if (options.runtime != null && options.runtime !== 'onnx' && options.runtime !== 'tfjs') {
-    throw new Error(`loadPredictor: runtime must be 'onnx' or 'tfjs', got '${options.runtime}'`);
-  }
+export async function loadPredictor(source: string | Uint8Array | tf.LayersModel, opts: LoadPredictorOptions = {}): Promise<Predictor> {
+  const options = parseOptions('loadPredictor options', loadPredictorOptionsSchema, opts);
   if (source instanceof Uint8Array) {
     if (options.runtime === 'tfjs') throw new Error(`loadPredictor: runtime 'tfjs' runs a model directory or a LayersModel, not ONNX bytes`);
     return onnxPredictor(source, 'ONNX bytes', options.threads);

@@ -89,7 +89,8 @@ describe('loadPredictor errors', () => {
 
   it('the tfjs runtime asked to run an ONNX file, and an unknown runtime', async () => {
     await expect(loadPredictor(onnxFile, { runtime: 'tfjs' })).rejects.toThrow(/runtime 'tfjs' runs a model directory or a LayersModel, not a file/);
-    await expect(loadPredictor(onnxFile, { runtime: 'tensorrt' as never })).rejects.toThrow("loadPredictor: runtime must be 'onnx' or 'tfjs', got 'tensorrt'");
+    await expect(loadPredictor(onnxFile, { runtime: 'tensorrt' as never })).rejects.toThrow(/^loadPredictor options: .*"onnx"\|"tfjs".*at runtime$/);
+    await expect(loadPredictor(onnxFile, { threads: 0 })).rejects.toThrow(/^loadPredictor options: .*at threads$/);
   });
 });
 
