@@ -10,7 +10,7 @@ import { higherHrnetTiny, hrnetClassifierTiny, type FixtureModel } from './fixtu
 
 // onnxruntime-node running our export of each family's tiny reference model (PyTorch fixture weights, random
 // BN statistics) against the same model on tfjs (wasm backend), and against PyTorch's outputs. One exported
-// file per layout runs batches of 1 and 2 (dynamic batch). Tolerance: 1e-4 of max |value| (core's
+// file per layout runs batches of 1 and 2 (dynamic batch) and a non-square image (dynamic H and W). Tolerance: 1e-4 of max |value| (core's
 // maxRelativeError, the fixtures' measure).
 const TOLERANCE = 1e-4;
 const dir = mkdtempSync(join(tmpdir(), 'hrnet-deploy-parity-'));
@@ -20,8 +20,15 @@ beforeAll(async () => {
 });
 
 const asTensor = (o: PredictorOutput) => tf.tensor(o.data, o.shape);
-/** Batch 1: the first fixture sample; batch 2: the fixture's two samples, or the sample and its mirror image. */
-const batches = (x: tf.Tensor4D) => (x.shape[0] >= 2 ? [x.slice(0, 1), x.slice(0, 2)] : [x, tf.concat([x, tf.reverse(x, 2)])]);
+/**
+ * Batch 1: the first fixture sample; batch 2: the fixture's two samples, or the sample and its mirror image;
+ * then the first sample stretched to 1.5x its width (64x96 for the classifier, 128x192 for HigherHRNet).
+ */
+const batches = (x: tf.Tensor4D) => {
+  const first = x.slice(0, 1);
+  const two = x.shape[0] >= 2 ? x.slice(0, 2) : tf.concat([x, tf.reverse(x, 2)]);
+  return [first, two, tf.image.resizeBilinear(first, [x.shape[1], (x.shape[2] * 3) / 2])];
+};
 
 describe.each([
   ['hrnet-cls tiny', hrnetClassifierTiny],
@@ -41,7 +48,7 @@ describe.each([
     console.log(`${fx?.family}: onnxruntime max relative error (tolerance ${TOLERANCE}): ${[...worst].map(([k, e]) => `${k} ${e.toExponential(2)}`).join('; ')}`);
   });
 
-  it.each(['NCHW', 'NHWC'] as const)('%s layout: onnxruntime equals tfjs at batch 1 and 2, and PyTorch on the fixture input', async (layout) => {
+  it.each(['NCHW', 'NHWC'] as const)('%s layout: onnxruntime equals tfjs at batch 1 and 2 and on a non-square image, and PyTorch on the fixture input', async (layout) => {
     const file = join(dir, `${fx.family.replace(/\W+/g, '-')}.${layout}.onnx`);
     await exportModelFile({ model: fx.model, out: file, format: 'onnx', inputLayout: layout });
     const onnx = await loadPredictor(file);
@@ -49,16 +56,18 @@ describe.each([
       expect(onnx.runtime).toBe('onnx');
       expect(onnx.outputNames).toEqual(tfjs.outputNames);
       expect(onnx.inputShape).toEqual(tfjs.inputShape);
-      for (const x of batches(fx.input)) {
+      const xs = batches(fx.input);
+      for (const x of xs) {
         const [got, want] = [await onnx.predict(x), await tfjs.predict(x)];
         expect(got.map((o) => o.shape)).toEqual(want.map((o) => o.shape));
         got.forEach((o, i) => {
-          const key = `${layout} b${x.shape[0]} ${o.name} vs tfjs`;
+          const key = `${layout} [${x.shape.join('x')}] ${o.name} vs tfjs`;
           tf.tidy(() => {
             worst.set(key, assertClose(`${fx.family} ${key}`, asTensor(o), asTensor(want[i]), TOLERANCE));
           });
         });
       }
+      tf.dispose(xs);
       const got = await onnx.predict(fx.input);
       got.forEach((o, i) => {
         const key = `${layout} ${o.name} vs PyTorch`;
