@@ -53,15 +53,21 @@ describe.each([
     expect(nhwc.outputNames).toEqual(nchw.outputNames);
   });
 
-  it('opset 13 (IR 7) runs on onnxruntime with the same outputs as the default opset', async () => {
-    const bytes = exportOnnx(fx.model, { inputLayout: 'NHWC', opset: 13 });
-    const info = readOnnxModelInfo(bytes, 'opset 13');
-    expect([info.opset, info.irVersion]).toEqual([13, 7]);
-    const [p13, p17] = await Promise.all([loadPredictor(bytes), loadPredictor(fx.model, { runtime: 'onnx' })]);
-    const [ys, want] = [await p13.predict(fx.input), await p17.predict(fx.input)];
-    expect(ys.map((y) => y.shape)).toEqual(fx.expected.map((e) => e.shape));
-    ys.forEach((y, i) => expect(y.data).toEqual(want[i].data));
-    await Promise.all([p13.dispose(), p17.dispose()]);
+  it('every opset 13-21 carries the oldest IR version that has it and runs on onnxruntime with the same outputs', async () => {
+    const ir: Record<number, number> = { 13: 7, 14: 7, 15: 8, 16: 8, 17: 8, 18: 8, 19: 9, 20: 9, 21: 10 };
+    const reference = await loadPredictor(fx.model, { runtime: 'onnx' });
+    const want = await reference.predict(fx.input);
+    await reference.dispose();
+    for (const [opset, irVersion] of Object.entries(ir).map(([o, v]) => [Number(o), v])) {
+      const bytes = exportOnnx(fx.model, { inputLayout: 'NHWC', opset });
+      const info = readOnnxModelInfo(bytes, `opset ${opset}`);
+      expect([info.opset, info.irVersion]).toEqual([opset, irVersion]);
+      const p = await loadPredictor(bytes);
+      const ys = await p.predict(fx.input);
+      expect(ys.map((y) => y.shape)).toEqual(fx.expected.map((e) => e.shape));
+      ys.forEach((y, i) => expect(y.data).toEqual(want[i].data));
+      await p.dispose();
+    }
   });
 });
 
