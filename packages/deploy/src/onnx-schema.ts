@@ -1,9 +1,9 @@
 import protobuf from 'protobufjs';
 
 /**
- * The part of ONNX's `onnx.proto` (proto2, package `onnx`) that an exported model uses: the messages, fields
- * and field numbers are ONNX's own, so the bytes are a valid ONNX file and any ONNX reader parses them
- * (fields left out here are simply absent). Why a subset written out here rather than the generated
+ * The part of ONNX's `onnx/onnx.proto` (proto2, package `onnx`; the ONNX project, Apache-2.0) that an exported
+ * model uses: the messages, fields and field numbers are ONNX's own, so the bytes are a valid ONNX file and any
+ * ONNX reader parses them (fields left out here are simply absent). Why a subset written out here rather than the generated
  * `onnx-proto` package: that one is pinned to protobufjs 6 and unmaintained; the wire format is fixed by
  * the field numbers below, which ONNX never renumbers.
  */
