@@ -120,10 +120,6 @@ const globalAveragePooling2d: LayerConverter = (ctx) => {
   const x = only(ctx);
   expectRank(ctx, x, 4);
   if (ctx.config.dataFormat !== 'channelsLast') throw unsupported(ctx, `is supported with channelsLast only, got ${ctx.config.dataFormat}`);
-  if (ctx.config.keepDims) {
-    ctx.graph.node('GlobalAveragePool', ctx.name, [x.name], [ctx.output]);
-    return;
-  }
   const pooled = `${ctx.name}.pooled`;
   ctx.graph.node('GlobalAveragePool', ctx.name, [x.name], [pooled]);
   ctx.graph.node('Flatten', `${ctx.name}.flatten`, [pooled], [ctx.output], { axis: 1 });

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { Conv2d, exportPytorchStateDict, initBackend } from '@hrnet/core';
+import { BatchNorm2d, Conv2d, ConvTranspose2d, exportPytorchStateDict, initBackend, ReLU } from '@hrnet/core';
 import { createClassifier } from '@hrnet/heads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportOnnx, loadPredictor, readOnnxModelInfo } from '../src/index.js';
@@ -87,6 +87,42 @@ describe('a layer applied twice', () => {
     const want = tf.tidy(() => (model.predict(x) as tf.Tensor).dataSync());
     y.data.forEach((v, i) => expect(Math.abs(v - want[i])).toBeLessThan(1e-4 * Math.max(1, ...want.map(Math.abs))));
     await p.dispose();
+    x.dispose();
+    model.dispose();
+  });
+});
+
+describe('the converters the two families leave untested', () => {
+  // Depthwise conv and transposed conv with bias, two pooled branches concatenated (rank 2), dropout, a dense
+  // layer without bias, and two outputs of which one is rank 4; random weights everywhere (BN variances > 0).
+  it.each(['NCHW', 'NHWC'] as const)('%s: onnxruntime equals tfjs', async (inputLayout) => {
+    const input = tf.input({ shape: [16, 16, 4], name: 'image' });
+    const dw = new Conv2d({ name: 'dw', filters: 4, kernelSize: 3, depthwise: true, useBias: true }).apply(input) as tf.SymbolicTensor;
+    const up = new ConvTranspose2d({ name: 'up', filters: 6, kernelSize: 3, strides: 2, padding: 1, outputPadding: 1, useBias: true }).apply(dw) as tf.SymbolicTensor;
+    const act = new ReLU({ name: 'act' }).apply(new BatchNorm2d({ name: 'bn' }).apply(up)) as tf.SymbolicTensor;
+    const pool = (x: tf.SymbolicTensor, name: string) => tf.layers.globalAveragePooling2d({ name }).apply(x) as tf.SymbolicTensor;
+    const cat = tf.layers.concatenate({ name: 'cat' }).apply([pool(act, 'pool_up'), pool(dw, 'pool_dw')]) as tf.SymbolicTensor;
+    const dropped = tf.layers.dropout({ rate: 0.5, name: 'drop' }).apply(cat) as tf.SymbolicTensor;
+    const logits = tf.layers.dense({ units: 3, useBias: false, name: 'fc' }).apply(dropped) as tf.SymbolicTensor;
+    const model = tf.model({ inputs: input, outputs: [logits, act] });
+    tf.tidy(() => {
+      for (const w of model.weights) {
+        const v = tf.randomUniform(w.shape as number[], -1, 1, 'float32', w.shape.length);
+        w.write(w.name.includes('moving_variance') ? tf.add(tf.abs(v), 0.5) : v);
+      }
+    });
+    const info = readOnnxModelInfo(exportOnnx(model, { inputLayout }), 'zoo');
+    expect(info.outputNames).toEqual(['fc', 'act']);
+    expect(info.nodeNames).not.toContain('drop');
+    const [onnx, tfjs] = [await loadPredictor(model, { runtime: 'onnx' }), await loadPredictor(model)];
+    const x = tf.randomNormal([2, 16, 16, 4], 0, 1, 'float32', 5);
+    const [got, want] = [await onnx.predict(x), await tfjs.predict(x)];
+    expect(got.map((o) => [o.name, o.shape])).toEqual([['fc', [2, 3]], ['act', [2, 32, 32, 6]]]);
+    got.forEach((o, i) => {
+      const scale = Math.max(1, ...want[i].data.map(Math.abs));
+      o.data.forEach((v, j) => expect(Math.abs(v - want[i].data[j])).toBeLessThan(1e-4 * scale));
+    });
+    await Promise.all([onnx.dispose(), tfjs.dispose()]);
     x.dispose();
     model.dispose();
   });
