@@ -4,13 +4,14 @@ export { BatchNorm2d, type BatchNorm2dArgs } from './layers/batch-norm-2d.js';
 export { ReLU } from './layers/relu.js';
 export { Add } from './layers/add.js';
 export { ImageInputCheck, type ImageInputCheckArgs } from './layers/image-input-check.js';
-export { add, bn, channelsOf, conv, convBnSeq, relu, upsampleNearest, type Sym } from './layers/functional.js';
+export { ResizeBilinear, torchResizeBilinear, type ResizeBilinearArgs } from './layers/resize-bilinear.js';
+export { add, bn, channelsOf, conv, convBnSeq, relu, resizeBilinearTo, upsampleNearest, type Sym } from './layers/functional.js';
 // Blocks
 export { basicBlock, type BlockArgs } from './blocks/basic-block.js';
 export { bottleneck } from './blocks/bottleneck.js';
 export { BLOCKS, residualLayer, type BlockType } from './blocks/residual-layer.js';
-export { highResolutionModule, type HighResolutionModuleArgs } from './blocks/high-resolution-module.js';
-export { transition } from './blocks/transition.js';
+export { highResolutionModule, type FuseUpsample, type HighResolutionModuleArgs } from './blocks/high-resolution-module.js';
+export { transition, type TransitionSource } from './blocks/transition.js';
 export { hrnetStem } from './blocks/stem.js';
 // Backbones and registry
 export { hrnetConfigSchema, parseHrnetConfig, type HrnetConfig, type HrnetConfigInput, type HrnetStageConfig } from './backbones/hrnet-config.js';
