@@ -25,6 +25,7 @@ export { applyTraining } from './autodiff/apply-training.js';
 export { countMacs } from './utils/count-macs.js';
 export { createRng, mixSeed, permutation, SeededRng, type Rng } from './utils/rng.js';
 export { invertAffine, roundHalfEven, warpAffine, type RawImage } from './image/warp-affine.js';
+export { multiScaleSize } from './image/multi-scale-size.js';
 // Backends
 export { activeBackend, initBackend, type ActiveBackend, type BackendKind, type InitBackendOptions } from './backend/init-backend.js';
 export { registerWasmTrainingKernels, wasmTrainingKernelsRegistered, WASM_TRAINING_KERNELS } from './backend/wasm-training-kernels.js';
