@@ -57,5 +57,6 @@ describe('bilinear fuse upsampling (seg_hrnet)', () => {
     // 50 -> 25 -> 13 (stem), then ceil halves: 13, 7, 4, 2 rows; 70 -> 35 -> 18, 9, 5, 3 columns.
     expect(shapes).toEqual([[1, 13, 18, 8], [1, 7, 9, 16], [1, 4, 5, 32], [1, 2, 3, 64]]);
     expect(model.getLayer('stage4.0.fuse_layers.0.3.2').getClassName()).toBe('HrnetResizeBilinear');
+    expect(() => model.apply(tf.zeros([1, 50, 70, 4]))).toThrow(/^expected an NHWC float32 image batch \[N, H, W, 3\], got shape \[1, 50, 70, 4\]$/);
   });
 });
