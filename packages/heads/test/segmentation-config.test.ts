@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { exportPytorchStateDict, loadStateDict, type StateDict } from '@hrnet/core';
+import { createBackbone, exportPytorchStateDict, loadStateDict, type StateDict } from '@hrnet/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSegmenter, parseSegExtra, resolveSegNetwork } from '../src/index.js';
 
@@ -55,6 +55,20 @@ describe('segmenter config', () => {
   });
 });
 
+const countParams = (m: tf.LayersModel) => m.trainableWeights.reduce((a, w) => a + w.shape.reduce((x: number, y) => x * (y as number), 1), 0);
+
+describe('HRNetV2-W48 (Cityscapes) at full width', () => {
+  it('is the w48 backbone plus last_layer: 1x1 conv 720→720 (bias), BN 720, 1x1 conv 720→19 (bias): 65,859,379 parameters', () => {
+    const seg = createSegmenter('hrnet_w48', { numClasses: 19, alignCorners: false });
+    const backbone = createBackbone('hrnet_w48');
+    const c = 48 + 96 + 192 + 384;
+    expect(countParams(seg)).toBe(countParams(backbone) + (c * c + c) + 2 * c + (19 * c + 19));
+    expect(countParams(seg)).toBe(65_859_379);
+    seg.dispose();
+    backbone.dispose();
+  });
+});
+
 describe('createSegmenter', () => {
   const model = createSegmenter(TINY, { numClasses: 5, alignCorners: false });
   afterAll(() => model.dispose());
@@ -62,6 +76,23 @@ describe('createSegmenter', () => {
   it('returns NHWC logits at 1/4 of any input size (ceil), as seg_hrnet forward', () => {
     const shapes = tf.tidy(() => [[64, 96], [50, 70]].map(([h, w]) => (model.predict(tf.zeros([1, h, w, 3])) as tf.Tensor).shape));
     expect(shapes).toEqual([[1, 16, 24, 5], [1, 13, 18, 5]]);
+  });
+
+  it('round-trips through the tfjs model format (ResizeBilinear keeps its align_corners)', async () => {
+    const ac = createSegmenter(TINY, { numClasses: 5, alignCorners: true });
+    let artifacts: tf.io.ModelArtifacts | undefined;
+    await ac.save(tf.io.withSaveHandler(async (a) => {
+      artifacts = a;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }));
+    const loaded = await tf.loadLayersModel(tf.io.fromMemory(artifacts!));
+    const diff = tf.tidy(() => {
+      const x = tf.randomNormal([1, 40, 56, 3], 0, 1, 'float32', 2);
+      return tf.max(tf.abs(tf.sub(ac.predict(x) as tf.Tensor, loaded.predict(x) as tf.Tensor))).dataSync()[0];
+    });
+    expect(diff).toBe(0);
+    ac.dispose();
+    loaded.dispose();
   });
 
   it("loads a FullModel checkpoint ('model.' prefix, the criterion's 'loss.*' buffer) with naming 'hrnet-seg'", () => {
