@@ -3,25 +3,40 @@ import { dirname, join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { createRng, mixSeed, type Rng } from '@hrnet/core';
 
-/** What the generator paints: label id (cityscapesScripts) and base colour. */
+/** What the generator paints: label id (cityscapesScripts) and base colour (distinct per class). */
 interface Stuff {
   id: number;
   rgb: [number, number, number];
 }
 
-const SKY: Stuff = { id: 23, rgb: [90, 150, 220] };
-const BUILDING: Stuff = { id: 11, rgb: [120, 110, 100] };
-const ROAD: Stuff = { id: 7, rgb: [70, 70, 75] };
-const SIDEWALK: Stuff = { id: 8, rgb: [200, 170, 190] };
-const VEGETATION: Stuff = { id: 21, rgb: [60, 140, 50] };
-const CAR: Stuff = { id: 26, rgb: [20, 30, 170] };
-const PERSON: Stuff = { id: 24, rgb: [220, 30, 50] };
-const SIGN: Stuff = { id: 20, rgb: [230, 220, 0] };
+const S = (id: number, rgb: [number, number, number]): Stuff => ({ id, rgb });
+const SKY = S(23, [90, 150, 220]);
+const BUILDING = S(11, [120, 110, 100]);
+const WALL = S(12, [160, 150, 90]);
+const FENCE = S(13, [190, 150, 150]);
+const VEGETATION = S(21, [60, 140, 50]);
+const TERRAIN = S(22, [150, 230, 150]);
+const SIDEWALK = S(8, [200, 170, 190]);
+const ROAD = S(7, [70, 70, 75]);
+/** Objects: label id, colour, box size as fractions of the image height (h) and width (w). */
+const THINGS: Array<Stuff & { h: number; w: number; round?: boolean }> = [
+  { ...S(17, [250, 250, 250]), h: 0.45, w: 0.02 }, // pole
+  { ...S(19, [250, 170, 30]), h: 0.12, w: 0.03 }, // traffic light
+  { ...S(20, [230, 220, 0]), h: 0.12, w: 0.06, round: true }, // traffic sign
+  { ...S(24, [220, 30, 50]), h: 0.3, w: 0.06, round: true }, // person
+  { ...S(25, [255, 0, 160]), h: 0.25, w: 0.06, round: true }, // rider
+  { ...S(26, [20, 30, 170]), h: 0.14, w: 0.14 }, // car
+  { ...S(27, [0, 200, 200]), h: 0.22, w: 0.16 }, // truck
+  { ...S(28, [0, 90, 100]), h: 0.25, w: 0.25 }, // bus
+  { ...S(31, [100, 0, 230]), h: 0.2, w: 0.35 }, // train
+  { ...S(32, [120, 60, 0]), h: 0.1, w: 0.06 }, // motorcycle
+  { ...S(33, [140, 255, 0]), h: 0.1, w: 0.07, round: true }, // bicycle
+];
 /** Unlabeled border (label id 0 → ignored). */
-const UNLABELED: Stuff = { id: 0, rgb: [0, 0, 0] };
+const UNLABELED = S(0, [0, 0, 0]);
 
-/** Train ids of the classes the synthetic images contain. */
-export const SYNTHETIC_TRAIN_IDS = [0, 1, 2, 7, 8, 10, 11, 13] as const;
+/** Train ids the synthetic images contain: all 19 Cityscapes classes. */
+export const SYNTHETIC_TRAIN_IDS = Array.from({ length: 19 }, (_, i) => i);
 
 export interface SyntheticCityscapesOptions {
   /** Image [h, w]. Default [64, 128] (Cityscapes' 1:2). */
@@ -63,30 +78,39 @@ class Canvas {
   }
 }
 
+/** A street-like scene: sky, buildings with a wall and a fence, vegetation, sidewalk with terrain, road, then every object class. */
 function drawScene(h: number, w: number, rng: Rng): Canvas {
   const cv = new Canvas(h, w, rng);
-  const horizon = Math.round(h * (0.35 + 0.15 * rng.next()));
-  const skyline = Array.from({ length: w }, (_, x) => Math.round(horizon * (0.3 + 0.5 * Math.abs(Math.sin((x + rng.next()) / (5 + 3 * rng.next()))))));
+  const horizon = Math.round(h * (0.4 + 0.1 * rng.next()));
+  const skyline = Array.from({ length: w }, (_, x) => Math.round(horizon * (0.2 + 0.4 * Math.abs(Math.sin((x + rng.next()) / (5 + 3 * rng.next()))))));
   cv.paint(SKY, () => true, 3);
   cv.paint(BUILDING, (y, x) => y >= skyline[x] && y < horizon, 1);
+  const wallX = rng.int(Math.round(w * 0.7));
+  cv.paint(WALL, (y, x) => x >= wallX && x < wallX + w * 0.25 && y >= horizon * 0.75 && y < horizon, 2);
+  const fenceX = rng.int(Math.round(w * 0.7));
+  cv.paint(FENCE, (y, x) => x >= fenceX && x < fenceX + w * 0.25 && y >= horizon * 0.8 && y < horizon && x % 3 !== 0, 0);
   const treeX = rng.int(w);
-  cv.paint(VEGETATION, (y, x) => y < horizon && (x - treeX) ** 2 + ((y - horizon * 0.6) * 1.5) ** 2 < (h * 0.2) ** 2, 5);
-  const curb = horizon + Math.round((h - horizon) * 0.25);
+  cv.paint(VEGETATION, (y, x) => y < horizon && (x - treeX) ** 2 + ((y - horizon * 0.55) * 1.5) ** 2 < (h * 0.2) ** 2, 5);
+  const curb = horizon + Math.round((h - horizon) * 0.3);
   cv.paint(SIDEWALK, (y) => y >= horizon && y < curb, 2);
+  const terrainX = rng.int(Math.round(w * 0.8));
+  cv.paint(TERRAIN, (y, x) => y >= horizon && y < curb && x >= terrainX && x < terrainX + w * 0.2, 4);
   cv.paint(ROAD, (y) => y >= curb, 6);
-  for (let k = 0; k < 1 + rng.int(2); k++) {
-    const cw = Math.round(w * (0.12 + 0.08 * rng.next()));
-    const chh = Math.round(cw * 0.45);
-    const cx = rng.int(w - cw);
-    const cy = curb + rng.int(Math.max(1, h - curb - chh));
-    cv.paint(CAR, (y, x) => x >= cx && x < cx + cw && y >= cy && y < cy + chh, 0);
-  }
-  const px = rng.int(w);
-  const pr = Math.max(2, Math.round(h * 0.06));
-  cv.paint(PERSON, (y, x) => ((x - px) / pr) ** 2 + ((y - (horizon + pr)) / (2.5 * pr)) ** 2 < 1, 4);
-  const sx = rng.int(w);
-  const sr = Math.max(2, Math.round(h * 0.05));
-  cv.paint(SIGN, (y, x) => (x - sx) ** 2 + (y - horizon * 0.8) ** 2 < sr * sr, 2);
+  // Objects left to right in a shuffled order so each keeps a visible part; standing on the sidewalk or road.
+  const order = THINGS.map((t, i) => [rng.next(), i] as const).sort((a, b) => a[0] - b[0]).map(([, i]) => THINGS[i]);
+  const slot = w / order.length;
+  order.forEach((t, k) => {
+    const bh = Math.max(2, Math.round(t.h * h));
+    const bw = Math.max(2, Math.round(t.w * w));
+    const x0 = Math.round(k * slot + rng.next() * Math.max(0, slot - bw / 2));
+    const bottom = Math.min(h - 3, horizon + 2 + rng.int(Math.max(1, h - horizon - 4)));
+    const y0 = bottom - bh;
+    const [cy, cx] = [y0 + bh / 2, x0 + bw / 2];
+    const inside = t.round
+      ? (y: number, x: number) => ((x + 0.5 - cx) / (bw / 2)) ** 2 + ((y + 0.5 - cy) / (bh / 2)) ** 2 < 1
+      : (y: number, x: number) => x >= x0 && x < x0 + bw && y >= y0 && y < bottom;
+    cv.paint(t, inside, 1);
+  });
   cv.paint(UNLABELED, (y) => y >= h - 2, 0);
   return cv;
 }
@@ -99,8 +123,8 @@ async function writeAtomic(file: string, data: Buffer | string): Promise<void> {
 }
 
 /**
- * Writes a small data set in the real Cityscapes layout (street-like scenes: sky, buildings, vegetation,
- * sidewalk, road, cars, a person, a traffic sign; noisy striped textures; an unlabeled bottom border):
+ * Writes a small data set in the real Cityscapes layout (street-like scenes in which all 19 evaluated classes
+ * appear, each in its own colour with noisy striped textures; an unlabeled bottom border):
  * `leftImg8bit/{train,val}/<city>/<city>_000000_0000NN_leftImg8bit.png` (RGB) and
  * `gtFine/{train,val}/<city>/…_gtFine_labelIds.png` (8-bit label ids), plus `list/{train,val}.lst`.
  * Same seed, same files.
