@@ -7,13 +7,14 @@ export { ImageInputCheck, type ImageInputCheckArgs } from './layers/image-input-
 export { AvgPool2d, type AvgPool2dArgs } from './layers/avg-pool-2d.js';
 export { UpsampleBilinear, type UpsampleBilinearArgs } from './layers/upsample-bilinear.js';
 export { SplitChannels, type SplitChannelsArgs } from './layers/split-channels.js';
-export { add, bn, channelsOf, conv, convBnSeq, relu, upsampleNearest, type Sym } from './layers/functional.js';
+export { ResizeBilinear, torchResizeBilinear, type ResizeBilinearArgs } from './layers/resize-bilinear.js';
+export { add, bn, channelsOf, conv, convBnSeq, relu, resizeBilinearTo, upsampleNearest, type Sym } from './layers/functional.js';
 // Blocks
 export { basicBlock, type BlockArgs } from './blocks/basic-block.js';
 export { bottleneck } from './blocks/bottleneck.js';
 export { BLOCKS, residualLayer, type BlockType } from './blocks/residual-layer.js';
-export { highResolutionModule, type HighResolutionModuleArgs } from './blocks/high-resolution-module.js';
-export { transition } from './blocks/transition.js';
+export { highResolutionModule, type FuseUpsample, type HighResolutionModuleArgs } from './blocks/high-resolution-module.js';
+export { transition, type TransitionSource } from './blocks/transition.js';
 export { hrnetStem } from './blocks/stem.js';
 // HF-HRNet blocks (HUM = the official CADBlock)
 export { humBlock, type HumBlockArgs } from './blocks/hum-block.js';
@@ -36,6 +37,7 @@ export { applyTraining } from './autodiff/apply-training.js';
 export { countMacs } from './utils/count-macs.js';
 export { createRng, mixSeed, permutation, SeededRng, type Rng } from './utils/rng.js';
 export { invertAffine, roundHalfEven, warpAffine, type RawImage } from './image/warp-affine.js';
+export { multiScaleSize } from './image/multi-scale-size.js';
 // Backends
 export { activeBackend, initBackend, type ActiveBackend, type BackendKind, type InitBackendOptions } from './backend/init-backend.js';
 export { registerWasmTrainingKernels, wasmTrainingKernelsRegistered, WASM_TRAINING_KERNELS } from './backend/wasm-training-kernels.js';

@@ -53,3 +53,13 @@ export {
   type ScaleOutputs,
 } from './pose/decode-poses.js';
 export { estimatePoses, type EstimatePosesOptions, type PoseModel } from './pose/estimate-poses.js';
+// Segmentation: HRNetV2 (HRNet-Semantic-Segmentation seg_hrnet) network
+export { createSegmenter, type SegmenterOptions } from './segmentation/create-segmenter.js';
+export { segmentationHead, type SegmentationHeadOptions } from './segmentation/segmentation-head.js';
+export { parseSegExtra, resolveSegNetwork, segBackboneConfig, segExtraSchema, type SegExtra, type SegExtraInput, type SegNetworkConfig } from './segmentation/seg-config.js';
+export { HRNET_SEG_NAMING, registerSegNaming } from './segmentation/seg-naming.js';
+export { CITYSCAPES_OHEM, createSegmentationLoss, segmentationLoss, type OhemOptions, type SegmentationBatch, type SegmentationLossOptions } from './segmentation/segmentation-loss.js';
+export { predictScores, scoresToLabels, segmentImage, type SegmentImageOptions } from './segmentation/segment-image.js';
+export { segmentationTask, type SegmentationTask, type SegmentationTaskOptions } from './segmentation/segmentation-task.js';
+export { listSegmenterPresets, segmenterPreset, type SegmenterPreset, type SegPreprocessing } from './segmentation/segmenter-presets.js';
+export { initSegmenterWeights } from './segmentation/init-segmenter.js';

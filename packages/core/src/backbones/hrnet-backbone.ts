@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import { highResolutionModule } from '../blocks/high-resolution-module.js';
+import { highResolutionModule, type FuseUpsample } from '../blocks/high-resolution-module.js';
 import { BLOCKS, residualLayer } from '../blocks/residual-layer.js';
 import { hrnetStem } from '../blocks/stem.js';
-import { transition } from '../blocks/transition.js';
+import { transition, type TransitionSource } from '../blocks/transition.js';
 import { channelsOf, type Sym } from '../layers/functional.js';
 import { ImageInputCheck } from '../layers/image-input-check.js';
 import type { HrnetConfig } from './hrnet-config.js';
@@ -18,6 +18,13 @@ export interface FeatureInfo {
 export interface HrnetFeatureOptions {
   /** false: the last module of stage 4 returns only the 1/4 branch (HigherHRNet). Default true. */
   multiScaleOutput?: boolean;
+  /**
+   * Fuse-layer upsampling; default nearest ×2^k (timm). `{ mode: 'bilinear', alignCorners }` is seg_hrnet's,
+   * which resizes to the exact branch size, so the input then only needs H, W ≥ 1 (not multiples of 32).
+   */
+  fuseUpsample?: FuseUpsample;
+  /** Input of a width-changing transition of an existing branch; default 'last' (timm), 'own' (seg_hrnet). */
+  transitionFrom?: TransitionSource;
 }
 
 const STAGES = ['stage2', 'stage3', 'stage4'] as const;
@@ -29,12 +36,13 @@ const STAGES = ['stage2', 'stage3', 'stage4'] as const;
  */
 export function hrnetFeatures(input: Sym, cfg: HrnetConfig, opts: HrnetFeatureOptions = {}): Sym[] {
   const s1 = cfg.stage1;
-  const x = new ImageInputCheck({ name: 'input_check', divisor: 32, channels: channelsOf(input) }).apply(input) as Sym;
+  const divisor = opts.fuseUpsample?.mode === 'bilinear' ? 1 : 32;
+  const x = new ImageInputCheck({ name: 'input_check', divisor, channels: channelsOf(input) }).apply(input) as Sym;
   let ys = [residualLayer(hrnetStem(x, cfg.stem_width), 'layer1', s1.block_type, s1.num_channels[0], s1.num_blocks[0])];
   STAGES.forEach((key, s) => {
     const stage = cfg[key];
     const widths = stage.num_channels.map((c) => c * BLOCKS[stage.block_type].expansion);
-    ys = transition(ys, widths, `transition${s + 1}`);
+    ys = transition(ys, widths, `transition${s + 1}`, opts.transitionFrom);
     for (let m = 0; m < stage.num_modules; m++) {
       const lastOfNet = key === 'stage4' && m === stage.num_modules - 1;
       ys = highResolutionModule(ys, {
@@ -43,6 +51,7 @@ export function hrnetFeatures(input: Sym, cfg: HrnetConfig, opts: HrnetFeatureOp
         numBlocks: stage.num_blocks,
         numChannels: stage.num_channels,
         multiScaleOutput: !lastOfNet || opts.multiScaleOutput !== false,
+        fuseUpsample: opts.fuseUpsample,
       });
     }
   });

@@ -3,6 +3,7 @@ import { Add } from './add.js';
 import { BatchNorm2d } from './batch-norm-2d.js';
 import { Conv2d, type Conv2dArgs } from './conv2d.js';
 import { ReLU } from './relu.js';
+import { ResizeBilinear } from './resize-bilinear.js';
 
 /**
  * Thin functional wrappers over the leaf layers, so blocks read like the PyTorch forward they mirror.
@@ -47,4 +48,9 @@ export function convBnSeq(
 
 export function upsampleNearest(x: Sym, factor: number, name: string): Sym {
   return tf.layers.upSampling2d({ size: [factor, factor], interpolation: 'nearest', name }).apply(x) as Sym;
+}
+
+/** Bilinear resize of `x` to the height and width of `ref` (PyTorch `F.interpolate(..., align_corners)`). */
+export function resizeBilinearTo(x: Sym, ref: Sym, name: string, alignCorners: boolean): Sym {
+  return new ResizeBilinear({ name, alignCorners }).apply([x, ref]) as Sym;
 }

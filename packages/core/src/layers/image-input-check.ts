@@ -27,7 +27,7 @@ export class ImageInputCheck extends tf.layers.Layer {
     const [, h, w, c] = x.shape;
     if (x.rank !== 4 || c !== this.channels || h % this.divisor !== 0 || w % this.divisor !== 0) {
       throw new Error(
-        `expected an NHWC float32 image batch [N, H, W, ${this.channels}] with H and W multiples of ${this.divisor}, ` +
+        `expected an NHWC float32 image batch [N, H, W, ${this.channels}]${this.divisor > 1 ? ` with H and W multiples of ${this.divisor}` : ''}, ` +
           `got shape [${x.shape.join(', ')}]`,
       );
     }

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { torchResizeBilinear } from './resize-bilinear.js';
 
 /** Options of {@link UpsampleBilinear}. */
 export interface UpsampleBilinearArgs {
@@ -12,6 +13,7 @@ export interface UpsampleBilinearArgs {
 /**
  * `F.interpolate(x, size=(factor·H, factor·W), mode='bilinear', align_corners=…)` on NHWC tensors.
  *
+ * A fixed factor known when the graph is built ({@link ResizeBilinear} resizes to another tensor's size).
  * Why not `tf.layers.upSampling2d({ interpolation: 'bilinear' })`: it always uses tfjs's legacy
  * convention (neither align_corners nor half-pixel centres), which matches neither PyTorch setting.
  */
@@ -38,7 +40,7 @@ export class UpsampleBilinear extends tf.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
     const [, h, w] = x.shape;
-    return tf.image.resizeBilinear(x, [h * this.factor, w * this.factor], this.alignCorners, !this.alignCorners);
+    return torchResizeBilinear(x, [h * this.factor, w * this.factor], this.alignCorners);
   }
 
   override getConfig(): tf.serialization.ConfigDict {

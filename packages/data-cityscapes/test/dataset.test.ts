@@ -1,0 +1,103 @@
+import { mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '@hrnet/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  cityscapesBatches, generateSyntheticCityscapes, readCityscapesList, readSample, scanCityscapes, SYNTHETIC_TRAIN_IDS, type SyntheticCityscapes,
+} from '../src/index.js';
+
+let root: string;
+let ds: SyntheticCityscapes;
+
+beforeAll(async () => {
+  await initBackend('cpu', { log: () => {} });
+  root = await mkdtemp(join(tmpdir(), 'cityscapes-'));
+  ds = await generateSyntheticCityscapes(root, { trainPerCity: 3, valPerCity: 2, size: [32, 64], seed: 1 });
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+describe('synthetic data in the real Cityscapes layout', () => {
+  it('scanCityscapes pairs leftImg8bit with gtFine labelIds, cities and files sorted', async () => {
+    expect([ds.train, ds.val]).toEqual([6, 4]);
+    const train = await scanCityscapes(root, 'train');
+    expect(train.samples.map((s) => s.name)).toEqual([
+      'aachen_000000_000000', 'aachen_000000_000001', 'aachen_000000_000002', 'bochum_000000_000000', 'bochum_000000_000001', 'bochum_000000_000002',
+    ]);
+    expect(train.samples[0].image).toBe(join(root, 'leftImg8bit/train/aachen/aachen_000000_000000_leftImg8bit.png'));
+    expect(train.samples[0].label).toBe(join(root, 'gtFine/train/aachen/aachen_000000_000000_gtFine_labelIds.png'));
+    // The reference's list-file form names the same files.
+    expect(await readCityscapesList(root, join(root, ds.lists.train))).toEqual(train.samples);
+  });
+
+  it('labels decode to the synthetic classes (train ids) plus the ignored border, at the image size', async () => {
+    const { samples } = await scanCityscapes(root, 'val');
+    const d = await readSample(samples[0]);
+    expect([d.image.height, d.image.width, d.label!.length]).toEqual([32, 64, 32 * 64]);
+    const present = new Set(d.label);
+    for (const t of present) expect([...SYNTHETIC_TRAIN_IDS, 255]).toContain(t);
+    expect(present.has(255)).toBe(true);
+    expect(present.size).toBe(20); // all 19 classes and the ignored border
+    // Same seed, same pixels.
+    const again = await mkdtemp(join(tmpdir(), 'cityscapes-'));
+    await generateSyntheticCityscapes(again, { trainPerCity: 3, valPerCity: 2, size: [32, 64], seed: 1 });
+    const d2 = await readSample((await scanCityscapes(again, 'val')).samples[0]);
+    expect(d2.image.data).toEqual(d.image.data);
+    await rm(again, { recursive: true, force: true });
+  });
+
+  it('batches: normalized NHWC images and int32 train ids, augmented to the crop, memory flat', async () => {
+    const { samples } = await scanCityscapes(root, 'train');
+    const before = tf.memory().numTensors;
+    const shapes: number[][] = [];
+    for await (const b of cityscapesBatches(samples, 0, { batchSize: 4, augment: { crop: [32, 48], baseSize: 64 }, seed: 3 })) {
+      shapes.push(b.images.shape, b.labels.shape);
+      expect(b.labels.dtype).toBe('int32');
+      tf.dispose([b.images, b.labels]);
+    }
+    expect(shapes).toEqual([[4, 32, 48, 3], [4, 32, 48]]); // 6 samples, drop last
+    const evalShapes: number[][] = [];
+    for await (const b of cityscapesBatches(samples, 0, { batchSize: 4 })) {
+      evalShapes.push(b.labels.shape);
+      tf.dispose([b.images, b.labels]);
+    }
+    expect(evalShapes).toEqual([[4, 32, 64], [2, 32, 64]]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('bad input', () => {
+  it('a missing gtFine file: an error naming it, or the image skipped and listed', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cityscapes-'));
+    await generateSyntheticCityscapes(dir, { trainPerCity: 2, valPerCity: 1, size: [32, 64], cities: 1 });
+    const missing = join(dir, 'gtFine/train/aachen/aachen_000000_000001_gtFine_labelIds.png');
+    await unlink(missing);
+    await expect(scanCityscapes(dir, 'train')).rejects.toThrow(`${missing}: missing gtFine label for leftImg8bit/train/aachen/aachen_000000_000001_leftImg8bit.png`);
+    const skipped = await scanCityscapes(dir, 'train', { onMissingLabel: 'skip' });
+    expect(skipped.samples.length).toBe(1);
+    expect(skipped.skipped).toEqual([{ image: join(dir, 'leftImg8bit/train/aachen/aachen_000000_000001_leftImg8bit.png'), missingLabel: missing }]);
+    await expect(scanCityscapes(join(dir, 'nope'), 'val')).rejects.toThrow(/leftImg8bit\/val: no such folder/);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('a label PNG of another size, an RGB label PNG, ids outside the table and bad list lines name the file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cityscapes-'));
+    await generateSyntheticCityscapes(dir, { trainPerCity: 1, valPerCity: 1, size: [32, 64], cities: 1 });
+    const [sample] = (await scanCityscapes(dir, 'train')).samples;
+    const gray = (w: number, h: number, v: number) => sharp(new Uint8Array(w * h).fill(v), { raw: { width: w, height: h, channels: 1 } }).toColourspace('b-w').png().toBuffer();
+    await writeFile(sample.label!, await gray(60, 32, 7));
+    await expect(readSample(sample)).rejects.toThrow(`${sample.label}: label size 60x32 differs from its image ${sample.image} (64x32)`);
+    await writeFile(sample.label!, await sharp(new Uint8Array(64 * 32 * 3), { raw: { width: 64, height: 32, channels: 3 } }).png().toBuffer());
+    await expect(readSample(sample)).rejects.toThrow(`${sample.label}: a label-id PNG must have one 8-bit channel, found 3 channels`);
+    await writeFile(sample.label!, await gray(64, 32, 50));
+    await expect(readSample(sample)).rejects.toThrow(`${sample.label}: label id 50 at pixel 0 is not a Cityscapes label id`);
+    const list = join(dir, 'bad.lst');
+    await writeFile(list, 'a.png b.png\na.png b.png c.png\n');
+    await expect(readCityscapesList(dir, list)).rejects.toThrow(`${list}:2: expected '<image> [<label>]', got 3 fields`);
+    await rm(dir, { recursive: true, force: true });
+  });
+});
