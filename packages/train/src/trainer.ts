@@ -1,7 +1,7 @@
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { applyTraining, SeededRng, variableGrads } from '@hrnet/core';
+import { applyTraining, SeededRng, variableGrads, type Task } from '@hrnet/core';
 import {
   CHECKPOINT_VERSION,
   CheckpointError,
@@ -40,13 +40,25 @@ export interface GradientReducer {
   allReduce(grads: tf.Tensor[], loss: tf.Scalar, batchSize: number): { grads: tf.Tensor[]; loss: tf.Scalar };
 }
 
-export interface TrainerOptions<B> {
-  model: tf.LayersModel;
-  /** Scalar loss of a batch (called inside `variableGrads` of @hrnet/core, tfjs's with a lower peak; build label tensors from `batch` here). */
-  loss: (outputs: ModelOutputs, batch: B) => tf.Scalar;
+/** What is trained: a family's {@link Task} (model, inputs, loss, metrics), or the same pieces given one by one. */
+export type TrainerModelOptions<B> =
+  | { task: Task<B, unknown, never>; model?: never; loss?: never; inputs?: never; metrics?: never }
+  | {
+      task?: never;
+      model: tf.LayersModel;
+      /** Scalar loss of a batch (called inside `variableGrads` of @hrnet/core, tfjs's with a lower peak; build label tensors from `batch` here). */
+      loss: (outputs: ModelOutputs, batch: B) => tf.Scalar;
+      /** Evaluated (with the loss) on `valData` and by {@link Trainer.evaluate}. */
+      metrics?: Record<string, MetricFn<B>>;
+      /** Model input of a batch; default `tf.tensor4d(batch.images, batch.shape)`. */
+      inputs?: (batch: B) => tf.Tensor | tf.Tensor[];
+    };
+
+export type TrainerOptions<B> = TrainerModelOptions<B> & TrainerRunOptions;
+
+/** Everything but the model and its loss. */
+export interface TrainerRunOptions {
   optimizer: tf.Optimizer;
-  /** Evaluated (with the loss) on `valData` and by {@link Trainer.evaluate}. */
-  metrics?: Record<string, MetricFn<B>>;
   /** Sets the optimizer's learning rate before each update (update index, 0-based, over the whole run). */
   lrSchedule?: LrSchedule;
   /** Clip gradients before each update (timm `clip_grad`/`clip_mode`). */
@@ -64,8 +76,6 @@ export interface TrainerOptions<B> {
   seed?: number;
   /** The task's config, stored verbatim in checkpoints. */
   config?: unknown;
-  /** Model input of a batch; default `tf.tensor4d(batch.images, batch.shape)`. */
-  inputs?: (batch: B) => tf.Tensor | tf.Tensor[];
   /** Receives every step, epoch, evaluation, checkpoint and warning record. */
   onLog?: (event: TrainerEvent) => void;
   /** Default 'auto': cli-progress bar when `stream` is a TTY, one line per epoch otherwise. */
@@ -126,6 +136,7 @@ export interface StepResult {
 }
 
 const firstTensor = (x: tf.Tensor | tf.Tensor[]) => (Array.isArray(x) ? x[0] : x);
+const asList = (x: ModelOutputs): tf.Tensor[] => (Array.isArray(x) ? x : [x]);
 
 function defaultInputs(batch: unknown): tf.Tensor {
   const b = batch as Partial<ImageBatchLike>;
@@ -166,17 +177,29 @@ export class Trainer<B = ImageBatchLike> {
   readonly optimizer: tf.Optimizer;
   /** Seeded RNG for the task's own randomness; saved in checkpoints and restored on resume. */
   readonly rng: SeededRng;
-  private readonly opts: TrainerOptions<B>;
+  private readonly opts: TrainerRunOptions;
   private readonly inputs: (batch: B) => tf.Tensor | tf.Tensor[];
+  private readonly loss: (outputs: ModelOutputs, batch: B) => tf.Scalar;
+  private readonly metrics: Record<string, MetricFn<B>>;
   private readonly stream: NodeJS.WritableStream & { isTTY?: boolean };
   private readonly isMain: boolean;
   private globalStep = 0;
 
   constructor(opts: TrainerOptions<B>) {
     this.opts = opts;
-    this.model = opts.model;
     this.optimizer = opts.optimizer;
-    this.inputs = opts.inputs ?? ((b) => defaultInputs(b));
+    if (opts.task) {
+      const task = opts.task;
+      this.model = task.model;
+      this.inputs = (b) => task.inputs(b);
+      this.loss = (out, b) => task.loss(asList(out), b).total;
+      this.metrics = Object.fromEntries(Object.entries(task.metrics ?? {}).map(([k, m]) => [k, (out: ModelOutputs, b: B) => m(asList(out), b)]));
+    } else {
+      this.model = opts.model;
+      this.inputs = opts.inputs ?? ((b) => defaultInputs(b));
+      this.loss = opts.loss;
+      this.metrics = opts.metrics ?? {};
+    }
     this.stream = opts.stream ?? process.stdout;
     this.isMain = opts.isMain ?? true;
     this.rng = new SeededRng(opts.seed ?? 0);
@@ -204,7 +227,7 @@ export class Trainer<B = ImageBatchLike> {
       const x = this.inputs(batch);
       batchSize = firstTensor(x).shape[0] ?? 0;
       const { value, grads } = variableGrads(() => {
-        const l = this.opts.loss(applyTraining(this.model, x) as ModelOutputs, batch);
+        const l = this.loss(applyTraining(this.model, x) as ModelOutputs, batch);
         return scale === 1 ? l : (tf.mul(l, scale) as tf.Scalar);
       }, vars);
       // Variables the loss does not depend on get no gradient (same set on every data-parallel rank).
@@ -240,7 +263,7 @@ export class Trainer<B = ImageBatchLike> {
 
   /** Mean loss and metrics per sample over `data` (inference mode: `training: false`). */
   async evaluate(data: TrainData<B>, epoch = 0): Promise<EvalResult> {
-    const names = Object.keys(this.opts.metrics ?? {});
+    const names = Object.keys(this.metrics);
     const sums = new Float64Array(names.length + 1);
     let samples = 0;
     const t0 = performance.now();
@@ -250,7 +273,7 @@ export class Trainer<B = ImageBatchLike> {
         const x = this.inputs(batch);
         n = firstTensor(x).shape[0] ?? 0;
         const out = this.model.apply(x, { training: false }) as ModelOutputs;
-        return [this.opts.loss(out, batch), ...names.map((k) => this.opts.metrics![k](out, batch))];
+        return [this.loss(out, batch), ...names.map((k) => this.metrics[k](out, batch))];
       });
       const host = await Promise.all(values.map((v) => v.data()));
       tf.dispose(values);

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import type { Task } from '@hrnet/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cosineSchedule, SGD, Trainer, type DataSource, type TrainerEvent } from '../src/index.js';
 import { accuracy, captureStream, crossEntropy, toyBatches, toyModel, type ToyBatch } from './helpers.js';
@@ -39,6 +40,35 @@ describe('Trainer', () => {
     expect(lines[0]).toMatch(
       /^epoch: \[1\/4\], epoch time: \d+\.\d{3}, steps: 8, per step time: \d+\.\d{3}, avg loss: \d\.\d{5}, lr:\[0\.100000\], img\/s: \d+\.\d, data wait: \d+\.\d%, val loss: \d\.\d{4}, val acc: \d\.\d{4}$/,
     );
+  });
+
+  it('trains a Task exactly as the same model, loss, inputs and metrics given one by one', async () => {
+    const train = toyBatches(4, 8, 7);
+    const val = toyBatches(1, 16, 8);
+    const run = async (useTask: boolean) => {
+      const model = toyModel(3);
+      const optimizer = new SGD({ learningRate: 0.1, momentum: 0.9 });
+      const inputs = (b: ToyBatch) => tf.tensor4d(b.images, b.shape);
+      const task: Task<ToyBatch> = {
+        name: 'toy',
+        model,
+        inputs,
+        loss: (outputs, b) => ({ total: crossEntropy(outputs[0], b), terms: {} }),
+        metrics: { acc: (outputs, b) => accuracy(outputs[0], b) },
+      };
+      const trainer = useTask
+        ? new Trainer<ToyBatch>({ task, optimizer, progress: 'none' })
+        : new Trainer<ToyBatch>({ model, loss: crossEntropy, inputs, metrics: { acc: accuracy }, optimizer, progress: 'none' });
+      const { history } = await trainer.fit(train, { epochs: 2, valData: val });
+      const weights = model.getWeights().map((w) => Array.from(w.dataSync()));
+      model.dispose();
+      optimizer.dispose();
+      return { losses: history.map((h) => [h.avgLoss, h.val!.loss, h.val!.metrics.acc]), weights };
+    };
+    const viaTask = await run(true);
+    const direct = await run(false);
+    expect(viaTask.losses.flat().every(Number.isFinite)).toBe(true);
+    expect(viaTask).toEqual(direct);
   });
 
   it('every step is tidy: the tensor count does not grow over many steps and evaluations', async () => {
