@@ -30,6 +30,7 @@ export { countTopKCorrect, topKAccuracy } from './metrics/top-k.js';
 export { invertAffine, roundHalfEven, warpAffine, type RawImage } from './image/warp-affine.js';
 export type { EncodedBatch, EncodedTargets, KeypointEncoder, KeypointEncoderRef, KeypointSample, TargetArray } from './keypoints/keypoint-encoder.js';
 export { COCO_FLIP_INDEX, COCO_KEYPOINT_NAMES, COCO_KEYPOINT_SIGMAS, COCO_SKELETON } from './keypoints/coco-keypoints.js';
+export { ImageDecodeError } from './image/image-decode-error.js';
 export { IMAGENET_MEAN, IMAGENET_STD, normalizationTable, normalizeImage } from './image/normalize-image.js';
 // Backends
 export { activeBackend, initBackend, type ActiveBackend, type BackendKind, type InitBackendOptions } from './backend/init-backend.js';

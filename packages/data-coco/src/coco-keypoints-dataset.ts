@@ -1,8 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createRng, mixSeed, permutation, type EncodedBatch, type KeypointEncoder, type KeypointEncoderRef, type Rng, type TargetArray } from '@hrnet/core';
+import { createRng, ImageDecodeError, mixSeed, permutation, type EncodedBatch, type KeypointEncoder, type KeypointEncoderRef, type Rng, type TargetArray } from '@hrnet/core';
 import { createCocoImageResolver, type CocoImageLayout } from './coco-image-path.js';
-import { ImageDecodeError } from './decode-image.js';
 import { resolvePipelineConfig, type KeypointPipelineConfig, type KeypointPipelineConfigInput } from './keypoint-sample.js';
 import { loadCocoKeypoints, type CocoKeypointsDataset } from './load-coco-keypoints.js';
 import { loadKeypointEncoder } from './load-encoder.js';

@@ -82,7 +82,9 @@ export {
   type TransformedSample,
 } from './keypoint-sample.js';
 export { loadKeypointEncoder } from './load-encoder.js';
-export { decodeRgb, ImageDecodeError } from './decode-image.js';
+export { decodeRgb } from './decode-image.js';
+// One error class for every data package, @hrnet/core's; re-exported as documented.
+export { ImageDecodeError } from '@hrnet/core';
 export { makeTrainingSample, type SampleAnnotation, type SampleSpec, type TrainingSample } from './training-sample-spec.js';
 export {
   inProcessExecutor,

@@ -2,8 +2,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { EncodedTargets, KeypointEncoder, KeypointEncoderRef } from '@hrnet/core';
-import { ImageDecodeError } from './decode-image.js';
+import { ImageDecodeError, type EncodedTargets, type KeypointEncoder, type KeypointEncoderRef } from '@hrnet/core';
 import type { KeypointPipelineConfig } from './keypoint-sample.js';
 import type { AffineParams } from './random-affine.js';
 import { makeTrainingSample, type SampleSpec } from './training-sample-spec.js';
@@ -129,7 +128,7 @@ export class SampleWorkerPool implements SampleExecutor {
         params: msg.params as AffineParams,
       });
     } else if (msg.name === 'ImageDecodeError') {
-      p.reject(new ImageDecodeError(String(msg.path), new Error(String(msg.message).replace(/^cannot decode image '.*?': /, ''))));
+      p.reject(ImageDecodeError.fromMessage(String(msg.path), String(msg.message)));
     } else {
       p.reject(new Error(`${String(msg.message)} (while making the sample of ${String(msg.path)})`));
     }

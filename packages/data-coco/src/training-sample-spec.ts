@@ -1,6 +1,6 @@
-import { createRng, type EncodedTargets, type KeypointEncoder, type Rng } from '@hrnet/core';
+import { createRng, ImageDecodeError, type EncodedTargets, type KeypointEncoder, type Rng } from '@hrnet/core';
 import type { CocoKeypointAnnotation } from './coco-keypoints-schema.js';
-import { decodeRgb, ImageDecodeError } from './decode-image.js';
+import { decodeRgb } from './decode-image.js';
 import { validPixelMask } from './ignore-mask.js';
 import { drawAffineParams, type AffineParams } from './random-affine.js';
 import { transformSample, type KeypointPipelineConfig, type TransformedSample } from './keypoint-sample.js';

@@ -7,7 +7,9 @@ export {
   type ScanFlatImageFolderOptions,
   type ScanImageFolderOptions,
 } from './image-folder.js';
-export { decodeImage, readImageSize, ImageDecodeError, type Box, type DecodeOps, type ImageSource, type Interpolation, type RgbImage } from './decode.js';
+// ImageDecodeError is @hrnet/core's (one class for every data package); re-exported as documented.
+export { ImageDecodeError } from '@hrnet/core';
+export { decodeImage, readImageSize, type Box, type DecodeOps, type ImageSource, type Interpolation, type RgbImage } from './decode.js';
 export {
   DEFAULT_CROP_PCT,
   centerCropBox,
