@@ -1,7 +1,7 @@
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { applyTraining, SeededRng, variableGrads, type Task } from '@hrnet/core';
+import { applyTraining, SeededRng, variableGrads, type LossTerms, type Task } from '@hrnet/core';
 import {
   CHECKPOINT_VERSION,
   CheckpointError,
@@ -133,6 +133,8 @@ export interface StepResult {
   skipped: boolean;
   /** Loss scale used for this step (1 without scaling). */
   lossScale: number;
+  /** The task's named loss terms (unscaled), when trained from a `Task`. */
+  terms?: Record<string, number>;
 }
 
 const firstTensor = (x: tf.Tensor | tf.Tensor[]) => (Array.isArray(x) ? x[0] : x);
@@ -169,7 +171,8 @@ function nonFiniteProbe(ts: tf.Tensor[]): tf.Scalar {
  * `variableGrads(() => loss(applyTraining(model, x), batch))` (@hrnet/core's `tf.variableGrads` and
  * `model.apply(x, { training: true })`, which free memory as they go), optional loss (un)scaling,
  * data-parallel gradient averaging and clipping, then `optimizer.applyGradients`, so no tensor outlives
- * its step. Tasks supply the loss and metrics; the Trainer knows nothing about classification, pose or
+ * its step. A `Task` (@hrnet/core; each model family of @hrnet/heads provides one) supplies the model, inputs,
+ * loss and metrics; the Trainer knows nothing about classification, pose or
  * segmentation.
  */
 export class Trainer<B = ImageBatchLike> {
@@ -181,6 +184,8 @@ export class Trainer<B = ImageBatchLike> {
   private readonly inputs: (batch: B) => tf.Tensor | tf.Tensor[];
   private readonly loss: (outputs: ModelOutputs, batch: B) => tf.Scalar;
   private readonly metrics: Record<string, MetricFn<B>>;
+  /** The task's loss with its terms (training steps log the terms). */
+  private readonly lossTerms?: (outputs: ModelOutputs, batch: B) => LossTerms;
   private readonly stream: NodeJS.WritableStream & { isTTY?: boolean };
   private readonly isMain: boolean;
   private globalStep = 0;
@@ -192,6 +197,7 @@ export class Trainer<B = ImageBatchLike> {
       const task = opts.task;
       this.model = task.model;
       this.inputs = (b) => task.inputs(b);
+      this.lossTerms = (out, b) => task.loss(asList(out), b);
       this.loss = (out, b) => task.loss(asList(out), b).total;
       this.metrics = Object.fromEntries(Object.entries(task.metrics ?? {}).map(([k, m]) => [k, (out: ModelOutputs, b: B) => m(asList(out), b)]));
     } else {
@@ -223,11 +229,21 @@ export class Trainer<B = ImageBatchLike> {
     const scale = scaler?.scale ?? 1;
     let batchSize = 0;
     let overflow = false;
+    let termNames: string[] = [];
+    let termValues: tf.Tensor | undefined;
     const lossTensor = tf.tidy(() => {
       const x = this.inputs(batch);
       batchSize = firstTensor(x).shape[0] ?? 0;
       const { value, grads } = variableGrads(() => {
-        const l = this.loss(applyTraining(this.model, x) as ModelOutputs, batch);
+        const out = applyTraining(this.model, x) as ModelOutputs;
+        let l: tf.Scalar;
+        if (this.lossTerms) {
+          const { total, terms } = this.lossTerms(out, batch);
+          termNames = Object.keys(terms);
+          // A side output of the forward pass (nothing differentiates it): kept past the tidy scopes, read below.
+          if (termNames.length) termValues = tf.keep(tf.stack(termNames.map((k) => terms[k])));
+          l = total;
+        } else l = this.loss(out, batch);
         return scale === 1 ? l : (tf.mul(l, scale) as tf.Scalar);
       }, vars);
       // Variables the loss does not depend on get no gradient (same set on every data-parallel rank).
@@ -249,10 +265,16 @@ export class Trainer<B = ImageBatchLike> {
     });
     const loss = (await lossTensor.data())[0];
     lossTensor.dispose();
+    let terms: Record<string, number> | undefined;
+    if (termValues) {
+      const v = await termValues.data();
+      termValues.dispose();
+      terms = Object.fromEntries(termNames.map((k, i) => [k, v[i]]));
+    }
     scaler?.update(overflow);
     this.globalStep++;
     if (!overflow && !Number.isFinite(loss)) throw new Error(`Trainer: loss became ${loss} at update ${this.globalStep}`);
-    return { loss, batchSize, lr, skipped: overflow, lossScale: scale };
+    return { loss, batchSize, lr, skipped: overflow, lossScale: scale, ...(terms && { terms }) };
   }
 
   private clip(grads: tf.NamedTensorMap): tf.NamedTensorMap {
@@ -395,6 +417,7 @@ export class Trainer<B = ImageBatchLike> {
         let samples = 0;
         let lossSum = 0;
         let counted = 0;
+        const termSums: Record<string, number> = {};
         let skipped = 0;
         let lr = NaN;
         let dataWaitMs = 0;
@@ -421,6 +444,7 @@ export class Trainer<B = ImageBatchLike> {
           else {
             lossSum += r.loss;
             counted++;
+            for (const [k, v] of Object.entries(r.terms ?? {})) termSums[k] = (termSums[k] ?? 0) + v;
           }
           lr = r.lr;
           const stepLog: StepLog = {
@@ -440,6 +464,7 @@ export class Trainer<B = ImageBatchLike> {
             stepLog.lossScale = r.lossScale;
             stepLog.skipped = r.skipped;
           }
+          if (r.terms) stepLog.terms = r.terms;
           progress.step(stepLog);
           emit({ type: 'step', ...stepLog });
           if (this.globalStep - startStep >= maxSteps) {
@@ -464,6 +489,7 @@ export class Trainer<B = ImageBatchLike> {
           dataWaitMs,
         };
         if (skipped) log.skippedSteps = skipped;
+        if (counted && Object.keys(termSums).length) log.avgTerms = Object.fromEntries(Object.entries(termSums).map(([k, v]) => [k, v / counted]));
         const last = epoch + 1 === epochs || stoppedBy === 'maxSteps';
         // Start loading the next epoch's first batch now, so it overlaps evaluation and checkpointing.
         if (!last) prefetched = openEpoch(epoch + 1);
