@@ -33,8 +33,6 @@ export {
   type CocoKeypointResult,
 } from './coco-results.js';
 export { computeOksMatrix, type OksDetection, type OksGroundTruth } from './oks.js';
-export { prepareDetections, type PreparedDetection } from './prepare-detections.js';
-export type { ImageEvaluation } from './evaluate-image.js';
 export { KEYPOINT_STAT_NAMES, type KeypointStatName } from './summarize.js';
 export {
   evaluateKeypoints,
@@ -70,7 +68,7 @@ export {
 } from './random-affine.js';
 // The warp itself lives in @hrnet/core (shared with @hrnet/heads); re-exported here as documented.
 export { invertAffine, roundHalfEven, warpAffine, type RawImage } from '@hrnet/core';
-export { maskTo255, warpMask, warpMask255 } from './warp-mask.js';
+export { warpMask } from './warp-mask.js';
 export { jointsFromKeypoints, transformJoints } from './transform-joints.js';
 export { flipImageHorizontal, flipJoints } from './horizontal-flip.js';
 export {
