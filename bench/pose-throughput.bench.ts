@@ -32,11 +32,9 @@ import {
   parseCocoKeypoints,
   type KeypointBatch,
 } from '@hrnet/data-coco';
-import { createHigherHRNet, createHigherHrnetLoss } from '@hrnet/heads';
+import { createHigherHRNet, higherHrnetTask } from '@hrnet/heads';
 import { Adam, Trainer } from '@hrnet/train';
-import { dataConfig, loadPoseConfig, networkConfig, type PoseConfig } from '../examples/coco-pose/src/config.js';
-import { batchInputs, batchTargets } from '../examples/coco-pose/src/data.js';
-import { initPoseWeights } from '../examples/coco-pose/src/model-init.js';
+import { loadPoseConfig, networkConfig, pipelineConfig, poseCodec, type PoseConfig } from '../examples/coco-pose/src/config.js';
 
 const { values } = parseArgs({
   options: {
@@ -59,12 +57,12 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 /** Synthetic images at `size` for a split, opened as the config's training set. */
 async function trainSet(cfg: PoseConfig, split: string, size: number | [number, number], images: number): Promise<CocoKeypointsTrainSet> {
   await generateSyntheticCocoKeypoints(root, { split, images, size, seed: 1, peoplePerImage: [1, 4], crowdProbability: 0.3 });
-  return CocoKeypointsTrainSet.open({ root, split: `${split}2017`, config: dataConfig(cfg) });
+  return CocoKeypointsTrainSet.open({ root, split: `${split}2017`, config: pipelineConfig(cfg), encoder: poseCodec(cfg).encoderRef });
 }
 
 async function collect(set: CocoKeypointsTrainSet, batchSize: number, n: number): Promise<KeypointBatch[]> {
   const out: KeypointBatch[] = [];
-  for await (const b of set.batches({ batchSize, heatmapLayout: 'NHWJ', dropLast: true, limit: batchSize * n })) out.push(b);
+  for await (const b of set.batches({ batchSize, dropLast: true, limit: batchSize * n })) out.push(b);
   return out;
 }
 
@@ -74,13 +72,9 @@ async function collect(set: CocoKeypointsTrainSet, batchSize: number, n: number)
  */
 async function trainThroughput(label: string, cfg: PoseConfig, set: CocoKeypointsTrainSet, batchSize: number, { runs = steps, warmup = 1, withPipeline = false } = {}): Promise<void> {
   const net = networkConfig(cfg);
-  const model = createHigherHRNet(net);
-  initPoseWeights(model);
-  const loss = createHigherHrnetLoss(net);
+  const model = createHigherHRNet(net, { seed: 0 });
   const trainer = new Trainer<KeypointBatch>({
-    model,
-    loss: (o, b) => loss(o as tf.Tensor[], batchTargets(b)).total,
-    inputs: batchInputs,
+    task: higherHrnetTask(model, net, poseCodec(cfg)),
     optimizer: new Adam({ learningRate: cfg.TRAIN.LR, weightDecay: 0 }),
     progress: 'none',
   });
@@ -90,7 +84,7 @@ async function trainThroughput(label: string, cfg: PoseConfig, set: CocoKeypoint
     // One epoch with the pipeline running in this process (train.ts with WORKERS 0, prefetch 2).
     const t0 = performance.now();
     let n = 0;
-    for await (const b of set.batches({ batchSize, heatmapLayout: 'NHWJ', dropLast: true, prefetch: 2, workers: cfg.WORKERS })) {
+    for await (const b of set.batches({ batchSize, dropLast: true, prefetch: 2, workers: cfg.WORKERS })) {
       await trainer.trainStep(b);
       n += b.size;
     }

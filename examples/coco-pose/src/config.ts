@@ -12,8 +12,8 @@
  * `TRAIN.MIN_LR`), `TRAIN.KEEP_CHECKPOINTS` and `DATASET.SYNTHETIC` (the generated dataset used without `--datadir`).
  */
 import { basename, extname } from 'node:path';
-import type { HigherHrnetDataConfigInput } from '@hrnet/data-coco';
-import { higherHrnetConfigSchema, type DecodeOptions, type HigherHrnetConfig } from '@hrnet/heads';
+import type { KeypointPipelineConfigInput } from '@hrnet/data-coco';
+import { HigherHrnetCodec, higherHrnetConfigSchema, type DecodeOptions, type HigherHrnetConfig } from '@hrnet/heads';
 import { loadConfig } from '@hrnet/train';
 import { z } from 'zod';
 
@@ -225,14 +225,22 @@ export function networkConfig(cfg: PoseConfig): HigherHrnetConfig {
   return { MODEL: cfg.MODEL, LOSS: cfg.LOSS } as HigherHrnetConfig;
 }
 
-/** The DATASET block as `@hrnet/data-coco`'s training-data config. */
-export function dataConfig(cfg: PoseConfig): HigherHrnetDataConfigInput {
+/** The DATASET keys of the sample pipeline (`@hrnet/data-coco`): input size, joints, augmentation. */
+export function pipelineConfig(cfg: PoseConfig): KeypointPipelineConfigInput {
   const d = cfg.DATASET;
-  const outputs = cfg.LOSS.NUM_STAGES;
   return {
     inputSize: d.INPUT_SIZE,
-    outputSizes: d.OUTPUT_SIZE.slice(0, outputs),
     numJoints: d.NUM_JOINTS,
+    augment: { maxRotation: d.MAX_ROTATION, minScale: d.MIN_SCALE, maxScale: d.MAX_SCALE, scaleType: d.SCALE_TYPE, maxTranslate: d.MAX_TRANSLATE, flipProb: d.FLIP },
+  };
+}
+
+/** The DATASET / MODEL keys of the training targets, as the family's codec. */
+export function poseCodec(cfg: PoseConfig): HigherHrnetCodec {
+  const d = cfg.DATASET;
+  return new HigherHrnetCodec({
+    numJoints: d.NUM_JOINTS,
+    outputSizes: d.OUTPUT_SIZE.slice(0, cfg.LOSS.NUM_STAGES),
     sigma: d.SIGMA,
     maxPeople: d.MAX_NUM_PEOPLE,
     tagPerJoint: cfg.MODEL.TAG_PER_JOINT,
@@ -240,15 +248,7 @@ export function dataConfig(cfg: PoseConfig): HigherHrnetDataConfigInput {
     baseSize: d.BASE_SIZE,
     baseSigma: d.BASE_SIGMA,
     intSigma: d.INT_SIGMA,
-    augment: {
-      maxRotation: d.MAX_ROTATION,
-      minScale: d.MIN_SCALE,
-      maxScale: d.MAX_SCALE,
-      scaleType: d.SCALE_TYPE,
-      maxTranslate: d.MAX_TRANSLATE,
-      flipProb: d.FLIP,
-    },
-  };
+  });
 }
 
 /** The TEST block as `estimatePoses` / `decodePoses` options (without flip and scales). */

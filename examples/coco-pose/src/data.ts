@@ -1,6 +1,5 @@
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
 import {
   CocoKeypointsTrainSet,
   createRng,
@@ -13,9 +12,8 @@ import {
   type SampleExecutor,
   type SyntheticCocoResult,
 } from '@hrnet/data-coco';
-import type { HigherHrnetTargets } from '@hrnet/heads';
 import type { DataSource } from '@hrnet/train';
-import { dataConfig, type PoseConfig } from './config.js';
+import { pipelineConfig, poseCodec, type PoseConfig } from './config.js';
 
 /** COCO split name → the generator's split ('train2017' → 'train'). */
 function syntheticSplit(split: string): string {
@@ -100,7 +98,7 @@ export class PoseTrainData implements DataSource<KeypointBatch> {
     { batchSize = cfg.TRAIN.IMAGES_PER_GPU, workers = cfg.WORKERS, shard }: { batchSize?: number; workers?: number; shard?: DataShard } = {},
   ): Promise<PoseTrainData> {
     await checkDataRoot(root, cfg.DATASET.TRAIN);
-    const set = await CocoKeypointsTrainSet.open({ root, split: cfg.DATASET.TRAIN, config: dataConfig(cfg) });
+    const set = await CocoKeypointsTrainSet.open({ root, split: cfg.DATASET.TRAIN, config: pipelineConfig(cfg), encoder: poseCodec(cfg).encoderRef });
     if (set.length === 0) throw new Error(`${annotationFile(root, cfg.DATASET.TRAIN)}: no image with annotations to train on`);
     const world = shard?.worldSize ?? 1;
     const perRank = Math.min(batchSize, Math.floor(set.length / world));
@@ -124,7 +122,6 @@ export class PoseTrainData implements DataSource<KeypointBatch> {
       dropLast: true,
       prefetch: 2,
       workers: this.workers,
-      heatmapLayout: 'NHWJ',
     });
   }
 
@@ -143,7 +140,7 @@ export class PoseTrainData implements DataSource<KeypointBatch> {
   private async *shardBatches(epoch: number, shard: DataShard): AsyncGenerator<KeypointBatch> {
     const seed = this.cfg.TRAIN.SEED;
     const mine = this.shardIndices(epoch, shard);
-    const executor = typeof this.workers === 'object' ? this.workers : inProcessExecutor(this.set.config);
+    const executor = typeof this.workers === 'object' ? this.workers : inProcessExecutor(this.set.config, this.set.encoder);
     const B = this.batchSize;
     const window = 3 * B; // the batch being assembled and two prefetched, as batches() with prefetch 2
     const inflight: Promise<PipelineSample>[] = [];
@@ -159,7 +156,7 @@ export class PoseTrainData implements DataSource<KeypointBatch> {
       if (next < mine.length) start();
       pending.push({ index: mine[j], sample });
       if (pending.length === B) {
-        yield this.set.assembleBatch(pending, 'NHWJ');
+        yield this.set.assembleBatch(pending);
         pending = [];
       }
     }
@@ -168,20 +165,4 @@ export class PoseTrainData implements DataSource<KeypointBatch> {
   async close(): Promise<void> {
     if (typeof this.workers === 'object') await this.workers.close();
   }
-}
-
-/** Network input of a batch: `[B, R, R, 3]`. */
-export function batchInputs(b: KeypointBatch): tf.Tensor4D {
-  return tf.tensor4d(b.images, b.imageShape);
-}
-
-/** Loss targets of a batch as tensors (call inside a tidy scope). */
-export function batchTargets(b: KeypointBatch): HigherHrnetTargets {
-  return {
-    heatmaps: b.heatmaps.map((h, k) => tf.tensor4d(h, b.heatmapShapes[k])),
-    heatmapsLayout: 'NHWC',
-    masks: b.masks.map((m, k) => tf.tensor3d(m, b.maskShapes[k])),
-    // Host indices: the tag loss reads them on the CPU anyway.
-    joints: b.joints.map((j, k) => ({ values: j, shape: b.jointShapes[k] })),
-  };
 }

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import sharp from 'sharp';
-import { COCO_SKELETON } from '@hrnet/data-coco';
+import { COCO_SKELETON } from '@hrnet/core';
 import type { Pose } from '@hrnet/heads';
 
 /** One colour per person (cycled). */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { activeBackend, initBackend } from '@hrnet/core';
 import type { KeypointBatch } from '@hrnet/data-coco';
-import { createHigherHRNet, createHigherHrnetLoss } from '@hrnet/heads';
+import { createHigherHRNet, higherHrnetTask } from '@hrnet/heads';
 import {
   Adam,
   createLossScaler,
@@ -21,9 +21,9 @@ import {
   type TrainerEvent,
 } from '@hrnet/train';
 import { loadPoseWeights, PoseCheckpointManager } from './checkpoint.js';
-import { networkConfig, type PoseConfig } from './config.js';
-import { initPoseModel } from './model-init.js';
-import { batchInputs, batchTargets, generateSyntheticDataset, PoseTrainData } from './data.js';
+import { networkConfig, poseCodec, type PoseConfig } from './config.js';
+import { loadPretrained } from './model-init.js';
+import { generateSyntheticDataset, PoseTrainData } from './data.js';
 import { broadcastWeightsFromRank0 } from './dist.js';
 
 export interface TrainPoseOptions {
@@ -132,10 +132,10 @@ export async function trainPose(cfg: PoseConfig, opts: TrainPoseOptions = {}): P
     if (dist) log(`[dist] ${dist.worldSize} ranks x ${cfg.TRAIN.IMAGES_PER_GPU} images = global batch ${dist.worldSize * cfg.TRAIN.IMAGES_PER_GPU}, ${data.length} updates per epoch`);
 
     const net = networkConfig(cfg);
-    const model = createHigherHRNet(net);
+    const model = createHigherHRNet(net, { seed: cfg.TRAIN.SEED });
     const params = model.countParams();
     const c = cfg.MODEL.EXTRA.STAGE4.NUM_CHANNELS;
-    log(`[model] HigherHRNet (stage-4 widths ${c.join('/')}): ${params.toLocaleString('en-US')} parameters; ${await initPoseModel(model, cfg)}`);
+    log(`[model] HigherHRNet (stage-4 widths ${c.join('/')}): ${params.toLocaleString('en-US')} parameters; ${await loadPretrained(model, cfg)}`);
 
     if (opts.initWeights) log(`[model] weights from ${opts.initWeights} (${await loadPoseWeights(model, opts.initWeights)})`);
     if (dist) {
@@ -144,11 +144,8 @@ export async function trainPose(cfg: PoseConfig, opts: TrainPoseOptions = {}): P
     }
 
     const epochs = opts.maxEpochs ?? cfg.TRAIN.END_EPOCH;
-    const loss = createHigherHrnetLoss(net);
     const trainer = new Trainer<KeypointBatch>({
-      model,
-      loss: (outputs, b) => loss(Array.isArray(outputs) ? outputs : [outputs], batchTargets(b)).total,
-      inputs: batchInputs,
+      task: higherHrnetTask(model, net, poseCodec(cfg)),
       optimizer: createPoseOptimizer(cfg),
       lrSchedule: createPoseSchedule(cfg, epochs, data.length),
       lossScaler: lossScaler(cfg, opts.amp ?? false),

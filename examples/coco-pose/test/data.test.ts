@@ -43,11 +43,13 @@ describe('PoseTrainData', () => {
         expect([...a.imageIds, ...c.imageIds]).toEqual(b.imageIds);
         expect([...a.params, ...c.params]).toEqual(b.params);
         expect(Float32Array.from([...a.images, ...c.images])).toEqual(b.images);
-        for (let s = 0; s < b.outputSizes.length; s++) {
-          expect(a.heatmapShapes[s]).toEqual([4, ...b.heatmapShapes[s].slice(1)]);
-          expect(Float32Array.from([...a.heatmaps[s], ...c.heatmaps[s]])).toEqual(b.heatmaps[s]);
-          expect(Float32Array.from([...a.masks[s], ...c.masks[s]])).toEqual(b.masks[s]);
-          expect(Int32Array.from([...a.joints[s], ...c.joints[s]])).toEqual(b.joints[s]);
+        for (const [name, list] of Object.entries(b.targets)) {
+          list.forEach((t, s) => {
+            const [x, y] = [a.targets[name][s], c.targets[name][s]];
+            expect(x.shape).toEqual([4, ...t.shape.slice(1)]);
+            const joined = t.data instanceof Int32Array ? Int32Array.from([...x.data, ...y.data]) : Float32Array.from([...x.data, ...y.data]);
+            expect(joined).toEqual(t.data);
+          });
         }
       });
     }

@@ -29,15 +29,23 @@ export { hrnetFeatureInfo, hrnetFeatures, imageInput, type FeatureInfo, type Hrn
 export { hfHrnetConfigSchema, parseHfHrnetConfig, type HfHrnetConfig, type HfHrnetConfigInput } from './backbones/hf-hrnet-config.js';
 export { HF_HRNET_VARIANTS } from './backbones/hf-hrnet-variants.js';
 export { hfHrnetFeatureInfo, hfHrnetFeatures, hfHrnetInputDivisor } from './backbones/hf-hrnet-backbone.js';
-export { backboneFeatureInfo, createBackbone, listModels, registerModel, resolveBackbone, resolveConfig, type BackboneConfig, type BackboneFamily, type BackboneOptions, type ListModelsOptions, type ModelNameOrConfig } from './backbones/registry.js';
+export { backboneFeatureInfo, createBackbone, filterModelNames, listModels, registerModel, resolveBackbone, resolveConfig, type BackboneConfig, type BackboneFamily, type BackboneOptions, type ListModelsOptions, type ModelNameOrConfig } from './backbones/registry.js';
 // Training
 export { variableGrads } from './autodiff/variable-grads.js';
 export { applyTraining } from './autodiff/apply-training.js';
 // Utilities
 export { countMacs } from './utils/count-macs.js';
 export { createRng, mixSeed, permutation, SeededRng, type Rng } from './utils/rng.js';
+// The task contract between model families (@hrnet/heads) and the trainer (@hrnet/train), and the losses both use
+export type { LossTerms, Task, TaskDecoder, TaskMetric } from './task.js';
+export { crossEntropy, type CrossEntropyOptions } from './losses/cross-entropy.js';
+export { countTopKCorrect, topKAccuracy } from './metrics/top-k.js';
 export { invertAffine, roundHalfEven, warpAffine, type RawImage } from './image/warp-affine.js';
 export { multiScaleSize } from './image/multi-scale-size.js';
+export type { EncodedBatch, EncodedTargets, KeypointEncoder, KeypointEncoderRef, KeypointSample, TargetArray } from './keypoints/keypoint-encoder.js';
+export { COCO_FLIP_INDEX, COCO_KEYPOINT_NAMES, COCO_KEYPOINT_SIGMAS, COCO_SKELETON } from './keypoints/coco-keypoints.js';
+export { ImageDecodeError } from './image/image-decode-error.js';
+export { IMAGENET_MEAN, IMAGENET_STD, normalizationTable, normalizeImage } from './image/normalize-image.js';
 // Backends
 export { activeBackend, initBackend, type ActiveBackend, type BackendKind, type InitBackendOptions } from './backend/init-backend.js';
 export { registerWasmTrainingKernels, wasmTrainingKernelsRegistered, WASM_TRAINING_KERNELS } from './backend/wasm-training-kernels.js';

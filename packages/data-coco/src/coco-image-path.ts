@@ -3,7 +3,7 @@ import path from 'node:path';
 
 /**
  * Where a split's images live under the dataset root:
- * - `'images'`: `{root}/images/{split}/` (HigherHRNet's `data/coco` layout)
+ * - `'images'`: `{root}/images/{split}/` (the bottom-up pose repositories' `data/coco` layout)
  * - `'flat'`: `{root}/{split}/` (the layout of the official zip files)
  * - `'auto'`: whichever of the two exists, `images/{split}` first.
  */

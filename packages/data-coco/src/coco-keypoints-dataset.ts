@@ -1,13 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createRng, mixSeed, permutation, type Rng } from '@hrnet/core';
+import { createRng, ImageDecodeError, mixSeed, permutation, type EncodedBatch, type KeypointEncoder, type KeypointEncoderRef, type Rng, type TargetArray } from '@hrnet/core';
 import { createCocoImageResolver, type CocoImageLayout } from './coco-image-path.js';
-import { ImageDecodeError } from './decode-image.js';
+import { resolvePipelineConfig, type KeypointPipelineConfig, type KeypointPipelineConfigInput } from './keypoint-sample.js';
 import { loadCocoKeypoints, type CocoKeypointsDataset } from './load-coco-keypoints.js';
+import { loadKeypointEncoder } from './load-encoder.js';
 import type { AffineParams } from './random-affine.js';
 import { inProcessExecutor, SampleWorkerPool, type PipelineSample, type SampleExecutor } from './sample-worker-pool.js';
-import { resolveDataConfig, type HigherHrnetDataConfig, type HigherHrnetDataConfigInput, type TrainingSample } from './training-sample.js';
-import { makeTrainingSample, type SampleSpec } from './training-sample-spec.js';
+import { makeTrainingSample, type SampleSpec, type TrainingSample } from './training-sample-spec.js';
 
 export interface CocoKeypointsTrainSetOptions {
   /** Dataset root (`data/coco`): annotations/ and images/{split}/ (or {split}/) below it. */
@@ -25,11 +25,13 @@ export interface CocoKeypointsTrainSetOptions {
   idListFile?: string;
   /** Image folder layout, see {@link cocoImageDir}. Default `'auto'`. */
   layout?: CocoImageLayout;
-  /** Data config (input/output sizes, sigma, augmentation...); defaults: w32_512. */
-  config?: HigherHrnetDataConfigInput;
+  /** Input size, joints, flip permutation, normalisation and augmentation (see {@link resolvePipelineConfig}). */
+  config: KeypointPipelineConfigInput;
+  /** The model family's target encoder (e.g. a pose codec's `encoderRef` from @hrnet/heads), loaded here and in every worker. */
+  encoder: KeypointEncoderRef;
   /**
    * Keep only images with at least one annotation of any kind (crowd and keypoint-less included),
-   * as HigherHRNet's training set does. Default true.
+   * as the bottom-up training sets do. Default true.
    */
   requireAnnotations?: boolean;
 }
@@ -54,8 +56,6 @@ export interface KeypointBatchOptions {
    * from {@link CocoKeypointsTrainSet.createWorkerPool} shared across epochs (not closed here).
    */
   workers?: number | SampleExecutor;
-  /** Layout of the heatmap targets: `'NJHW'` (reference, default) or `'NHWJ'` (channels last, like TF.js outputs). */
-  heatmapLayout?: 'NJHW' | 'NHWJ';
   /** Default 'throw'. */
   onCorruptImage?: CorruptImagePolicy;
   /** Called for each image left out under 'skip' (default: a warning on stderr). */
@@ -64,25 +64,11 @@ export interface KeypointBatchOptions {
   limit?: number;
 }
 
-/** One batch; every array is row-major with the shape given next to it. */
-export interface KeypointBatch {
-  size: number;
+/** One batch: NHWC images and every target of the encoder stacked along a leading batch axis, row-major. */
+export interface KeypointBatch extends EncodedBatch {
   /** Dataset positions and COCO image ids of the samples, in batch order. */
   indices: number[];
   imageIds: number[];
-  /** Normalised input images `[B, R, R, 3]` (NHWC). */
-  images: Float32Array;
-  imageShape: [number, number, number, number];
-  outputSizes: number[];
-  /** Per output size: `[B, J, r, r]` (or `[B, r, r, J]` with heatmapLayout 'NHWJ'). */
-  heatmaps: Float32Array[];
-  heatmapShapes: [number, number, number, number][];
-  /** Per output size: `[B, r, r]`, 1 = counted by the loss. */
-  masks: Float32Array[];
-  maskShapes: [number, number, number][];
-  /** Per output size: `[B, maxPeople, J, 2]` int32 (`[j*r*r + y*r + x, 1]`, JointsGenerator). */
-  joints: Int32Array[];
-  jointShapes: [number, number, number, number][];
   /** The augmentation drawn for each sample. */
   params: AffineParams[];
 }
@@ -109,17 +95,28 @@ async function readIdList(file: string, dataset: CocoKeypointsDataset): Promise<
 }
 
 /**
- * HigherHRNet's COCO keypoint training set (`CocoKeypoints`): image list, per-sample decoding,
- * augmentation and targets, and batches with prefetching (optionally in worker threads).
+ * A COCO keypoint training set (the reference's `CocoKeypoints`): image list, per-sample decoding, augmentation,
+ * the model family's targets, and batches with prefetching (optionally in worker threads).
  */
 export class CocoKeypointsTrainSet {
-  readonly config: HigherHrnetDataConfig;
+  readonly config: KeypointPipelineConfig;
+  readonly encoderRef: KeypointEncoderRef;
+  readonly encoder: KeypointEncoder;
   readonly annotations: CocoKeypointsDataset;
   /** The images of the set, in file (or id list) order. */
   readonly imageIds: readonly number[];
   private readonly resolve: (fileName: string) => string;
 
-  private constructor(annotations: CocoKeypointsDataset, imageIds: number[], resolve: (f: string) => string, config: HigherHrnetDataConfig) {
+  private constructor(
+    annotations: CocoKeypointsDataset,
+    imageIds: number[],
+    resolve: (f: string) => string,
+    config: KeypointPipelineConfig,
+    encoderRef: KeypointEncoderRef,
+    encoder: KeypointEncoder,
+  ) {
+    this.encoderRef = encoderRef;
+    this.encoder = encoder;
     this.annotations = annotations;
     this.imageIds = imageIds;
     this.resolve = resolve;
@@ -127,14 +124,15 @@ export class CocoKeypointsTrainSet {
   }
 
   static async open(options: CocoKeypointsTrainSetOptions): Promise<CocoKeypointsTrainSet> {
-    const config = resolveDataConfig(options.config);
+    const config = resolvePipelineConfig(options.config);
+    const encoder = await loadKeypointEncoder(options.encoder);
     const annotations =
       options.annotations ??
       (await loadCocoKeypoints(options.annotationFile ?? path.join(options.root, 'annotations', `person_keypoints_${options.split}.json`)));
     let ids = options.idListFile ? await readIdList(options.idListFile, annotations) : annotations.images.map((i) => i.id);
     if (options.requireAnnotations ?? true) ids = ids.filter((id) => (annotations.annotationsByImage.get(id)?.length ?? 0) > 0);
     const resolve = createCocoImageResolver({ root: options.root, split: options.split, layout: options.layout });
-    return new CocoKeypointsTrainSet(annotations, ids, resolve, config);
+    return new CocoKeypointsTrainSet(annotations, ids, resolve, config, options.encoder, encoder);
   }
 
   get length(): number {
@@ -168,12 +166,12 @@ export class CocoKeypointsTrainSet {
    * `AffineParams`. Use {@link identityAffineParams} for an unaugmented view.
    */
   sample(index: number, rng: Rng | number | AffineParams = 0): Promise<TrainingSample> {
-    return makeTrainingSample(this.spec(index), this.config, rng);
+    return makeTrainingSample(this.spec(index), this.config, this.encoder, rng);
   }
 
   /** A worker pool for {@link batches}; close it when done. */
   createWorkerPool(workers: number, sharpConcurrency = 1): SampleWorkerPool {
-    return new SampleWorkerPool(this.config, { workers, sharpConcurrency });
+    return new SampleWorkerPool(this.config, this.encoderRef, { workers, sharpConcurrency });
   }
 
   /** Number of batches per epoch (before corrupt images are left out). */
@@ -202,7 +200,7 @@ export class CocoKeypointsTrainSet {
         ? options.workers
         : (options.workers ?? 0) > 0
           ? this.createWorkerPool(options.workers as number)
-          : inProcessExecutor(this.config);
+          : inProcessExecutor(this.config, this.encoder);
     const policy = options.onCorruptImage ?? 'throw';
     const onSkip = options.onSkip ?? ((p: string, e: Error) => console.warn(`[data-coco] skipping ${p}: ${e.message}`));
 
@@ -240,11 +238,11 @@ export class CocoKeypointsTrainSet {
         }
         pending.push({ index: r.index, sample: r.sample! });
         if (pending.length === batchSize) {
-          yield this.assembleBatch(pending, options.heatmapLayout);
+          yield this.assembleBatch(pending);
           pending = [];
         }
       }
-      if (pending.length > 0 && !dropLast) yield this.assembleBatch(pending, options.heatmapLayout);
+      if (pending.length > 0 && !dropLast) yield this.assembleBatch(pending);
     } finally {
       if (ownExecutor) await executor.close();
     }
@@ -254,48 +252,27 @@ export class CocoKeypointsTrainSet {
    * Samples of this set (made by a {@link SampleExecutor} from {@link spec}) as one batch, the way
    * {@link batches} assembles them: for callers that choose their own images per batch (a data-parallel shard).
    */
-  assembleBatch(items: { index: number; sample: PipelineSample }[], layout: 'NJHW' | 'NHWJ' = 'NJHW'): KeypointBatch {
+  assembleBatch(items: { index: number; sample: PipelineSample }[]): KeypointBatch {
     const B = items.length;
-    const { inputSize: R, outputSizes, numJoints: J, maxPeople } = this.config;
-    const imgLen = R * R * 3;
-    const images = new Float32Array(B * imgLen);
-    items.forEach((it, b) => images.set(it.sample.image, b * imgLen));
-    const heatmaps: Float32Array[] = [];
-    const masks: Float32Array[] = [];
-    const joints: Int32Array[] = [];
-    outputSizes.forEach((r, s) => {
-      const hl = J * r * r;
-      const hm = new Float32Array(B * hl);
-      items.forEach((it, b) => {
-        const src = it.sample.heatmaps[s];
-        if (layout === 'NJHW') hm.set(src, b * hl);
-        else {
-          const base = b * hl;
-          for (let j = 0; j < J; j++) for (let p = 0; p < r * r; p++) hm[base + p * J + j] = src[j * r * r + p];
-        }
+    const R = this.config.inputSize;
+    const images = new Float32Array(B * R * R * 3);
+    items.forEach((it, b) => images.set(it.sample.image, b * R * R * 3));
+    const targets: Record<string, TargetArray[]> = {};
+    for (const [name, list] of Object.entries(items[0].sample.targets)) {
+      targets[name] = list.map((first, k) => {
+        const n = first.data.length;
+        const data = first.data instanceof Int32Array ? new Int32Array(B * n) : new Float32Array(B * n);
+        items.forEach((it, b) => data.set(it.sample.targets[name][k].data, b * n));
+        return { data, shape: [B, ...first.shape] };
       });
-      heatmaps.push(hm);
-      const mk = new Float32Array(B * r * r);
-      items.forEach((it, b) => mk.set(it.sample.masks[s], b * r * r));
-      masks.push(mk);
-      const jl = maxPeople * J * 2;
-      const jt = new Int32Array(B * jl);
-      items.forEach((it, b) => jt.set(it.sample.joints[s], b * jl));
-      joints.push(jt);
-    });
+    }
     return {
       size: B,
       indices: items.map((it) => it.index),
       imageIds: items.map((it) => this.imageIds[it.index]),
       images,
       imageShape: [B, R, R, 3],
-      outputSizes: [...outputSizes],
-      heatmaps,
-      heatmapShapes: outputSizes.map((r) => (layout === 'NJHW' ? [B, J, r, r] : [B, r, r, J]) as [number, number, number, number]),
-      masks,
-      maskShapes: outputSizes.map((r) => [B, r, r] as [number, number, number]),
-      joints,
-      jointShapes: outputSizes.map(() => [B, maxPeople, J, 2] as [number, number, number, number]),
+      targets,
       params: items.map((it) => it.sample.params),
     };
   }

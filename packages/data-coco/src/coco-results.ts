@@ -7,7 +7,7 @@ import { readJsonFile } from './read-json-file.js';
 import { numberArray } from './zod-number-array.js';
 
 /**
- * One detected person in the COCO results format, as HigherHRNet writes it:
+ * One detected person in the COCO results format, as the reference pose code writes it:
  * `keypoints` is `[x, y, score] x K`, `bbox` (optional) is `[x, y, w, h]`.
  */
 export const cocoKeypointResultSchema = z.looseObject({

@@ -1,15 +1,5 @@
 import sharp from 'sharp';
-import type { RawImage } from '@hrnet/core';
-
-/** A file that could not be read or decoded; `path` names it. */
-export class ImageDecodeError extends Error {
-  override readonly name = 'ImageDecodeError';
-  readonly path: string;
-  constructor(path: string, cause: unknown) {
-    super(`cannot decode image '${path}': ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
-    this.path = path;
-  }
-}
+import { ImageDecodeError, type RawImage } from '@hrnet/core';
 
 /**
  * Decodes an image file (or encoded bytes) to 8-bit interleaved RGB with sharp, as

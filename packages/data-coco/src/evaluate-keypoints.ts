@@ -10,7 +10,8 @@ import {
   type CocoKeypointsDataset,
 } from './load-coco-keypoints.js';
 import { argsortDescStable, linspace } from './numpy-compat.js';
-import { COCO_KEYPOINT_SIGMAS, computeOksMatrix } from './oks.js';
+import { COCO_KEYPOINT_SIGMAS } from '@hrnet/core';
+import { computeOksMatrix } from './oks.js';
 import { prepareDetections } from './prepare-detections.js';
 import {
   apPerThreshold,

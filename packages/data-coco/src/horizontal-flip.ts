@@ -2,9 +2,7 @@
  * Horizontal flip of an augmented sample (`RandomHorizontalFlip`): image and masks mirrored,
  * joints re-indexed with the flip permutation and x' = res - 1 - x at each map size.
  */
-
-/** COCO's left/right permutation (`FLIP_CONFIG['COCO']`). */
-export const COCO_FLIP_INDEX: readonly number[] = Object.freeze([0, 2, 1, 4, 3, 6, 5, 8, 7, 10, 9, 12, 11, 14, 13, 16, 15]);
+import { COCO_FLIP_INDEX } from '@hrnet/core';
 
 /** Mirrors a row-major interleaved image (or a 1-channel mask) in place. */
 export function flipImageHorizontal<T extends Uint8Array | Float32Array>(data: T, width: number, height: number, channels = 1): T {

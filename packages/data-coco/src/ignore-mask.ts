@@ -4,7 +4,7 @@ import { segmentationToMask, type CocoSegmentation } from './segmentation-mask.j
 type MaskAnnotation = Pick<CocoKeypointAnnotation, 'iscrowd' | 'num_keypoints' | 'segmentation'>;
 
 /**
- * The regions HigherHRNet leaves out of the heatmap loss, at the image's own resolution
+ * The regions the bottom-up reference leaves out of the heatmap loss, at the image's own resolution
  * (`CocoKeypoints.get_mask`): the union of the segmentation of every crowd annotation and of
  * every non-crowd annotation with `num_keypoints == 0`. Row-major `height*width`, 1 = ignored.
  *

@@ -32,9 +32,7 @@ export {
   writeCocoResults,
   type CocoKeypointResult,
 } from './coco-results.js';
-export { COCO_KEYPOINT_SIGMAS, computeOksMatrix, type OksDetection, type OksGroundTruth } from './oks.js';
-export { prepareDetections, type PreparedDetection } from './prepare-detections.js';
-export type { ImageEvaluation } from './evaluate-image.js';
+export { computeOksMatrix, type OksDetection, type OksGroundTruth } from './oks.js';
 export { KEYPOINT_STAT_NAMES, type KeypointStatName } from './summarize.js';
 export {
   evaluateKeypoints,
@@ -70,23 +68,22 @@ export {
 } from './random-affine.js';
 // The warp itself lives in @hrnet/core (shared with @hrnet/heads); re-exported here as documented.
 export { invertAffine, roundHalfEven, warpAffine, type RawImage } from '@hrnet/core';
-export { maskTo255, warpMask, warpMask255 } from './warp-mask.js';
+export { warpMask } from './warp-mask.js';
 export { jointsFromKeypoints, transformJoints } from './transform-joints.js';
-export { COCO_FLIP_INDEX, flipImageHorizontal, flipJoints } from './horizontal-flip.js';
-export { IMAGENET_MEAN, IMAGENET_STD, normalizationTable, normalizeImage } from './normalize-image.js';
-export { gaussianPatch, generateHeatmaps, generateScaleAwareHeatmaps, scaleAwareSigma } from './heatmap-target.js';
-export { generateJointIndices } from './joints-target.js';
+export { flipImageHorizontal, flipJoints } from './horizontal-flip.js';
 export {
-  buildTrainingSample,
-  HIGHER_HRNET_W32_512_DATA,
-  resolveDataConfig,
-  type HigherHrnetDataConfig,
-  type HigherHrnetDataConfigInput,
+  resolvePipelineConfig,
+  transformSample,
+  type KeypointPipelineConfig,
+  type KeypointPipelineConfigInput,
   type SampleSource,
-  type TrainingSample,
-} from './training-sample.js';
-export { decodeRgb, ImageDecodeError } from './decode-image.js';
-export { makeTrainingSample, type SampleAnnotation, type SampleSpec } from './training-sample-spec.js';
+  type TransformedSample,
+} from './keypoint-sample.js';
+export { loadKeypointEncoder } from './load-encoder.js';
+export { decodeRgb } from './decode-image.js';
+// One error class for every data package, @hrnet/core's; re-exported as documented.
+export { ImageDecodeError } from '@hrnet/core';
+export { makeTrainingSample, type SampleAnnotation, type SampleSpec, type TrainingSample } from './training-sample-spec.js';
 export {
   inProcessExecutor,
   SampleWorkerPool,
@@ -102,8 +99,6 @@ export {
   type KeypointBatchOptions,
 } from './coco-keypoints-dataset.js';
 export {
-  COCO_KEYPOINT_NAMES,
-  COCO_SKELETON,
   LIMB_COLOURS,
   randomStickFigure,
   stickFigureSvg,

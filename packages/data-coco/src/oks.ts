@@ -1,11 +1,5 @@
+import { COCO_KEYPOINT_SIGMAS } from '@hrnet/core';
 import { npSum } from './numpy-compat.js';
-
-/** The 17 COCO keypoint sigmas (pycocotools `kpt_oks_sigmas`): `[.26, .25, ...] / 10`. */
-export const COCO_KEYPOINT_SIGMAS: readonly number[] = Object.freeze(
-  [0.26, 0.25, 0.25, 0.35, 0.35, 0.79, 0.79, 0.72, 0.72, 0.62, 0.62, 1.07, 1.07, 0.87, 0.87, 0.89, 0.89].map(
-    (s) => s / 10,
-  ),
-);
 
 /** Ground truth as OKS needs it: flat `[x, y, v] x K`, the `[x, y, w, h]` box and the segment `area`. */
 export interface OksGroundTruth {

@@ -1,7 +1,7 @@
 import type { Rng } from '@hrnet/core';
 
 /**
- * The random affine augmentation of HigherHRNet training (`RandomAffineTransform` +
+ * The random affine augmentation of bottom-up pose training (`RandomAffineTransform` +
  * `RandomHorizontalFlip` in lib/dataset/transforms/transforms.py): one draw of centre, scale,
  * rotation and flip per sample, applied to the image at the input size and to masks and joints
  * at every output size.

@@ -2,17 +2,15 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { ImageDecodeError } from './decode-image.js';
+import { ImageDecodeError, type EncodedTargets, type KeypointEncoder, type KeypointEncoderRef } from '@hrnet/core';
+import type { KeypointPipelineConfig } from './keypoint-sample.js';
 import type { AffineParams } from './random-affine.js';
-import type { HigherHrnetDataConfig } from './training-sample.js';
 import { makeTrainingSample, type SampleSpec } from './training-sample-spec.js';
 
 /** The arrays of one training sample (see {@link TrainingSample}) as the batch iterator consumes them. */
 export interface PipelineSample {
   image: Float32Array;
-  heatmaps: Float32Array[];
-  masks: Float32Array[];
-  joints: Int32Array[];
+  targets: EncodedTargets;
   params: AffineParams;
 }
 
@@ -23,9 +21,9 @@ export interface SampleExecutor {
 }
 
 /** Makes samples on the calling thread (sharp still decodes on libuv's thread pool). */
-export function inProcessExecutor(config: HigherHrnetDataConfig): SampleExecutor {
+export function inProcessExecutor(config: KeypointPipelineConfig, encoder: KeypointEncoder): SampleExecutor {
   return {
-    run: (spec, seed) => makeTrainingSample(spec, config, seed),
+    run: (spec, seed) => makeTrainingSample(spec, config, encoder, seed).then((s) => ({ image: s.sample.image, targets: s.targets, params: s.params })),
     close: async () => {},
   };
 }
@@ -73,13 +71,13 @@ export class SampleWorkerPool implements SampleExecutor {
   private nextId = 0;
   private closed = false;
 
-  constructor(readonly config: HigherHrnetDataConfig, options: SampleWorkerPoolOptions) {
+  constructor(readonly config: KeypointPipelineConfig, readonly encoderRef: KeypointEncoderRef, options: SampleWorkerPoolOptions) {
     const n = options.workers;
     if (!Number.isInteger(n) || n < 1) throw new Error(`SampleWorkerPool: workers must be a positive integer, got ${n}`);
     const entry = workerEntry();
     for (let i = 0; i < n; i++) {
       const worker = new Worker(entry.filename, {
-        workerData: { config, sharpConcurrency: options.sharpConcurrency ?? 1 },
+        workerData: { config, encoderRef, sharpConcurrency: options.sharpConcurrency ?? 1 },
         eval: entry.eval ?? false,
       });
       const slot: Slot = { worker, busy: 0, dead: false };
@@ -126,13 +124,11 @@ export class SampleWorkerPool implements SampleExecutor {
     if (msg.ok) {
       p.resolve({
         image: msg.image as Float32Array,
-        heatmaps: msg.heatmaps as Float32Array[],
-        masks: msg.masks as Float32Array[],
-        joints: msg.joints as Int32Array[],
+        targets: msg.targets as EncodedTargets,
         params: msg.params as AffineParams,
       });
     } else if (msg.name === 'ImageDecodeError') {
-      p.reject(new ImageDecodeError(String(msg.path), new Error(String(msg.message).replace(/^cannot decode image '.*?': /, ''))));
+      p.reject(ImageDecodeError.fromMessage(String(msg.path), String(msg.message)));
     } else {
       p.reject(new Error(`${String(msg.message)} (while making the sample of ${String(msg.path)})`));
     }

@@ -1,15 +1,13 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
-import { createRng, mixSeed, type Rng } from '@hrnet/core';
+import { COCO_KEYPOINT_NAMES, COCO_SKELETON, createRng, mixSeed, type Rng } from '@hrnet/core';
 import { maskToRle, rleArea } from './coco-rle.js';
 import type { CocoKeypointsFile } from './coco-keypoints-schema.js';
 import { polygonToMask } from './polygon-mask.js';
 import { segmentationArea } from './segmentation-mask.js';
 import {
   clipPolygonToRect,
-  COCO_KEYPOINT_NAMES,
-  COCO_SKELETON,
   convexHull,
   randomStickFigure,
   stickFigureOutlinePoints,
@@ -278,7 +276,7 @@ async function makeImage(
 }
 
 /**
- * Writes a small COCO-keypoints dataset of drawn stick-figure people in HigherHRNet's layout:
+ * Writes a small COCO-keypoints dataset of drawn stick-figure people in the reference's `data/coco` layout:
  * `{root}/images/{split}2017/{id:012}.jpg` (real JPEGs) and
  * `{root}/annotations/person_keypoints_{split}2017.json` (valid COCO: 17 keypoints with v 0/1/2,
  * polygon segmentations with their pycocotools areas and boxes, crowd regions as RLE or polygons,

@@ -10,18 +10,6 @@ import type { Rng } from '@hrnet/core';
 
 export type Point = [number, number];
 
-/** COCO joint order. */
-export const COCO_KEYPOINT_NAMES: readonly string[] = Object.freeze([
-  'nose', 'left_eye', 'right_eye', 'left_ear', 'right_ear', 'left_shoulder', 'right_shoulder', 'left_elbow',
-  'right_elbow', 'left_wrist', 'right_wrist', 'left_hip', 'right_hip', 'left_knee', 'right_knee', 'left_ankle', 'right_ankle',
-]);
-
-/** COCO's person skeleton (1-based joint pairs), as in person_keypoints_*.json. */
-export const COCO_SKELETON: readonly [number, number][] = Object.freeze([
-  [16, 14], [14, 12], [17, 15], [15, 13], [12, 13], [6, 12], [7, 13], [6, 7], [6, 8], [7, 9], [8, 10], [9, 11],
-  [2, 3], [1, 2], [1, 3], [2, 4], [3, 5], [4, 6], [5, 7],
-] as [number, number][]);
-
 export interface StickFigure {
   /** The 17 joints in image pixels (COCO order). */
   joints: Point[];

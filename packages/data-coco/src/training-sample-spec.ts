@@ -1,9 +1,9 @@
-import { createRng, type Rng } from '@hrnet/core';
+import { createRng, ImageDecodeError, type EncodedTargets, type KeypointEncoder, type Rng } from '@hrnet/core';
 import type { CocoKeypointAnnotation } from './coco-keypoints-schema.js';
-import { decodeRgb, ImageDecodeError } from './decode-image.js';
+import { decodeRgb } from './decode-image.js';
 import { validPixelMask } from './ignore-mask.js';
 import { drawAffineParams, type AffineParams } from './random-affine.js';
-import { buildTrainingSample, type HigherHrnetDataConfig, type TrainingSample } from './training-sample.js';
+import { transformSample, type KeypointPipelineConfig, type TransformedSample } from './keypoint-sample.js';
 import { jointsFromKeypoints } from './transform-joints.js';
 
 /** The annotation fields the training pipeline reads. */
@@ -26,14 +26,20 @@ export interface SampleSpec {
   annotations: SampleAnnotation[];
 }
 
+/** One training sample: the augmented sample and the encoder's targets for it. */
+export interface TrainingSample extends TransformedSample {
+  targets: EncodedTargets;
+}
+
 /**
- * Decodes the image of `spec` and builds its training sample: ignore mask from crowd and
+ * Decodes the image of `spec` and builds its training sample (the encoder makes the targets): ignore mask from crowd and
  * keypoint-less annotations, people kept for targets = `iscrowd == 0 || num_keypoints > 0`
  * (`CocoKeypoints.__getitem__`), augmentation drawn from `rng` unless `params` are given.
  */
 export async function makeTrainingSample(
   spec: SampleSpec,
-  config: HigherHrnetDataConfig,
+  config: KeypointPipelineConfig,
+  encoder: KeypointEncoder,
   rngOrParams: Rng | number | AffineParams,
 ): Promise<TrainingSample> {
   const image = await decodeRgb(spec.path);
@@ -53,9 +59,6 @@ export async function makeTrainingSample(
   if (typeof rngOrParams === 'number') params = drawAffineParams(createRng(rngOrParams), image.width, image.height, config.augment);
   else if ('next' in rngOrParams) params = drawAffineParams(rngOrParams, image.width, image.height, config.augment);
   else params = rngOrParams;
-  return buildTrainingSample(
-    { image, validMask, joints, people: kept.length, boxes: config.scaleAwareSigma ? kept.map((a) => a.bbox) : undefined },
-    params,
-    config,
-  );
+  const t = transformSample({ image, validMask, joints, people: kept.length, boxes: kept.map((a) => a.bbox) }, params, config, encoder.targetSizes);
+  return { ...t, targets: encoder.encode(t.sample) };
 }

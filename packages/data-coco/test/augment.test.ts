@@ -1,15 +1,12 @@
+import { COCO_FLIP_INDEX, normalizeImage } from '@hrnet/core';
 import { describe, expect, it } from 'vitest';
 import {
   affineMatrix,
-  COCO_FLIP_INDEX,
   createRng,
   drawAffineParams,
   flipImageHorizontal,
   flipJoints,
-  generateHeatmaps,
-  generateJointIndices,
   invertAffine,
-  normalizeImage,
   shuffledIndices,
 } from '../src/index.js';
 
@@ -53,7 +50,7 @@ describe('random affine draw', () => {
   });
 });
 
-describe('flip, normalize, targets', () => {
+describe('flip, normalize', () => {
   it('flips images in place and joints with the permutation and x -> R - 1 - x', () => {
     const img = Uint8Array.from([1, 2, 3, 4, 5, 6]);
     expect(Array.from(flipImageHorizontal(img, 3, 2, 1))).toEqual([3, 2, 1, 6, 5, 4]);
@@ -71,22 +68,5 @@ describe('flip, normalize, targets', () => {
     expect(out[0]).toBe(Math.fround(-Math.fround(0.485) / Math.fround(0.229)));
     expect(out[1]).toBe(Math.fround(Math.fround(Math.fround(128 / 255) - Math.fround(0.456)) / Math.fround(0.224)));
     expect(out[2]).toBe(Math.fround(Math.fround(1 - Math.fround(0.406)) / Math.fround(0.225)));
-  });
-
-  it('heatmaps: truncated position, square 15x15 patch clipped at the border, max over people', () => {
-    const j = new Float64Array(2 * 17 * 3);
-    j.set([-0.5, 3.9, 2], 0); // x = int(-0.5) = 0: still inside
-    j.set([1.2, 3.2, 2], 17 * 3); // second person's nose at pixel (1, 3)
-    j.set([5, 5, 0], 3); // unlabelled
-    const hm = generateHeatmaps(j, 2, 17, 16);
-    expect(hm[3 * 16 + 0]).toBe(1);
-    expect(hm[3 * 16 + 1]).toBe(1);
-    // x = 8 lies outside the patch around (0, 3) and on the edge (7 px) of the one around (1, 3).
-    expect(hm[3 * 16 + 8]).toBe(Math.fround(Math.exp(-49 / 8)));
-    expect(hm[3 * 16 + 9]).toBe(0);
-    expect(hm.subarray(16 * 16, 2 * 16 * 16).every((v) => v === 0)).toBe(true);
-    const idx = generateJointIndices(j, 2, 17, 16);
-    expect(Array.from(idx.subarray(0, 4))).toEqual([3 * 16 + 0, 1, 0, 0]);
-    expect(Array.from(idx.subarray(34, 36))).toEqual([3 * 16 + 1, 1]);
   });
 });

@@ -7,7 +7,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const SLOW = 60_000;
 import {
   affineMatrix,
-  buildTrainingSample,
   CocoKeypointsTrainSet,
   createRng,
   decodeRgb,
@@ -19,12 +18,16 @@ import {
   loadCocoKeypoints,
   mixSeed,
   parseCocoKeypoints,
+  resolvePipelineConfig,
+  transformSample,
   validPixelMask,
   type KeypointBatch,
 } from '../src/index.js';
+import { createPointEncoder, pointEncoder } from './point-encoder.js';
 
 let root: string;
-const config = { inputSize: 128, outputSizes: [32, 64] };
+const config = { inputSize: 128 };
+const encoder = pointEncoder([32, 64]);
 
 beforeAll(async () => {
   root = await mkdtemp(path.join(tmpdir(), 'coco-train-set-'));
@@ -46,32 +49,32 @@ describe('CocoKeypointsTrainSet', { timeout: SLOW }, () => {
     const json = JSON.parse(await readFile(file, 'utf8'));
     json.images.push({ id: 99, file_name: '000000000099.jpg', width: 10, height: 10 });
     const annotations = parseCocoKeypoints(json);
-    const set = await CocoKeypointsTrainSet.open({ root, split: 'train2017', annotations, config });
+    const set = await CocoKeypointsTrainSet.open({ root, split: 'train2017', annotations, config, encoder });
     expect(set.length).toBe(8);
     expect(set.imageIds).not.toContain(99);
 
     const list = path.join(root, 'train2017.txt');
     await writeFile(list, `# subset\n3\nimages/train2017/000000000005.jpg\n\n000000000099.jpg\n`);
-    const sub = await CocoKeypointsTrainSet.open({ root, split: 'train2017', annotations, idListFile: list, config });
+    const sub = await CocoKeypointsTrainSet.open({ root, split: 'train2017', annotations, idListFile: list, config, encoder });
     expect(sub.imageIds).toEqual([3, 5]);
     await writeFile(list, '3\n123456\n');
-    await expect(CocoKeypointsTrainSet.open({ root, split: 'train2017', annotations, idListFile: list, config })).rejects.toThrow(/123456/);
+    await expect(CocoKeypointsTrainSet.open({ root, split: 'train2017', annotations, idListFile: list, config, encoder })).rejects.toThrow(/123456/);
   });
 
   it('sample(i, rng): shapes, value ranges, and the same result as composing the steps by hand', async () => {
-    const set = await CocoKeypointsTrainSet.open({ root, split: 'train2017', config });
+    const set = await CocoKeypointsTrainSet.open({ root, split: 'train2017', config, encoder });
     const s = await set.sample(2, 11);
-    expect(s.image).toHaveLength(128 * 128 * 3);
-    expect(s.heatmaps.map((h) => h.length)).toEqual([17 * 32 * 32, 17 * 64 * 64]);
-    expect(s.masks.map((m) => m.length)).toEqual([32 * 32, 64 * 64]);
-    expect(s.joints.map((j) => j.length)).toEqual([30 * 17 * 2, 30 * 17 * 2]);
-    expect(Math.max(...s.heatmaps[1])).toBeLessThanOrEqual(1);
+    expect(s.sample.image).toHaveLength(128 * 128 * 3);
+    expect(s.sample.maps.map((m) => m.size)).toEqual([32, 64]);
+    expect(s.targets.points.map((p) => p.shape)).toEqual([[32, 32, 17], [64, 64, 17]]);
+    expect(s.targets.masks.map((m) => m.data.length)).toEqual([32 * 32, 64 * 64]);
+    expect(s.targets.counts[1].data[0]).toBeGreaterThan(0);
 
     const spec = set.spec(2);
     const image = await decodeRgb(spec.path);
     const kept = spec.annotations.filter((a) => a.iscrowd === 0 || a.num_keypoints > 0);
     const params = drawAffineParams(createRng(11), image.width, image.height);
-    const manual = buildTrainingSample(
+    const manual = transformSample(
       {
         image,
         validMask: validPixelMask(spec.annotations, image.height, image.width),
@@ -79,16 +82,18 @@ describe('CocoKeypointsTrainSet', { timeout: SLOW }, () => {
         people: kept.length,
       },
       params,
-      set.config,
+      resolvePipelineConfig(config),
+      [32, 64],
     );
     expect(s.params).toEqual(params);
-    expect(Buffer.from(s.image.buffer).equals(Buffer.from(manual.image.buffer))).toBe(true);
-    expect(s.joints[0]).toEqual(manual.joints[0]);
+    expect(Buffer.from(s.sample.image.buffer).equals(Buffer.from(manual.sample.image.buffer))).toBe(true);
+    expect(s.sample.maps[0].joints).toEqual(manual.sample.maps[0].joints);
+    expect(s.targets).toEqual(createPointEncoder({ sizes: [32, 64] }).encode(manual.sample));
     expect(affineMatrix(params, 32)).toEqual(affineMatrix(s.params, 32));
   });
 
   it('an unaugmented view keeps every labelled joint that lies in the crop on the heatmaps', async () => {
-    const set = await CocoKeypointsTrainSet.open({ root, split: 'train2017', config });
+    const set = await CocoKeypointsTrainSet.open({ root, split: 'train2017', config, encoder });
     const img = set.annotations.imagesById.get(set.imageIds[0])!;
     const s = await set.sample(0, identityAffineParams(img.width, img.height));
     const anns = set.annotations.annotationsByImage.get(img.id)!.filter((a) => !a.iscrowd && a.num_keypoints > 0);
@@ -98,41 +103,38 @@ describe('CocoKeypointsTrainSet', { timeout: SLOW }, () => {
         const [x, y, v] = a.keypoints.slice(3 * j, 3 * j + 3);
         const X = Math.trunc(m[0] * x + m[2]);
         const Y = Math.trunc(m[4] * y + m[5]);
-        if (v > 0 && X >= 0 && X < 64 && Y >= 0 && Y < 64) expect(s.heatmaps[1][j * 64 * 64 + Y * 64 + X]).toBe(1);
+        if (v > 0 && X >= 0 && X < 64 && Y >= 0 && Y < 64) expect(s.targets.points[1].data[(Y * 64 + X) * 17 + j]).toBe(1);
       }
     }
   });
 
-  it('batches: NHWC images and per-size targets, in a seeded order; prefetch does not change the result', async () => {
-    const set = await CocoKeypointsTrainSet.open({ root, split: 'train2017', config });
+  it("batches: NHWC images and every target of the encoder stacked, in a seeded order; prefetch does not change the result", async () => {
+    const set = await CocoKeypointsTrainSet.open({ root, split: 'train2017', config, encoder });
     const a = await collect(set.batches({ batchSize: 3, seed: 5, epoch: 1, prefetch: 0 }));
     const b = await collect(set.batches({ batchSize: 3, seed: 5, epoch: 1, prefetch: 3 }));
     expect(a.map((x) => x.size)).toEqual([3, 3, 2]);
     expect(set.batchCount(3)).toBe(3);
     expect(a[0].imageShape).toEqual([3, 128, 128, 3]);
-    expect(a[0].heatmapShapes).toEqual([[3, 17, 32, 32], [3, 17, 64, 64]]);
-    expect(a[0].maskShapes).toEqual([[3, 32, 32], [3, 64, 64]]);
-    expect(a[0].jointShapes).toEqual([[3, 30, 17, 2], [3, 30, 17, 2]]);
+    expect(a[0].targets.points.map((t) => t.shape)).toEqual([[3, 32, 32, 17], [3, 64, 64, 17]]);
+    expect(a[0].targets.masks.map((t) => t.shape)).toEqual([[3, 32, 32], [3, 64, 64]]);
+    expect(a[0].targets.counts.map((t) => [t.shape, t.data.constructor.name])).toEqual([[[3, 1], 'Int32Array'], [[3, 1], 'Int32Array']]);
     expect(a.flatMap((x) => x.indices).sort()).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
     expect(a.map((x) => x.indices)).toEqual(b.map((x) => x.indices));
     expect(Buffer.from(a[1].images.buffer).equals(Buffer.from(b[1].images.buffer))).toBe(true);
     // Each sample is sample(index, mixSeed(seed, epoch, index)).
     const i = a[0].indices[1];
     const s = await set.sample(i, mixSeed(5, 1, i));
-    expect(Array.from(a[0].images.subarray(128 * 128 * 3, 2 * 128 * 128 * 3))).toEqual(Array.from(s.image));
-    expect(Array.from(a[0].joints[1].subarray(30 * 34, 2 * 30 * 34))).toEqual(Array.from(s.joints[1]));
+    expect(Array.from(a[0].images.subarray(128 * 128 * 3, 2 * 128 * 128 * 3))).toEqual(Array.from(s.sample.image));
+    expect(Array.from(a[0].targets.points[1].data.subarray(64 * 64 * 17, 2 * 64 * 64 * 17))).toEqual(Array.from(s.targets.points[1].data));
+    expect(a[0].targets.counts[0].data[1]).toBe(s.targets.counts[0].data[0]);
     // Another epoch, another order.
     const c = await collect(set.batches({ batchSize: 3, seed: 5, epoch: 2, dropLast: true }));
     expect(c.map((x) => x.size)).toEqual([3, 3]);
     expect(c.map((x) => x.indices)).not.toEqual(a.slice(0, 2).map((x) => x.indices));
-    // Channels-last heatmaps are a transpose of the reference layout.
-    const [t] = await collect(set.batches({ batchSize: 2, seed: 5, epoch: 1, limit: 2, heatmapLayout: 'NHWJ' }));
-    expect(t.heatmapShapes[0]).toEqual([2, 32, 32, 17]);
-    expect(t.heatmaps[0][(1 * 32 * 32 + 5 * 32 + 7) * 17 + 9]).toBe(a[0].heatmaps[0][(1 * 17 + 9) * 32 * 32 + 5 * 32 + 7]);
   });
 
   it('worker threads give the same batches as the in-process pipeline', async () => {
-    const set = await CocoKeypointsTrainSet.open({ root, split: 'train2017', config });
+    const set = await CocoKeypointsTrainSet.open({ root, split: 'train2017', config, encoder });
     const local = await collect(set.batches({ batchSize: 4, seed: 9 }));
     const pool = set.createWorkerPool(2);
     try {
@@ -140,9 +142,7 @@ describe('CocoKeypointsTrainSet', { timeout: SLOW }, () => {
       expect(viaPool.map((x) => x.indices)).toEqual(local.map((x) => x.indices));
       for (let k = 0; k < local.length; k++) {
         expect(Buffer.from(viaPool[k].images.buffer).equals(Buffer.from(local[k].images.buffer))).toBe(true);
-        expect(viaPool[k].heatmaps[0]).toEqual(local[k].heatmaps[0]);
-        expect(viaPool[k].masks[1]).toEqual(local[k].masks[1]);
-        expect(viaPool[k].joints[1]).toEqual(local[k].joints[1]);
+        expect(viaPool[k].targets).toEqual(local[k].targets);
       }
     } finally {
       await pool.close();
@@ -157,7 +157,7 @@ describe('CocoKeypointsTrainSet', { timeout: SLOW }, () => {
       const bytes = await readFile(victim);
       await writeFile(victim, bytes.subarray(0, bytes.length >> 1));
       await copyFile(victim, victim + '.bak');
-      const set = await CocoKeypointsTrainSet.open({ root: broken, split: 'train2017', config: { inputSize: 64, outputSizes: [16, 32] } });
+      const set = await CocoKeypointsTrainSet.open({ root: broken, split: 'train2017', config: { inputSize: 64 }, encoder: pointEncoder([16, 32]) });
       const err = await collect(set.batches({ batchSize: 2, shuffle: false })).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(ImageDecodeError);
       expect((err as ImageDecodeError).path).toBe(victim);

@@ -38,7 +38,3 @@ export const f32 = (name: string) => {
   const b = bytes(name);
   return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
 };
-export const i32 = (name: string) => {
-  const b = bytes(name);
-  return new Int32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-};

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { argsortDescStable, linspace, npMean, npSum } from '../src/numpy-compat.js';
-import { COCO_KEYPOINT_SIGMAS, computeOksMatrix } from '../src/index.js';
+import { COCO_KEYPOINT_SIGMAS } from '@hrnet/core';
+import { computeOksMatrix } from '../src/index.js';
 
 describe('numpy-compatible helpers', () => {
   it('sums pairwise like np.sum (values from NumPy 2.4)', () => {

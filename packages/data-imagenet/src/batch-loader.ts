@@ -1,5 +1,5 @@
 import { createRng, mixSeed, permutation } from '@hrnet/core';
-import { ImageDecodeError } from './decode.js';
+import { ImageDecodeError } from '@hrnet/core';
 import { DecodePool } from './decode-pool.js';
 import type { ImageFolder, ImageSample } from './image-folder.js';
 import type { ImageTransform, TransformSpec } from './transforms.js';
@@ -202,7 +202,7 @@ export class BatchLoader implements AsyncIterable<ImageBatch> {
     if (res.error) throw new Error(`BatchLoader: decoding failed in a worker: ${res.error}`);
     this.workerMs += res.ms ?? 0;
     for (const c of res.corrupt ?? []) {
-      const err = new ImageDecodeError(c.path, new Error(c.message.replace(/^cannot decode image '[^']*': /, '')));
+      const err = ImageDecodeError.fromMessage(c.path, c.message);
       if (onCorrupt === 'throw') throw err;
       this.reportCorrupt(c.path, err);
     }

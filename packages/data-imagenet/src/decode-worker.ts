@@ -4,7 +4,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { createRng } from '@hrnet/core';
-import { ImageDecodeError } from './decode.js';
+import { ImageDecodeError } from '@hrnet/core';
 import { transformFromSpec, type TransformSpec } from './transforms.js';
 
 export interface DecodeTask {

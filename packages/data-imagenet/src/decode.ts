@@ -1,4 +1,5 @@
 import sharp, { type KernelEnum } from 'sharp';
+import { ImageDecodeError } from '@hrnet/core';
 
 /** An 8-bit RGB image, rows top to bottom, pixels interleaved (HWC). */
 export interface RgbImage {
@@ -32,17 +33,6 @@ export interface DecodeOps {
   resize?: { width: number; height: number; interpolation?: Interpolation };
   /** Crop of the (resized) image; must lie inside it. */
   crop?: Box;
-}
-
-/** An image that could not be read or decoded; `path` names the file (or `<buffer>`). */
-export class ImageDecodeError extends Error {
-  readonly path: string;
-  constructor(path: string, cause: unknown) {
-    const reason = cause instanceof Error ? cause.message.split('\n')[0] : String(cause);
-    super(`cannot decode image '${path}': ${reason}`, { cause });
-    this.name = 'ImageDecodeError';
-    this.path = path;
-  }
 }
 
 /** A file path or encoded bytes (JPEG, PNG, or anything else sharp reads). */

@@ -7,11 +7,11 @@ export {
   type ScanFlatImageFolderOptions,
   type ScanImageFolderOptions,
 } from './image-folder.js';
-export { decodeImage, readImageSize, ImageDecodeError, type Box, type DecodeOps, type ImageSource, type Interpolation, type RgbImage } from './decode.js';
+// ImageDecodeError is @hrnet/core's (one class for every data package); re-exported as documented.
+export { ImageDecodeError } from '@hrnet/core';
+export { decodeImage, readImageSize, type Box, type DecodeOps, type ImageSource, type Interpolation, type RgbImage } from './decode.js';
 export {
   DEFAULT_CROP_PCT,
-  IMAGENET_MEAN,
-  IMAGENET_STD,
   centerCropBox,
   colorJitterInPlace,
   evalTransform,
@@ -33,6 +33,9 @@ export {
 export { DecodePool } from './decode-pool.js';
 export { BatchLoader, type BatchLoaderOptions, type CorruptImagePolicy, type ImageBatch } from './batch-loader.js';
 export { generateImageFolderDataset, MAX_SYNTHETIC_CLASSES, type SyntheticDataset, type SyntheticDatasetOptions } from './synthetic-dataset.js';
-export { countTopKCorrect, topKAccuracy } from './metrics.js';
+// The metric lives in @hrnet/core (the classification task of @hrnet/heads uses it too); re-exported as documented.
+export { countTopKCorrect, topKAccuracy } from '@hrnet/core';
 // The seeded RNG lives in @hrnet/core; re-exported here as documented.
 export { createRng, mixSeed, permutation, type Rng } from '@hrnet/core';
+// ImageNet statistics live in @hrnet/core (shared with @hrnet/heads and @hrnet/data-coco); re-exported as documented.
+export { IMAGENET_MEAN, IMAGENET_STD } from '@hrnet/core';

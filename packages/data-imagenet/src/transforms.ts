@@ -1,9 +1,6 @@
-import type { Rng } from '@hrnet/core';
+import { IMAGENET_MEAN, IMAGENET_STD, type Rng } from '@hrnet/core';
 import { decodeImage, readImageSize, type Box, type ImageSource, type Interpolation, type RgbImage } from './decode.js';
 
-/** ImageNet channel statistics (RGB, on [0, 1] pixels), as timm's `IMAGENET_DEFAULT_MEAN/STD`. */
-export const IMAGENET_MEAN: readonly [number, number, number] = [0.485, 0.456, 0.406];
-export const IMAGENET_STD: readonly [number, number, number] = [0.229, 0.224, 0.225];
 /** timm's default eval `crop_pct`. */
 export const DEFAULT_CROP_PCT = 0.875;
 

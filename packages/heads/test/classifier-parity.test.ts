@@ -2,12 +2,13 @@ import { afterAll, expect } from 'vitest';
 import { hrnetClsParitySpec } from '../../../test-utils/hrnet-cls-parity.js';
 import { describeSkippedNative, loadNative } from '../../../test-utils/native.js';
 import { describeParity } from '../../../test-utils/parity-harness.js';
-import { createClassifier } from '../src/index.js';
+import { createModel } from '../src/index.js';
 
 // timm HighResolutionNet (narrow head widths), random BN statistics; tolerance: 1e-4 of max |value|.
 // 'native': @hrnet/backend-native's oneDNN kernels on wasm (initBackend('native')), where its addon loads.
 const native = await loadNative();
-const spec = hrnetClsParitySpec(createClassifier);
+// Built through the one factory, as users do: createModel({ family: 'classification', config }, opts).
+const spec = hrnetClsParitySpec((config, opts) => createModel({ family: 'classification', config }, opts));
 
 if (native.mod && native.available) {
   const { nativeKernelStats } = native.mod;

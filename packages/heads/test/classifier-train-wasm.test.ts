@@ -1,27 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { initBackend, type HrnetConfigInput } from '@hrnet/core';
+import { initBackend } from '@hrnet/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClassifier } from '../src/index.js';
+import { tinyHrnetConfig } from './tiny-configs.js';
 
 // End-to-end check of @hrnet/core's wasm training kernels on the real model: a tiny HRNet classifier
 // (every block type, transition, fuse path and the timm head) trains on wasm with the same gradients as
 // the reference cpu backend, and a training loop does not leak tensors.
-const stage = (widths: number[]) => ({
-  num_modules: 1,
-  num_branches: widths.length,
-  block_type: 'BASIC' as const,
-  num_blocks: widths.map(() => 1),
-  num_channels: widths,
-  fuse_method: 'SUM' as const,
-});
-const TINY: HrnetConfigInput = {
-  stem_width: 64,
-  stage1: { num_modules: 1, num_branches: 1, block_type: 'BOTTLENECK', num_blocks: [1], num_channels: [8], fuse_method: 'SUM' },
-  stage2: stage([8, 16]),
-  stage3: stage([8, 16, 32]),
-  stage4: stage([8, 16, 32, 64]),
-};
+const TINY = tinyHrnetConfig(64, [8, 16, 32, 64]);
 
 function seeded(n: number, seed: number): Float32Array {
   let s = seed >>> 0;

@@ -3,14 +3,8 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { imageInput, initBackend, type FeatureInfo } from '@hrnet/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  createHigherHRNet,
-  higherHrnetHead,
-  higherHrnetPreset,
-  listHigherHrnetPresets,
-  parseHigherHrnetConfig,
-  type HigherHrnetConfigInput,
-} from '../src/index.js';
+import { createHigherHRNet, higherHrnetPreset, listHigherHrnetPresets, parseHigherHrnetConfig, type HigherHrnetConfigInput } from '../src/index.js';
+import { higherHrnetHead } from '../src/higher-hrnet/higher-hrnet-head.js';
 
 const dir = fileURLToPath(new URL('../../../fixtures/higherhrnet/model_tiny/', import.meta.url));
 const tiny = JSON.parse(readFileSync(`${dir}config.json`, 'utf8')) as HigherHrnetConfigInput;
@@ -31,7 +25,7 @@ beforeAll(() => initBackend('cpu', { log: () => {} }));
 describe('HigherHRNet presets and parameter counts', () => {
   it('registers the three published configs', () => {
     expect(listHigherHrnetPresets()).toEqual(['higherhrnet_w32_512', 'higherhrnet_w32_640', 'higherhrnet_w48_640']);
-    expect(higherHrnetPreset('higherhrnet_w32_640')).toMatchObject({ inputSize: 640, outputSizes: [160, 320] });
+    expect(higherHrnetPreset('higherhrnet_w32_640')).toMatchObject({ preprocessing: { inputSize: [640, 640] }, targets: { outputSizes: [160, 320] } });
     expect(() => higherHrnetPreset('higherhrnet_w18')).toThrow(/unknown HigherHRNet preset 'higherhrnet_w18'; valid names: higherhrnet_w32_512/);
   });
 

@@ -4,7 +4,9 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '@hrnet/core';
 import { readFloat32File } from '@hrnet/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { associativeEmbeddingLoss, createHigherHrnetLoss, heatmapLoss, type AeLossType, type HigherHrnetTargets } from '../src/index.js';
+import { createHigherHrnetLoss, type AeLossType, type HigherHrnetTargets } from '../src/index.js';
+import { associativeEmbeddingLoss } from '../src/higher-hrnet/associative-embedding-loss.js';
+import { heatmapLoss } from '../src/higher-hrnet/heatmap-loss.js';
 
 const dir = fileURLToPath(new URL('../../../fixtures/higherhrnet/loss/', import.meta.url));
 const manifest = JSON.parse(readFileSync(`${dir}manifest.json`, 'utf8'));

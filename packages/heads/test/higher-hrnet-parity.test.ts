@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describeSkippedNative, loadNative } from '../../../test-utils/native.js';
 import { describeParity, type ParityBackend } from '../../../test-utils/parity-harness.js';
-import { createHigherHRNet } from '../src/index.js';
+import { createModel } from '../src/index.js';
 
 const dir = fileURLToPath(new URL('../../../fixtures/higherhrnet/model_tiny/', import.meta.url));
 // The fixture's config.json is the official MODEL block (+ LOSS.WITH_AE_LOSS), passed through unchanged.
@@ -23,7 +23,7 @@ describeParity(
     manifest: 'manifest.json',
     weights: 'weights.safetensors',
     naming: 'higherhrnet',
-    build: () => createHigherHRNet(config),
+    build: () => createModel({ family: 'higher-hrnet', config }),
     input: 'input',
     outputs: ['output_0', 'output_1'],
     intermediates: {
@@ -51,7 +51,7 @@ describeParity(
     manifest: 'manifest.json',
     weights: '../weights.safetensors',
     naming: 'higherhrnet',
-    build: () => createHigherHRNet(config, { inputShape: [128, 192, 3] }),
+    build: () => createModel({ family: 'higher-hrnet', config }, { inputShape: [128, 192, 3] }),
     input: 'model_input',
     outputs: ['raw_output_0', 'raw_output_1'],
     tolerance: 1e-4,

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { planesFromNhwc, type Planes } from '../src/pose/planes.js';
+import { planesFromNhwc, type Planes } from '../src/pose-common/planes.js';
 
 export const GROUPING_DIR = fileURLToPath(new URL('../../../fixtures/higherhrnet/grouping/', import.meta.url));
 export const PIPELINE_DIR = fileURLToPath(new URL('../../../fixtures/higherhrnet/model_tiny/pipeline/', import.meta.url));

@@ -1,21 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '@hrnet/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  aggregateResults,
-  decodePoses,
-  emptyAggregate,
-  finishAggregation,
-  getAffineTransform,
-  getMultiScaleSize,
-  getMultiStageOutputs,
-  matchByTag,
-  nmsHeatmaps,
-  peopleToCocoResults,
-  poseHeadDecoder,
-  posesToCocoResults,
-  topK,
-} from '../src/index.js';
+import { decodePoses, peopleToCocoResults, posesToCocoResults, HigherHrnetCodec } from '../src/index.js';
+import { aggregateResults, emptyAggregate, finishAggregation } from '../src/higher-hrnet/aggregate-results.js';
+import { matchByTag, nmsHeatmaps, topK } from '../src/higher-hrnet/heatmap-parser.js';
+import { getMultiScaleSize } from '../src/higher-hrnet/multi-scale-size.js';
+import { getMultiStageOutputs } from '../src/higher-hrnet/multi-stage-outputs.js';
+import { getAffineTransform } from '../src/pose-common/affine-transform.js';
 import { GROUPING_DIR, maxAbsDiff, maxAbsDiffNested, openFixtures, personRows } from './pose-decoding-fixtures.js';
 
 // HigherHRNet test-time post-processing against the grouping fixture (hand-crafted network outputs with
@@ -109,8 +100,8 @@ describe('pose decoding: grouping fixture', () => {
         const before = tf.memory().numTensors;
         const dec = await decodePoses(t, tf_, meta);
         expect(tf.memory().numTensors).toBe(before);
-        // The same through the Head contract's decoder shape.
-        const viaDecoder = await poseHeadDecoder(meta)(t, { flippedOutputs: tf_ });
+        // The same through the family's codec.
+        const viaDecoder = await HigherHrnetCodec.fromPreset('higherhrnet_w32_512').decode(t, tf_, meta);
         expect(viaDecoder.scores).toEqual(dec.scores);
         tf.dispose([...t, ...(tf_ ?? [])]);
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { munkres } from '../src/index.js';
+import { munkres } from '../src/higher-hrnet/hungarian.js';
 
 // Expected pairs were produced with the Python `munkres` package 1.1.4 (Munkres().compute), which
 // HigherHRNet's grouping calls. The tie cases were chosen because two plausible variants of the same

@@ -1,18 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '@hrnet/core';
+import { initBackend, normalizeImage } from '@hrnet/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  aggregateResults,
-  decodeAggregatedMaps,
-  emptyAggregate,
-  estimatePoses,
-  finishAggregation,
-  getAffineTransform,
-  getMultiStageOutputs,
-  normalizeImage,
-  poseDecodeMeta,
-  resizeAlignMultiScale,
-} from '../src/index.js';
+import { estimatePoses, poseDecodeMeta } from '../src/index.js';
+import { aggregateResults, emptyAggregate, finishAggregation } from '../src/higher-hrnet/aggregate-results.js';
+import { decodeAggregatedMaps } from '../src/higher-hrnet/decode-poses.js';
+import { getMultiStageOutputs } from '../src/higher-hrnet/multi-stage-outputs.js';
+import { resizeAlignMultiScale } from '../src/higher-hrnet/resize-align.js';
+import { getAffineTransform } from '../src/pose-common/affine-transform.js';
 import { PIPELINE_DIR, maxAbsDiff, maxAbsDiffNested, openFixtures, personRows, readU8 } from './pose-decoding-fixtures.js';
 
 // tools/valid.py's single-scale flip-test flow on the 100x150 synthetic image with the tiny random model.
@@ -54,7 +48,7 @@ describe('pose decoding: model_tiny pipeline fixture', () => {
 
   it('ToTensor + Normalize gives the model input bit for bit', () => {
     const r = resizeAlignMultiScale(image, m.input_size, 1, 1);
-    const nhwc = normalizeImage(r.image);
+    const nhwc = normalizeImage(r.image.data);
     const ref = fixtures.f32('model_input'); // NCHW
     const hw = r.image.width * r.image.height;
     let err = 0;

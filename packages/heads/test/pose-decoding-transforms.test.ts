@@ -1,24 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '@hrnet/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  aggregateResults,
-  applyAffine,
-  ceil64,
-  decodeMultiScalePoses,
-  emptyAggregate,
-  estimatePoses,
-  finishAggregation,
-  getAffineTransform,
-  getMultiScaleSize,
-  getMultiStageOutputs,
-  invertAffine,
-  makePlanes,
-  poseDecodeMeta,
-  resizeBilinear,
-  warpAffineBilinear,
-  type Planes,
-} from '../src/index.js';
+import { decodeMultiScalePoses, estimatePoses, poseDecodeMeta, type Planes } from '../src/index.js';
+import { invertAffine } from '@hrnet/core';
+import { aggregateResults, emptyAggregate, finishAggregation } from '../src/higher-hrnet/aggregate-results.js';
+import { ceil64, getMultiScaleSize } from '../src/higher-hrnet/multi-scale-size.js';
+import { getMultiStageOutputs } from '../src/higher-hrnet/multi-stage-outputs.js';
+import { warpAffineBilinear } from '../src/higher-hrnet/resize-align.js';
+import { applyAffine, getAffineTransform } from '../src/pose-common/affine-transform.js';
+import { resizeBilinear } from '../src/pose-common/interpolate-bilinear.js';
+import { makePlanes } from '../src/pose-common/planes.js';
 import { maxAbsDiff } from './pose-decoding-fixtures.js';
 
 // Reference values: lib/utils/transforms.py of HRNet/HigherHRNet-Human-Pose-Estimation evaluated in Python

@@ -8,7 +8,9 @@ export {
   type ModelOutputs,
   type StepResult,
   type TrainerEvent,
+  type TrainerModelOptions,
   type TrainerOptions,
+  type TrainerRunOptions,
 } from './trainer.js';
 export { batchesPerEpoch, epochBatches, type DataSource, type TrainData } from './data-source.js';
 export {
@@ -73,7 +75,8 @@ export {
   type DistContext,
   type LaunchDataParallelOptions,
 } from './dist.js';
-export { crossEntropy, type CrossEntropyOptions } from './losses.js';
+// The loss lives in @hrnet/core (model families use it too); re-exported here as documented.
+export { crossEntropy, type CrossEntropyOptions } from '@hrnet/core';
 export { clipGradNorm, clipGradValue, type GradClipOptions } from './grad-clip.js';
 export { createLossScaler, createLrSchedule, createOptimizer } from './optimizer-factory.js';
 export {

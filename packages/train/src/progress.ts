@@ -27,6 +27,8 @@ export interface EpochLog {
   dataWaitMs?: number;
   /** Updates skipped for non-finite gradients (loss scaling). */
   skippedSteps?: number;
+  /** Epoch means of the task's named loss terms (this process's batches), when trained from a `Task`. */
+  avgTerms?: Record<string, number>;
   val?: EvalResult;
 }
 
@@ -53,6 +55,8 @@ export interface StepLog {
   lossScale?: number;
   /** Whether the update was skipped (inf/NaN gradients). */
   skipped?: boolean;
+  /** The task's named loss terms of this step (this process's batch), when trained from a `Task`. */
+  terms?: Record<string, number>;
 }
 
 /** How progress is shown: cli-progress bar + epoch lines, epoch lines only, or nothing. `auto`: bar on a TTY. */

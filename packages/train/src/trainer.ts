@@ -1,7 +1,7 @@
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { applyTraining, SeededRng, variableGrads } from '@hrnet/core';
+import { applyTraining, SeededRng, variableGrads, type LossTerms, type Task } from '@hrnet/core';
 import {
   CHECKPOINT_VERSION,
   CheckpointError,
@@ -40,13 +40,25 @@ export interface GradientReducer {
   allReduce(grads: tf.Tensor[], loss: tf.Scalar, batchSize: number): { grads: tf.Tensor[]; loss: tf.Scalar };
 }
 
-export interface TrainerOptions<B> {
-  model: tf.LayersModel;
-  /** Scalar loss of a batch (called inside `variableGrads` of @hrnet/core, tfjs's with a lower peak; build label tensors from `batch` here). */
-  loss: (outputs: ModelOutputs, batch: B) => tf.Scalar;
+/** What is trained: a family's {@link Task} (model, inputs, loss, metrics), or the same pieces given one by one. */
+export type TrainerModelOptions<B> =
+  | { task: Task<B, unknown, never>; model?: never; loss?: never; inputs?: never; metrics?: never }
+  | {
+      task?: never;
+      model: tf.LayersModel;
+      /** Scalar loss of a batch (called inside `variableGrads` of @hrnet/core, tfjs's with a lower peak; build label tensors from `batch` here). */
+      loss: (outputs: ModelOutputs, batch: B) => tf.Scalar;
+      /** Evaluated (with the loss) on `valData` and by {@link Trainer.evaluate}. */
+      metrics?: Record<string, MetricFn<B>>;
+      /** Model input of a batch; default `tf.tensor4d(batch.images, batch.shape)`. */
+      inputs?: (batch: B) => tf.Tensor | tf.Tensor[];
+    };
+
+export type TrainerOptions<B> = TrainerModelOptions<B> & TrainerRunOptions;
+
+/** Everything but the model and its loss. */
+export interface TrainerRunOptions {
   optimizer: tf.Optimizer;
-  /** Evaluated (with the loss) on `valData` and by {@link Trainer.evaluate}. */
-  metrics?: Record<string, MetricFn<B>>;
   /** Sets the optimizer's learning rate before each update (update index, 0-based, over the whole run). */
   lrSchedule?: LrSchedule;
   /** Clip gradients before each update (timm `clip_grad`/`clip_mode`). */
@@ -64,8 +76,6 @@ export interface TrainerOptions<B> {
   seed?: number;
   /** The task's config, stored verbatim in checkpoints. */
   config?: unknown;
-  /** Model input of a batch; default `tf.tensor4d(batch.images, batch.shape)`. */
-  inputs?: (batch: B) => tf.Tensor | tf.Tensor[];
   /** Receives every step, epoch, evaluation, checkpoint and warning record. */
   onLog?: (event: TrainerEvent) => void;
   /** Default 'auto': cli-progress bar when `stream` is a TTY, one line per epoch otherwise. */
@@ -123,9 +133,12 @@ export interface StepResult {
   skipped: boolean;
   /** Loss scale used for this step (1 without scaling). */
   lossScale: number;
+  /** The task's named loss terms (unscaled), when trained from a `Task`. */
+  terms?: Record<string, number>;
 }
 
 const firstTensor = (x: tf.Tensor | tf.Tensor[]) => (Array.isArray(x) ? x[0] : x);
+const asList = (x: ModelOutputs): tf.Tensor[] => (Array.isArray(x) ? x : [x]);
 
 function defaultInputs(batch: unknown): tf.Tensor {
   const b = batch as Partial<ImageBatchLike>;
@@ -158,7 +171,8 @@ function nonFiniteProbe(ts: tf.Tensor[]): tf.Scalar {
  * `variableGrads(() => loss(applyTraining(model, x), batch))` (@hrnet/core's `tf.variableGrads` and
  * `model.apply(x, { training: true })`, which free memory as they go), optional loss (un)scaling,
  * data-parallel gradient averaging and clipping, then `optimizer.applyGradients`, so no tensor outlives
- * its step. Tasks supply the loss and metrics; the Trainer knows nothing about classification, pose or
+ * its step. A `Task` (@hrnet/core; each model family of @hrnet/heads provides one) supplies the model, inputs,
+ * loss and metrics; the Trainer knows nothing about classification, pose or
  * segmentation.
  */
 export class Trainer<B = ImageBatchLike> {
@@ -166,17 +180,32 @@ export class Trainer<B = ImageBatchLike> {
   readonly optimizer: tf.Optimizer;
   /** Seeded RNG for the task's own randomness; saved in checkpoints and restored on resume. */
   readonly rng: SeededRng;
-  private readonly opts: TrainerOptions<B>;
+  private readonly opts: TrainerRunOptions;
   private readonly inputs: (batch: B) => tf.Tensor | tf.Tensor[];
+  private readonly loss: (outputs: ModelOutputs, batch: B) => tf.Scalar;
+  private readonly metrics: Record<string, MetricFn<B>>;
+  /** The task's loss with its terms (training steps log the terms). */
+  private readonly lossTerms?: (outputs: ModelOutputs, batch: B) => LossTerms;
   private readonly stream: NodeJS.WritableStream & { isTTY?: boolean };
   private readonly isMain: boolean;
   private globalStep = 0;
 
   constructor(opts: TrainerOptions<B>) {
     this.opts = opts;
-    this.model = opts.model;
     this.optimizer = opts.optimizer;
-    this.inputs = opts.inputs ?? ((b) => defaultInputs(b));
+    if (opts.task) {
+      const task = opts.task;
+      this.model = task.model;
+      this.inputs = (b) => task.inputs(b);
+      this.lossTerms = (out, b) => task.loss(asList(out), b);
+      this.loss = (out, b) => task.loss(asList(out), b).total;
+      this.metrics = Object.fromEntries(Object.entries(task.metrics ?? {}).map(([k, m]) => [k, (out: ModelOutputs, b: B) => m(asList(out), b)]));
+    } else {
+      this.model = opts.model;
+      this.inputs = opts.inputs ?? ((b) => defaultInputs(b));
+      this.loss = opts.loss;
+      this.metrics = opts.metrics ?? {};
+    }
     this.stream = opts.stream ?? process.stdout;
     this.isMain = opts.isMain ?? true;
     this.rng = new SeededRng(opts.seed ?? 0);
@@ -200,11 +229,21 @@ export class Trainer<B = ImageBatchLike> {
     const scale = scaler?.scale ?? 1;
     let batchSize = 0;
     let overflow = false;
+    let termNames: string[] = [];
+    let termValues: tf.Tensor | undefined;
     const lossTensor = tf.tidy(() => {
       const x = this.inputs(batch);
       batchSize = firstTensor(x).shape[0] ?? 0;
       const { value, grads } = variableGrads(() => {
-        const l = this.opts.loss(applyTraining(this.model, x) as ModelOutputs, batch);
+        const out = applyTraining(this.model, x) as ModelOutputs;
+        let l: tf.Scalar;
+        if (this.lossTerms) {
+          const { total, terms } = this.lossTerms(out, batch);
+          termNames = Object.keys(terms);
+          // A side output of the forward pass (nothing differentiates it): kept past the tidy scopes, read below.
+          if (termNames.length) termValues = tf.keep(tf.stack(termNames.map((k) => terms[k])));
+          l = total;
+        } else l = this.loss(out, batch);
         return scale === 1 ? l : (tf.mul(l, scale) as tf.Scalar);
       }, vars);
       // Variables the loss does not depend on get no gradient (same set on every data-parallel rank).
@@ -226,10 +265,16 @@ export class Trainer<B = ImageBatchLike> {
     });
     const loss = (await lossTensor.data())[0];
     lossTensor.dispose();
+    let terms: Record<string, number> | undefined;
+    if (termValues) {
+      const v = await termValues.data();
+      termValues.dispose();
+      terms = Object.fromEntries(termNames.map((k, i) => [k, v[i]]));
+    }
     scaler?.update(overflow);
     this.globalStep++;
     if (!overflow && !Number.isFinite(loss)) throw new Error(`Trainer: loss became ${loss} at update ${this.globalStep}`);
-    return { loss, batchSize, lr, skipped: overflow, lossScale: scale };
+    return { loss, batchSize, lr, skipped: overflow, lossScale: scale, ...(terms && { terms }) };
   }
 
   private clip(grads: tf.NamedTensorMap): tf.NamedTensorMap {
@@ -240,7 +285,7 @@ export class Trainer<B = ImageBatchLike> {
 
   /** Mean loss and metrics per sample over `data` (inference mode: `training: false`). */
   async evaluate(data: TrainData<B>, epoch = 0): Promise<EvalResult> {
-    const names = Object.keys(this.opts.metrics ?? {});
+    const names = Object.keys(this.metrics);
     const sums = new Float64Array(names.length + 1);
     let samples = 0;
     const t0 = performance.now();
@@ -250,7 +295,7 @@ export class Trainer<B = ImageBatchLike> {
         const x = this.inputs(batch);
         n = firstTensor(x).shape[0] ?? 0;
         const out = this.model.apply(x, { training: false }) as ModelOutputs;
-        return [this.opts.loss(out, batch), ...names.map((k) => this.opts.metrics![k](out, batch))];
+        return [this.loss(out, batch), ...names.map((k) => this.metrics[k](out, batch))];
       });
       const host = await Promise.all(values.map((v) => v.data()));
       tf.dispose(values);
@@ -372,6 +417,7 @@ export class Trainer<B = ImageBatchLike> {
         let samples = 0;
         let lossSum = 0;
         let counted = 0;
+        const termSums: Record<string, number> = {};
         let skipped = 0;
         let lr = NaN;
         let dataWaitMs = 0;
@@ -398,6 +444,7 @@ export class Trainer<B = ImageBatchLike> {
           else {
             lossSum += r.loss;
             counted++;
+            for (const [k, v] of Object.entries(r.terms ?? {})) termSums[k] = (termSums[k] ?? 0) + v;
           }
           lr = r.lr;
           const stepLog: StepLog = {
@@ -417,6 +464,7 @@ export class Trainer<B = ImageBatchLike> {
             stepLog.lossScale = r.lossScale;
             stepLog.skipped = r.skipped;
           }
+          if (r.terms) stepLog.terms = r.terms;
           progress.step(stepLog);
           emit({ type: 'step', ...stepLog });
           if (this.globalStep - startStep >= maxSteps) {
@@ -441,6 +489,7 @@ export class Trainer<B = ImageBatchLike> {
           dataWaitMs,
         };
         if (skipped) log.skippedSteps = skipped;
+        if (counted && Object.keys(termSums).length) log.avgTerms = Object.fromEntries(Object.entries(termSums).map(([k, v]) => [k, v / counted]));
         const last = epoch + 1 === epochs || stoppedBy === 'maxSteps';
         // Start loading the next epoch's first batch now, so it overlaps evaluation and checkpointing.
         if (!last) prefetched = openEpoch(epoch + 1);

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import type { Task } from '@hrnet/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cosineSchedule, SGD, Trainer, type DataSource, type TrainerEvent } from '../src/index.js';
 import { accuracy, captureStream, crossEntropy, toyBatches, toyModel, type ToyBatch } from './helpers.js';
@@ -39,6 +40,55 @@ describe('Trainer', () => {
     expect(lines[0]).toMatch(
       /^epoch: \[1\/4\], epoch time: \d+\.\d{3}, steps: 8, per step time: \d+\.\d{3}, avg loss: \d\.\d{5}, lr:\[0\.100000\], img\/s: \d+\.\d, data wait: \d+\.\d%, val loss: \d\.\d{4}, val acc: \d\.\d{4}$/,
     );
+  });
+
+  it('trains a Task exactly as the same model, loss, inputs and metrics given one by one, and logs its loss terms', async () => {
+    const train = toyBatches(4, 8, 7);
+    const val = toyBatches(1, 16, 8);
+    const run = async (useTask: boolean) => {
+      const model = toyModel(3);
+      const optimizer = new SGD({ learningRate: 0.1, momentum: 0.9 });
+      const inputs = (b: ToyBatch) => tf.tensor4d(b.images, b.shape);
+      const task: Task<ToyBatch> = {
+        name: 'toy',
+        model,
+        inputs,
+        loss: (outputs, b) => {
+          const total = crossEntropy(outputs[0], b);
+          return { total, terms: { ce: total, half: tf.mul(total, 0.5) as tf.Scalar } };
+        },
+        metrics: { acc: (outputs, b) => accuracy(outputs[0], b) },
+      };
+      const events: TrainerEvent[] = [];
+      const counts: number[] = [];
+      const onLog = (e: TrainerEvent) => {
+        events.push(e);
+        if (e.type === 'step') counts.push(tf.memory().numTensors);
+      };
+      const trainer = useTask
+        ? new Trainer<ToyBatch>({ task, optimizer, progress: 'none', onLog })
+        : new Trainer<ToyBatch>({ model, loss: crossEntropy, inputs, metrics: { acc: accuracy }, optimizer, progress: 'none', onLog });
+      const { history } = await trainer.fit(train, { epochs: 2, valData: val });
+      const weights = model.getWeights().map((w) => Array.from(w.dataSync()));
+      model.dispose();
+      optimizer.dispose();
+      return { losses: history.map((h) => [h.avgLoss, h.val!.loss, h.val!.metrics.acc]), weights, events, counts, history };
+    };
+    const viaTask = await run(true);
+    const direct = await run(false);
+    expect(viaTask.losses.flat().every(Number.isFinite)).toBe(true);
+    expect(viaTask.losses).toEqual(direct.losses);
+    expect(viaTask.weights).toEqual(direct.weights);
+    // Every step event carries the terms (the loss itself and half of it here); epochs their means; no tensor is left behind.
+    const steps = viaTask.events.filter((e): e is Extract<TrainerEvent, { type: 'step' }> => e.type === 'step');
+    expect(steps).toHaveLength(8);
+    for (const e of steps) {
+      expect(e.terms!.ce).toBe(e.loss);
+      expect(e.terms!.half).toBeCloseTo(e.loss / 2, 6);
+    }
+    expect(viaTask.history[1].avgTerms!.ce).toBeCloseTo(viaTask.history[1].avgLoss, 12);
+    expect(direct.events.some((e) => e.type === 'step' && e.terms)).toBe(false);
+    expect(new Set(viaTask.counts.slice(1)).size).toBe(1);
   });
 
   it('every step is tidy: the tensor count does not grow over many steps and evaluations', async () => {

@@ -27,7 +27,11 @@ export interface ListModelsOptions {
 
 /** Registered model names, sorted; `filter` is a substring or a glob with `*` (timm's `list_models`). */
 export function listModels(filter?: string, { family }: ListModelsOptions = {}): string[] {
-  const names = [...registry.keys()].filter((n) => !family || registry.get(n)!.family === family).sort();
+  return filterModelNames([...registry.keys()].filter((n) => !family || registry.get(n)!.family === family).sort(), filter);
+}
+
+/** timm's `list_models` filter: a substring, or a glob with `*` matched against the whole name. */
+export function filterModelNames(names: string[], filter?: string): string[] {
   if (!filter) return names;
   const re = new RegExp(`^${filter.split('*').map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
   return names.filter((n) => (filter.includes('*') ? re.test(n) : n.includes(filter)));

@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { torchResizeBilinear } from '@hrnet/core';
-import type { HeadLoss, LossTerms } from '../head.js';
+import { torchResizeBilinear, type LossTerms, type Task } from '@hrnet/core';
 
 /** A training batch: normalized NHWC images and train-id labels at image size (`ignoreLabel` = not scored). */
 export interface SegmentationBatch {
@@ -120,7 +119,7 @@ export function segmentationLoss(logits: tf.Tensor4D, labels: tf.Tensor3D, opts:
 }
 
 /** {@link segmentationLoss} as a head loss over the model's one output (the 1/4-resolution logits). */
-export function createSegmentationLoss(opts: SegmentationLossOptions): HeadLoss<SegmentationBatch> {
+export function createSegmentationLoss(opts: SegmentationLossOptions): Task<SegmentationBatch>['loss'] {
   return (outputs: tf.Tensor[], batch: SegmentationBatch): LossTerms => {
     const total = segmentationLoss(outputs[0] as tf.Tensor4D, batch.labels, opts);
     // Its own tensor: callers dispose the terms and the total separately.

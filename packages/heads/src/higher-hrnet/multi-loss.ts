@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { LossTerms } from '../head.js';
+import type { LossTerms } from '@hrnet/core';
 import { associativeEmbeddingLoss, type JointsTarget } from './associative-embedding-loss.js';
 import { parseHigherHrnetConfig, type HigherHrnetConfig, type HigherHrnetConfigInput, type HigherHrnetLossConfig } from './higher-hrnet-config.js';
 import { heatmapLoss } from './heatmap-loss.js';

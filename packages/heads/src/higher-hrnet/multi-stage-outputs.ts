@@ -5,11 +5,9 @@
  * mirrored image is mirrored back and its joints re-indexed with the flip permutation; finally every heatmap
  * and tag map is projected (bilinearly resized) to the base size.
  */
-import { resizeBilinear } from './interpolate-bilinear.js';
-import { flipPlanesWidth, makePlanes, permutePlanes, slicePlanes, type Planes } from './planes.js';
-
-/** COCO horizontal-flip permutation (left/right joints swapped). */
-export const COCO_FLIP_INDEX: readonly number[] = [0, 2, 1, 4, 3, 6, 5, 8, 7, 10, 9, 12, 11, 14, 13, 16, 15];
+import { COCO_FLIP_INDEX } from '@hrnet/core';
+import { resizeBilinear } from '../pose-common/interpolate-bilinear.js';
+import { flipPlanesWidth, makePlanes, permutePlanes, slicePlanes, type Planes } from '../pose-common/planes.js';
 
 export interface MultiStageOptions {
   /** Number of joints (heatmap channels), default 17. */

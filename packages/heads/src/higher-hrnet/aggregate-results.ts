@@ -4,7 +4,7 @@
  * and mirrored pass, summed over scales and divided by the number of scales at the end; tag maps are only
  * collected at scale 1 (or when there is a single scale) and stacked on a trailing axis.
  */
-import { makePlanes, type Planes } from './planes.js';
+import { makePlanes, type Planes } from '../pose-common/planes.js';
 
 export interface AggregateState {
   /** Running sum of the per-scale heatmaps (`numJoints` planes at the base size). */

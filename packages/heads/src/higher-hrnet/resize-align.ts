@@ -4,7 +4,7 @@
  * the network input size, then `(x / 255 - mean) / std` per channel, in float32.
  */
 import { warpAffine, type RawImage } from '@hrnet/core';
-import { getAffineTransform, type Affine2x3, type Point2 } from './affine-transform.js';
+import { getAffineTransform, type Affine2x3, type Point2 } from '../pose-common/affine-transform.js';
 import { getMultiScaleSize } from './multi-scale-size.js';
 
 /** An 8-bit image, row-major HWC, RGB (3 channels) or RGBA (4, alpha ignored), e.g. an `ImageData`. */
@@ -14,20 +14,17 @@ export interface RgbImage {
   height: number;
 }
 
-/** A dense 8-bit HWC image (@hrnet/core's `RawImage`). */
-export type U8Image = RawImage;
-
 /**
  * `cv2.warpAffine(src, M, (dstW, dstH))` with INTER_LINEAR and BORDER_CONSTANT 0, for 8-bit images:
  * @hrnet/core's OpenCV-exact `warpAffine` (fixed-point, bit-identical to OpenCV), returned with its size.
  * `m` is the forward map (source → destination).
  */
-export function warpAffineBilinear(src: U8Image, m: Affine2x3, dstW: number, dstH: number): U8Image {
+export function warpAffineBilinear(src: RawImage, m: Affine2x3, dstW: number, dstH: number): RawImage {
   return { data: warpAffine(src, m, dstW, dstH), width: dstW, height: dstH, channels: src.channels };
 }
 
 /** Copies an RGB or RGBA image into a dense 3-channel `Uint8Array` (values rounded and clamped to 0..255). */
-export function toRgbU8(image: RgbImage): U8Image {
+export function toRgbU8(image: RgbImage): RawImage {
   const { width, height, data } = image;
   const n = width * height;
   if (!(n > 0)) throw new Error(`toRgbU8: bad image size ${width}x${height}`);
@@ -46,7 +43,7 @@ export function toRgbU8(image: RgbImage): U8Image {
 
 export interface ResizeAlignResult {
   /** The warped 8-bit RGB image at the network input size of this scale. */
-  image: U8Image;
+  image: RawImage;
   center: Point2;
   scale: Point2;
 }
@@ -60,29 +57,4 @@ export function resizeAlignMultiScale(image: RgbImage, inputSize: number, curren
   const { size, center, scale } = getMultiScaleSize(rgb.width, rgb.height, inputSize, currentScale, minScale);
   const trans = getAffineTransform(center, scale, 0, size);
   return { image: warpAffineBilinear(rgb, trans, size[0], size[1]), center, scale };
-}
-
-export const IMAGENET_MEAN: readonly [number, number, number] = [0.485, 0.456, 0.406];
-export const IMAGENET_STD: readonly [number, number, number] = [0.229, 0.224, 0.225];
-
-/**
- * torchvision `ToTensor()` + `Normalize(mean, std)` in float32, keeping HWC order:
- * `(x / 255 - mean_c) / std_c`, each operation rounded to float32 as PyTorch does.
- */
-export function normalizeImage(
-  image: U8Image,
-  mean: readonly number[] = IMAGENET_MEAN,
-  std: readonly number[] = IMAGENET_STD,
-): Float32Array {
-  const { data, channels: cn } = image;
-  if (mean.length !== cn || std.length !== cn) throw new Error(`normalizeImage: need ${cn} mean/std values`);
-  const f = Math.fround;
-  const m = mean.map(f);
-  const sd = std.map(f);
-  const out = new Float32Array(data.length);
-  for (let i = 0; i < data.length; i++) {
-    const k = i % cn;
-    out[i] = f(f(data[i]! / 255) - m[k]!) / sd[k]!;
-  }
-  return out;
 }

@@ -4,15 +4,15 @@
  * back to image coordinates — `tools/valid.py` after the forward passes.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { HeadDecoder } from '../head.js';
-import type { Point2 } from './affine-transform.js';
+import type { Point2 } from '../pose-common/affine-transform.js';
 import { aggregateResults, emptyAggregate, finishAggregation, type AggregatedMaps } from './aggregate-results.js';
-import { getFinalPreds } from './final-preds.js';
+import { getFinalPreds } from '../pose-common/final-preds.js';
 import { parseHeatmaps, type HeatmapParserOptions } from './heatmap-parser.js';
 import { getMultiScaleSize } from './multi-scale-size.js';
 import { getMultiStageOutputs, type MultiStageOptions } from './multi-stage-outputs.js';
-import { planesFromNhwc, type Planes } from './planes.js';
-import { COCO_KEYPOINT_NAMES, peopleToPoses, type Pose } from './pose-types.js';
+import { planesFromNhwc, type Planes } from '../pose-common/planes.js';
+import { COCO_KEYPOINT_NAMES } from '@hrnet/core';
+import { peopleToPoses, type Pose } from '../pose-common/pose-types.js';
 
 /** Where the heatmaps sit in the original image. */
 export interface PoseDecodeMeta {
@@ -111,9 +111,4 @@ export async function decodePoses(
 export interface PoseHeadDecodeOptions extends DecodeOptions {
   /** Outputs for the width-mirrored input (flip test). */
   flippedOutputs?: readonly PoseOutputMap[];
-}
-
-/** `decodePoses` as a `HeadDecoder` for one image geometry: `(outputs, { flippedOutputs, ...opts }) → poses`. */
-export function poseHeadDecoder(meta: PoseDecodeMeta): HeadDecoder<DecodedPoses, PoseHeadDecodeOptions> {
-  return (outputs, opts = {}) => decodePoses(outputs, opts.flippedOutputs, meta, opts);
 }

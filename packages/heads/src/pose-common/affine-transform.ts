@@ -4,7 +4,6 @@
  *
  * A matrix is `[a, b, c, d, e, f]` (row-major 2x3): `x' = a x + b y + c`, `y' = d x + e y + f`.
  */
-import { invertAffine as coreInvertAffine } from '@hrnet/core';
 
 export type Affine2x3 = [number, number, number, number, number, number];
 export type Point2 = [number, number];
@@ -61,12 +60,6 @@ export function affineFromPoints(src: readonly Point2[], dst: readonly Point2[])
     b[i] = s / a[i * m + i]!;
   }
   return [b[0]!, b[1]!, b[2]!, b[3]!, b[4]!, b[5]!];
-}
-
-/** OpenCV `invertAffineTransform` (@hrnet/core's `invertAffine`, as a tuple): the inverse of a 2x3 affine map (all zeros if it is singular). */
-export function invertAffine(m: Affine2x3): Affine2x3 {
-  const [a, b, c, d, e, f] = coreInvertAffine(m);
-  return [a, b, c, d, e, f];
 }
 
 /** `affine_transform(pt, t)`: applies a 2x3 matrix to a point. */

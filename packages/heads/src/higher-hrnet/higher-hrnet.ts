@@ -1,11 +1,13 @@
 import type * as tf from '@tensorflow/tfjs';
-import { hrnetFeatureInfo, hrnetFeatures, imageInput, type InputOptions } from '@hrnet/core';
+import { hrnetFeatureInfo, hrnetFeatures, imageInput } from '@hrnet/core';
 import { composeHeadModel } from '../head.js';
+import type { ModelOptions } from '../model-family.js';
 import { higherHrnetBackboneConfig, type HigherHrnetConfigInput } from './higher-hrnet-config.js';
 import { higherHrnetHead } from './higher-hrnet-head.js';
 import { resolveHigherHrnetConfig } from './higher-hrnet-presets.js';
+import { initHigherHrnetWeights } from './init.js';
 
-export interface HigherHrnetOptions extends InputOptions {
+export interface HigherHrnetOptions extends ModelOptions {
   /** Model name; default the preset name, or 'pose_higher_hrnet'. */
   name?: string;
 }
@@ -19,7 +21,8 @@ export interface HigherHrnetOptions extends InputOptions {
  * per resolution: [y0 [N, H/4, W/4, J + tags], y1 [N, H/2, W/2, J], …]. Layer names are the official
  * state-dict paths (`conv1`, `layer1.0.conv1`, `stage4.2.fuse_layers.0.1.0`, `final_layers.0`,
  * `deconv_layers.0.0.0`, …), so `loadPytorchWeights(model, file, { naming: 'higherhrnet' })` loads the
- * published checkpoints.
+ * published checkpoints. With `seed` and MODEL.INIT_WEIGHTS (default true), the official `init_weights` is drawn
+ * from it (loading MODEL.PRETRAINED is file I/O, left to the caller).
  */
 export function createHigherHRNet(nameOrCfg: string | HigherHrnetConfigInput, opts: HigherHrnetOptions = {}): tf.LayersModel {
   const cfg = resolveHigherHrnetConfig(nameOrCfg);
@@ -29,5 +32,7 @@ export function createHigherHRNet(nameOrCfg: string | HigherHrnetConfigInput, op
   const features = hrnetFeatures(input, backbone, { multiScaleOutput: false });
   const featureInfo = hrnetFeatureInfo(backbone).slice(0, features.length);
   const name = opts.name ?? (typeof nameOrCfg === 'string' ? nameOrCfg : 'pose_higher_hrnet');
-  return composeHeadModel({ input, features, featureInfo, head: higherHrnetHead(cfg), name });
+  const model = composeHeadModel({ input, features, featureInfo, head: higherHrnetHead(cfg), name });
+  if (opts.seed !== undefined && cfg.MODEL.INIT_WEIGHTS) initHigherHrnetWeights(model, opts.seed);
+  return model;
 }

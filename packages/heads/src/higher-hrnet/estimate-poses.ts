@@ -3,10 +3,12 @@
  * OpenCV-exact resize/align, normalisation, forward passes on the image and its mirror, then decoding.
  */
 import * as tf from '@tensorflow/tfjs';
+import { higherHrnetPreset } from './higher-hrnet-presets.js';
 import { decodeMultiScalePoses, poseDecodeMeta, type DecodeOptions, type ScaleOutputs } from './decode-poses.js';
-import { planesFromNhwc } from './planes.js';
-import type { Pose } from './pose-types.js';
-import { IMAGENET_MEAN, IMAGENET_STD, normalizeImage, resizeAlignMultiScale, type RgbImage } from './resize-align.js';
+import { planesFromNhwc } from '../pose-common/planes.js';
+import type { Pose } from '../pose-common/pose-types.js';
+import { normalizeImage } from '@hrnet/core';
+import { resizeAlignMultiScale, type RgbImage } from './resize-align.js';
 
 /** Anything that maps an NHWC float32 batch to the HigherHRNet outputs (lowest resolution first). */
 export type PoseModel =
@@ -18,12 +20,14 @@ export interface EstimatePosesOptions extends DecodeOptions {
   flipTest?: boolean;
   /** Test scales (TEST.SCALE_FACTOR), default `[1]`. */
   scales?: readonly number[];
-  /** DATASET.INPUT_SIZE, default 512. */
+  /** DATASET.INPUT_SIZE; default the `higherhrnet_w32_512` preset's (as mean and std; pass `modelInfo(name).preprocessing`'s for other presets). */
   inputSize?: number;
-  /** Normalisation, default ImageNet mean / std. */
+  /** Normalisation, default the preset's (ImageNet mean / std). */
   mean?: readonly number[];
   std?: readonly number[];
 }
+
+const DEFAULT_PREPROCESSING = higherHrnetPreset('higherhrnet_w32_512').preprocessing;
 
 function run(model: PoseModel, x: tf.Tensor4D): tf.Tensor[] {
   const y = typeof model === 'function' ? model(x) : model.predict(x);
@@ -59,14 +63,15 @@ async function imageOf(image: RgbImage | tf.Tensor3D): Promise<RgbImage> {
  * grouping created them (not sorted by score).
  */
 export async function estimatePoses(model: PoseModel, image: RgbImage | tf.Tensor3D, opts: EstimatePosesOptions = {}): Promise<Pose[]> {
-  const { flipTest = true, scales = [1], inputSize = 512, mean = IMAGENET_MEAN, std = IMAGENET_STD } = opts;
+  const pre = DEFAULT_PREPROCESSING;
+  const { flipTest = true, scales = [1], inputSize = pre.inputSize[0], mean = pre.mean, std = pre.std } = opts;
   if (scales.length === 0) throw new Error('estimatePoses: no scales');
   const img = await imageOf(image);
   const minScale = Math.min(...scales);
   const passes: ScaleOutputs[] = [];
   for (const s of [...scales].sort((a, b) => b - a)) {
     const { image: resized } = resizeAlignMultiScale(img, inputSize, s, minScale);
-    const input = tf.tensor4d(normalizeImage(resized, mean, std), [1, resized.height, resized.width, 3]);
+    const input = tf.tensor4d(normalizeImage(resized.data, undefined, mean, std), [1, resized.height, resized.width, 3]);
     try {
       const outputs = await forward(model, input, false);
       const flippedOutputs = flipTest ? await forward(model, input, true) : undefined;

@@ -7,6 +7,7 @@
  * a tag map per joint), both row-major float32 and finite. A person is a `J x (3 + T)` row-major array
  * `[x, y, value, tag_0 .. tag_{T-1}]` per joint in map pixels, all zeros for a missing joint.
  */
+import { roundHalfEven } from '@hrnet/core';
 import { munkres } from './hungarian.js';
 
 /** COCO joint visiting order of the grouping: head, shoulders, hips, then the limbs outwards. */
@@ -91,12 +92,6 @@ function resolve(numJoints: number, o: HeatmapParserOptions): Resolved {
     adjust: o.adjust ?? true,
     refine: o.refine ?? true,
   };
-}
-
-/** `np.round`: round half to even. */
-export function roundHalfEven(v: number): number {
-  const r = Math.round(v);
-  return r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
 const f32 = Math.fround;

@@ -1,12 +1,18 @@
+import { COCO_FLIP_INDEX, IMAGENET_MEAN, IMAGENET_STD } from '@hrnet/core';
+import type { ModelInfo, Preprocessing } from '../model-family.js';
 import { parseHigherHrnetConfig, type HigherHrnetConfig, type HigherHrnetConfigInput } from './higher-hrnet-config.js';
+import type { HigherHrnetTargetConfig } from './target-encoder.js';
 
-/** A published HigherHRNet configuration: the MODEL and LOSS blocks plus the training input / output sizes. */
+/** A published HigherHRNet configuration: the MODEL and LOSS blocks, the input preparation and the training targets. */
 export interface HigherHrnetPreset {
   config: HigherHrnetConfigInput;
-  /** DATASET.INPUT_SIZE (square training crops; any multiple of 32 works at test time). */
-  inputSize: number;
-  /** DATASET.OUTPUT_SIZE: one heatmap side per output, 1/4 and 1/2 of the input. */
-  outputSizes: number[];
+  /**
+   * DATASET.INPUT_SIZE as `inputSize` (square training crops and the test-time base size; any multiple of 32 runs),
+   * ImageNet mean / std, the OpenCV bilinear warp, COCO's flip permutation.
+   */
+  preprocessing: Preprocessing;
+  /** DATASET.OUTPUT_SIZE (1/4 and 1/2 of the input), SIGMA, MAX_NUM_PEOPLE, … : what the codec encodes. */
+  targets: HigherHrnetTargetConfig;
 }
 
 const stage = (modules: number, widths: number[]) => ({
@@ -22,8 +28,18 @@ const stage = (modules: number, widths: number[]) => ({
 function published(c: number, inputSize: number, pretrained: string): HigherHrnetPreset {
   const w = [c, 2 * c, 4 * c, 8 * c];
   return {
-    inputSize,
-    outputSizes: [inputSize / 4, inputSize / 2],
+    preprocessing: { inputSize: [inputSize, inputSize], mean: IMAGENET_MEAN, std: IMAGENET_STD, interpolation: 'bilinear', flipIndex: COCO_FLIP_INDEX },
+    targets: {
+      numJoints: 17,
+      outputSizes: [inputSize / 4, inputSize / 2],
+      sigma: 2,
+      maxPeople: 30,
+      tagPerJoint: true,
+      scaleAwareSigma: false,
+      baseSize: 256,
+      baseSigma: 2,
+      intSigma: false,
+    },
     config: {
       MODEL: {
         NAME: 'pose_higher_hrnet',
@@ -77,6 +93,11 @@ export function higherHrnetPreset(name: string): HigherHrnetPreset {
   const p = presets.get(name);
   if (!p) throw new Error(`unknown HigherHRNet preset '${name}'; valid names: ${listHigherHrnetPresets().join(', ')}`);
   return structuredClone(p);
+}
+
+/** Family, preprocessing (what `modelInfo` returns for a HigherHRNet preset). */
+export function higherHrnetInfo(name: string): ModelInfo {
+  return { name, family: 'higher-hrnet', preprocessing: higherHrnetPreset(name).preprocessing };
 }
 
 /** A preset name or a config → validated config. */

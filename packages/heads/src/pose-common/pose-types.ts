@@ -1,25 +1,5 @@
 /** Pose results in the style of `@tensorflow-models/pose-detection`. */
-
-/** COCO keypoint names in joint order. */
-export const COCO_KEYPOINT_NAMES: readonly string[] = [
-  'nose',
-  'left_eye',
-  'right_eye',
-  'left_ear',
-  'right_ear',
-  'left_shoulder',
-  'right_shoulder',
-  'left_elbow',
-  'right_elbow',
-  'left_wrist',
-  'right_wrist',
-  'left_hip',
-  'right_hip',
-  'left_knee',
-  'right_knee',
-  'left_ankle',
-  'right_ankle',
-];
+import { COCO_KEYPOINT_NAMES } from '@hrnet/core';
 
 export interface PoseKeypoint {
   /** Image coordinates in pixels (pixel centres at +0.5, as in COCO). */

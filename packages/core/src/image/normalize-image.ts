@@ -3,6 +3,7 @@
  * becomes ((v / 255) - mean[c]) / std[c], each step rounded to float32 as torch computes it.
  */
 
+/** ImageNet channel statistics (RGB, on [0, 1] pixels): timm's `IMAGENET_DEFAULT_MEAN` / `_STD`, torchvision's. */
 export const IMAGENET_MEAN: readonly number[] = Object.freeze([0.485, 0.456, 0.406]);
 export const IMAGENET_STD: readonly number[] = Object.freeze([0.229, 0.224, 0.225]);
 

@@ -1,0 +1,49 @@
+import type * as tf from '@tensorflow/tfjs';
+
+/**
+ * How images are prepared for a preset, as data (timm's pretrained cfg): inference and training read it
+ * from here instead of repeating the numbers.
+ */
+export interface Preprocessing {
+  /** [height, width] of the network input the preset was trained at. */
+  inputSize: readonly [number, number];
+  /** Per-channel normalisation of RGB values scaled to 0..1. */
+  mean: readonly number[];
+  std: readonly number[];
+  /** Resampling of the resize / warp. */
+  interpolation: 'bilinear' | 'bicubic';
+  /** Centre-crop fraction at evaluation (timm `crop_pct`); absent where the task does not crop. */
+  cropPct?: number;
+  /** Left/right permutation of the keypoints (flip test and flip augmentation); keypoint families only. */
+  flipIndex?: readonly number[];
+}
+
+/** What `modelInfo(name)` says about a preset. */
+export interface ModelInfo {
+  name: string;
+  /** The family folder that builds it (`classification`, `higher-hrnet`, …). */
+  family: string;
+  preprocessing: Preprocessing;
+}
+
+/** Options every family accepts; families add their own (validated by the family). */
+export interface ModelOptions {
+  /** [H, W, C]; H and W may be null for any size. Default [null, null, 3]. */
+  inputShape?: [number | null, number | null, number];
+  /** Draws the family's official weight initialisation from this seed (identical starts); without it the layers' own initialisers run. */
+  seed?: number;
+}
+
+/**
+ * One model family (one folder of @hrnet/heads): its presets and its factory. Adding a family = a folder with
+ * a `family.ts` exporting one of these, listed in `model-registry.ts` (or passed to `registerFamily`).
+ */
+export interface ModelFamily<Config = unknown, Options extends ModelOptions = ModelOptions> {
+  readonly name: string;
+  /** Preset names, sorted. */
+  presets(): string[];
+  /** Preprocessing of a preset; throws for unknown names. */
+  info(preset: string): ModelInfo;
+  /** The network from a preset name or a family config. */
+  create(nameOrConfig: string | Config, opts?: Options): tf.LayersModel;
+}
