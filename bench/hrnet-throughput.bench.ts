@@ -20,7 +20,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { applyTraining, countMacs, initBackend, resolveConfig, variableGrads } from '@hrnet/core';
+import { countMacs, resolveConfig } from '@hrnet/core';
+import { applyTraining, initBackend, variableGrads } from '@hrnet/core/backend';
 import { createClassifier } from '@hrnet/heads';
 
 /**

@@ -17,16 +17,12 @@ export { hrnetConfigSchema, parseHrnetConfig, type HrnetConfig, type HrnetConfig
 export { HRNET_VARIANTS } from './backbones/hrnet-variants.js';
 export { hrnetFeatureInfo, hrnetFeatures, imageInput, type FeatureInfo, type HrnetFeatureOptions, type InputOptions } from './backbones/hrnet-backbone.js';
 export { backboneFeatureInfo, createBackbone, listModels, registerModel, resolveConfig, type BackboneOptions, type ModelNameOrConfig } from './backbones/registry.js';
-// Training
-export { variableGrads } from './autodiff/variable-grads.js';
-export { applyTraining } from './autodiff/apply-training.js';
 // Utilities
 export { countMacs } from './utils/count-macs.js';
 export { createRng, mixSeed, permutation, SeededRng, type Rng } from './utils/rng.js';
 export { invertAffine, roundHalfEven, warpAffine, type RawImage } from './image/warp-affine.js';
-// Backends
-export { activeBackend, initBackend, type ActiveBackend, type BackendKind, type InitBackendOptions } from './backend/init-backend.js';
-export { registerWasmTrainingKernels, wasmTrainingKernelsRegistered, WASM_TRAINING_KERNELS } from './backend/wasm-training-kernels.js';
+// Backends: every user calls these two; the rest of the backend layer is `@hrnet/core/backend`.
+export { activeBackend, initBackend } from './backend/init-backend.js';
 // Weights
 export { loadPytorchWeights, loadStateDict, exportPytorchStateDict, WeightLoadError, type LoadReport, type LoadPytorchWeightsOptions, type ShapeMismatch, type NamingOption, type ExportOptions } from './weights/load-pytorch-weights.js';
 export { readSafetensors, decodeSafetensors, writeSafetensors, type SafetensorsContents, type SafetensorsTensorInput, type WriteSafetensorsOptions } from './weights/safetensors.js';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { registerWasmTrainingKernels } from '../../src/index.js';
+import { registerWasmTrainingKernels } from '../../src/backend/index.js';
 
 /** Registers our kernels and initialises both backends (cpu is the reference). */
 export async function setupBackends(): Promise<void> {

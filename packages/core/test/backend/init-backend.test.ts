@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { activeBackend, initBackend, registerWasmTrainingKernels, wasmTrainingKernelsRegistered, WASM_TRAINING_KERNELS } from '../../src/index.js';
+import { activeBackend, initBackend, registerWasmTrainingKernels, wasmTrainingKernelsRegistered, WASM_TRAINING_KERNELS } from '../../src/backend/index.js';
 
 // Neither @tensorflow/tfjs-node nor @tensorflow/tfjs-node-gpu is installed in this workspace.
 describe('initBackend', () => {
