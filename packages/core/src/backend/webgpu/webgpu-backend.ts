@@ -23,10 +23,22 @@ let tfjsWebgpu: Promise<{ WebGPUBackend?: unknown; reason?: string }> | undefine
 /** Dawn flags of the GPU the registered 'webgpu' backend was created on. */
 let backendFlags: string | undefined;
 
+/**
+ * One Dawn instance per flag set, kept for the life of the process: dawn.node keeps polling an instance's
+ * events after JS drops it, and a collected instance is then used after free (a segfault, seen when
+ * each initBackend call made a new one and a busy heap collected the old).
+ */
+const instances = new Map<string, ReturnType<DawnModule['create']>>();
+function dawnInstance(mod: DawnModule, flags: string[]): ReturnType<DawnModule['create']> {
+  const key = flags.join('\n');
+  let gpu = instances.get(key);
+  if (!gpu) instances.set(key, (gpu = mod.create(flags)));
+  return gpu;
+}
+
 /** The adapters Dawn can use, in Dawn's order (indices for `initBackend('webgpu', { adapter })`). */
 function listWith(mod: DawnModule): Promise<AdapterEntry[]> {
-  adapters ??= mod
-    .create([LIST_FLAG])
+  adapters ??= dawnInstance(mod, [LIST_FLAG])
     .requestAdapter()
     .then(
       () => [],
@@ -89,7 +101,7 @@ export async function useWebgpu(spec: AdapterSpec | undefined, allowSoftware: bo
       return fail((e as Error).message);
     }
   }
-  const gpu = mod.create(flags);
+  const gpu = dawnInstance(mod, flags);
   // The options tfjs-backend-webgpu's factory asks with, so both see the same adapter.
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' }).catch(() => null);
   if (!adapter) return fail(`Dawn returned no adapter for ${flags.join(' ') || 'the default choice'}; adapters: ${list.map((a) => a.name).join(', ')}`);
