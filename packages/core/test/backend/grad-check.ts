@@ -43,7 +43,8 @@ export async function gradsOn(backend: string, f: (...xs: tf.Tensor[]) => tf.Ten
     const { value, grads } = tf.valueAndGrads(loss)(xs);
     return [value, ...grads];
   });
-  const arrays = outs.map((t) => t.dataSync() as Float32Array);
+  // Async reads: webgpu tensors cannot be read synchronously in Node.
+  const arrays = (await Promise.all(outs.map((t) => t.data()))) as Float32Array[];
   tf.dispose([...outs, ...xs]);
   return arrays;
 }
