@@ -98,10 +98,13 @@ else
       expect(await webgpuVsCpu((x) => tf.gather(x, tf.tensor1d([3, 0, 3, 7, 1], 'int32')), [{ shape: [8, 3] }], 'gather')).toBeLessThan(GPU_TOL);
       // The AE loss's gather, whose gradient is a ScatterNd summing repeated indices (heads' associative-embedding-loss).
       const indices = [5, 0, 5, 11, 2, 5];
-      const gatherViaScatter = tf.customGrad((x: tf.Tensor) => ({
-        value: tf.gather(tf.reshape(x, [-1]), tf.tensor1d(indices, 'int32')),
-        gradFunc: (dy: tf.Tensor) => tf.reshape(tf.scatterND(tf.tensor2d(indices, [indices.length, 1], 'int32'), dy, [x.size]), x.shape),
-      }));
+      const gatherViaScatter = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+        const x = args[0] as tf.Tensor;
+        return {
+          value: tf.gather(tf.reshape(x, [-1]), tf.tensor1d(indices, 'int32')),
+          gradFunc: (dy: tf.Tensor | tf.Tensor[]) => tf.reshape(tf.scatterND(tf.tensor2d(indices, [indices.length, 1], 'int32'), dy as tf.Tensor, [x.size]), x.shape),
+        };
+      });
       expect(await webgpuVsCpu((x) => gatherViaScatter(x), [{ shape: [4, 3] }], 'scatterND')).toBeLessThan(GPU_TOL);
       expect(await webgpuVsCpu((x) => tf.mul(x, tf.oneHot(tf.tensor1d([2, 0, 1], 'int32'), 4)), [{ shape: [3, 4] }], 'oneHot')).toBeLessThan(GPU_TOL);
       expect(await webgpuVsCpu((x) => tf.reverse(x, [1, 2]), [{ shape: [2, 3, 4, 2] }], 'reverse')).toBeLessThan(GPU_TOL);
