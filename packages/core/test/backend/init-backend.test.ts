@@ -59,6 +59,6 @@ describe('initBackend', () => {
   });
 
   it('rejects an unknown kind', async () => {
-    await expect(initBackend('webgpu' as never, { log: () => {} })).rejects.toThrow(/unknown backend kind 'webgpu'/);
+    await expect(initBackend('cuda' as never, { log: () => {} })).rejects.toThrow(/unknown backend kind 'cuda'; use 'auto', 'tensorflow', 'webgpu', 'native', 'wasm' or 'cpu'/);
   });
 });
