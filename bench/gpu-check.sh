@@ -34,12 +34,14 @@ if [[ "${1:-}" == "--prepare" ]]; then
       logLevel: 'warning', legalComments: 'none',
       banner: { js: \"import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);\" },
       plugins: [{ name: 'literal-tfjs-webgpu', setup(b) {
-        b.onLoad({ filter: /webgpu-backend\.(ts|js)$/ }, async (a) => ({
-          contents: (await readFile(a.path, 'utf8')).replace('import(/* @vite-ignore */ TFJS_WEBGPU)', \"import('@tensorflow/tfjs-backend-webgpu')\"),
-          loader: a.path.endsWith('.ts') ? 'ts' : 'js', resolveDir: a.path.replace(/\/[^/]*$/, '') }));
+        // core's built chunks: import(/* @vite-ignore */ TFJS_WEBGPU) → a literal, bundled import.
+        b.onLoad({ filter: /packages\/core\/dist\/.*\.js$/ }, async (a) => ({
+          contents: (await readFile(a.path, 'utf8')).replace(/import\(\s*(\/\*[^*]*\*\/\s*)?TFJS_WEBGPU\s*\)/, \"import('@tensorflow/tfjs-backend-webgpu')\"),
+          loader: 'js', resolveDir: a.path.replace(/\/[^/]*$/, '') }));
       } }],
     });")
-  grep -q "tfjs-backend-webgpu" "$out/bench/gpu-check.mjs" || { echo "gpu-check --prepare: tfjs-backend-webgpu is not in the bundle" >&2; exit 1; }
+  # tfjs-backend-webgpu's own code (its flag names) must be inside, not just its name.
+  grep -q "WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE" "$out/bench/gpu-check.mjs" || { echo "gpu-check --prepare: tfjs-backend-webgpu was not bundled" >&2; exit 1; }
   cp "$root/bench/pytorch-hrnet.py" "$out/bench/"
   cp -r "$root/fixtures/hrnet-cls" "$out/fixtures/"
   wg="$(cd "$root" && node -p "require('path').dirname(require.resolve('webgpu/package.json'))")"
@@ -48,7 +50,7 @@ if [[ "${1:-}" == "--prepare" ]]; then
   cp "$(command -v node)" "$out/node"
   # The Vulkan loader, for a GPU machine that has the driver's ICD but no libvulkan.so.1 (unpacked only there).
   (cd "$out/debs" && apt-get download libvulkan1 >/dev/null 2>&1) || echo "gpu-check --prepare: warning: could not fetch libvulkan1's .deb (apt-get download); the GPU machine must have libvulkan.so.1" >&2
-  tar -C "$here/dist" -cf - gpu-check | xz -T2 -6 > "$tarball.tmp" && mv "$tarball.tmp" "$tarball"
+  tar -C "$here/dist" -cf - gpu-check | xz -T2 -3 > "$tarball.tmp" && mv "$tarball.tmp" "$tarball"
   rm -rf "$out"
   echo "gpu-check --prepare: wrote $tarball ($(du -h "$tarball" | cut -f1)); run bench/gpu-check.sh on the GPU machine"
   exit 0
