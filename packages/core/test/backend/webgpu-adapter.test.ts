@@ -1,8 +1,9 @@
 /**
  * WebGPU adapter listing, choice and per-rank assignment (pure functions, fake adapter lists), and the
  * one-line reasons initBackend gives when webgpu cannot run (no driver: a child process whose Vulkan
- * loader is pointed at no ICD), with 'auto' falling through.
+ * loader is pointed at no ICD), with 'auto' falling through; synchronous reads of webgpu tensors in Node.
  */
+import * as tf from '@tensorflow/tfjs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -97,5 +98,24 @@ describe("initBackend('webgpu') reasons", () => {
     expect(err).toMatch(/^ERR initBackend\('webgpu'\): (no WebGPU adapter: .*VK_ICD_FILENAMES: \/nonexistent\/icd\.json; install a Vulkan driver and loader .*libvulkan1|webgpu not installed)/);
     expect(err.split('\n')).toHaveLength(1);
     expect(auto).toMatch(/^\[hrnet\] backend: (wasm|wasm \+ native) .*skipped webgpu: (no WebGPU adapter|webgpu not installed)/);
+  });
+});
+
+const hasAdapter = (await listWebgpuAdapters()).length > 0;
+describe(`webgpu tensors in Node${hasAdapter ? '' : ' [SKIPPED: no WebGPU adapter]'}`, () => {
+  it.skipIf(!hasAdapter)('a synchronous read of GPU-resident data throws one clear line; async reads work and cache; cpu → webgpu moves work', async () => {
+    await initBackend('cpu', { log: () => {} });
+    const onCpu = tf.tensor1d([1, -2, 3]);
+    await initBackend('webgpu', { log: () => {} });
+    const y = tf.relu(tf.mul(onCpu, 2)); // computed on the GPU from a tensor that moved cpu → webgpu
+    expect(() => y.dataSync()).toThrow(/^webgpu in Node cannot read a tensor synchronously .*use `await tensor.data\(\)`/);
+    expect(() => y.arraySync()).toThrow(/cannot read a tensor synchronously/);
+    expect(Array.from(await y.data())).toEqual([2, 0, 6]);
+    // Read once asynchronously, the values are cached on the CPU side: later synchronous reads work.
+    expect(Array.from(y.dataSync())).toEqual([2, 0, 6]);
+    // Not yet uploaded (created from values, never used by a kernel): readable synchronously.
+    const fresh = tf.tensor1d([4, 5]);
+    expect(Array.from(fresh.dataSync())).toEqual([4, 5]);
+    tf.dispose([onCpu, y, fresh]);
   });
 });
