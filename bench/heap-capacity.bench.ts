@@ -40,7 +40,7 @@ interface Trial {
 
 async function trial(model: string, size: number, batch: number, backend: string, grads: string): Promise<Trial> {
   const tf = await import('@tensorflow/tfjs');
-  const { applyTraining, initBackend, variableGrads } = await import('@hrnet/core');
+  const { applyTraining, initBackend, variableGrads } = await import('@hrnet/core/backend');
   const differentiate = grads === 'tfjs' ? tf.variableGrads : variableGrads;
   const heads = await import('@hrnet/heads');
   await initBackend(backend as 'native', { log: () => {} });

@@ -2,16 +2,23 @@
  * `npm run bench`: HRNet inference and training throughput per available backend, with achieved GFLOP/s
  * and ratios against baselines measured in this same process. Not a test: numbers vary by machine.
  *
- *   npm run bench -- [--models hrnet_w18_small,hrnet_w32] [--size 224] [--backends native,wasm,cpu] [--steps 3] [--train-batch N] [--pytorch auto|off|PYTHON]
+ *   npm run bench -- [--models hrnet_w18_small,hrnet_w32] [--size 224] [--backends native,wasm,cpu,webgpu] [--steps 3] [--train-batch N]
+ *                    [--baseline cpu|off] [--pose higherhrnet_w32_512|off] [--pose-size 512] [--pose-batch N] [--adapter I|NAME] [--pytorch auto|off|PYTHON] [--pytorch-device auto|cpu|cuda]
  *
  * Backends: 'native' (@hrnet/backend-native's oneDNN kernels on the wasm backend; in the default list
- * when its addon loads), 'wasm', 'cpu', 'tensorflow'. The machine's load is printed with the results:
- * numbers taken while other processes compete for the cores are noisy.
+ * when its addon loads), 'wasm', 'cpu', 'tensorflow', 'webgpu' (Dawn; `--adapter` picks the adapter). The
+ * machine's load is printed with the results: numbers taken while other processes compete for the cores are
+ * noisy. Every timed step ends with an asynchronous read of its result, so GPU work is inside the time.
+ *
+ * `--pose`: also a HigherHRNet preset (default higherhrnet_w32_512 when webgpu is benchmarked, else off) at
+ * `--pose-size`: inference, and training with the HigherHRNet loss (heatmaps + AE) on synthetic targets.
  *
  * PyTorch reference: where a Python with PyTorch is found (`--pytorch auto`: $HRNET_BENCH_PYTHON, then
  * /usr/bin/python3 and python3 on the PATH; Debian: apt-get install python3-torch), bench/pytorch-hrnet.py
  * times timm's HRNet (built from the same config, parameter count checked) with the same batches and
- * threads, after the tfjs backends, and the bench prints each backend's ratio to it.
+ * threads, after the tfjs backends, and the bench prints each backend's ratio to it. `--pytorch-device auto`
+ * times it on CUDA (fp32, TF32 off) where torch sees a GPU and webgpu is benchmarked, else on the CPU.
+ * timm has no HigherHRNet: the pose rows have no PyTorch ratio.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,8 +27,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { applyTraining, countMacs, initBackend, resolveConfig, variableGrads } from '@hrnet/core';
-import { createClassifier } from '@hrnet/heads';
+import { countMacs, resolveConfig } from '@hrnet/core';
+import { applyTraining, initBackend, variableGrads } from '@hrnet/core/backend';
+import { createClassifier, createHigherHRNet, createHigherHrnetLoss, resolveHigherHrnetConfig } from '@hrnet/heads';
 
 /**
  * Whether the native backend can run, building @hrnet/backend-native's JS (dist/) first if needed: the
@@ -57,8 +65,17 @@ const { values } = parseArgs({
     // bench/heap-capacity.bench.ts).
     'train-batch': { type: 'string', default: '' },
     pytorch: { type: 'string', default: 'auto' },
+    'pytorch-device': { type: 'string', default: 'auto' },
+    pose: { type: 'string', default: '' },
+    'pose-size': { type: 'string', default: '512' },
+    'pose-batch': { type: 'string', default: '2' },
+    adapter: { type: 'string', default: '' },
+    baseline: { type: 'string', default: 'cpu' },
   },
 });
+const backends = values.backends.split(',');
+const pose = values.pose === 'off' ? '' : values.pose || (backends.includes('webgpu') ? 'higherhrnet_w32_512' : '');
+const adapter = values.adapter === '' ? undefined : /^\d+$/.test(values.adapter) ? Number(values.adapter) : values.adapter;
 const size = Number(values.size);
 const steps = Number(values.steps);
 
@@ -97,15 +114,15 @@ async function measure(
       const x = tf.randomNormal([trainBatch, size, size, 3]);
       const y = tf.oneHot(tf.tensor1d(Array.from({ length: trainBatch }, (_, i) => i % 1000), 'int32'), 1000);
       const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
-      const step = () => {
+      const step = () =>
         // The step @hrnet/train's Trainer takes: core's variableGrads, then the optimizer update.
         tf.tidy(() => {
-          const { grads } = variableGrads(() => tf.losses.softmaxCrossEntropy(y, applyTraining(model, x) as tf.Tensor) as tf.Scalar, vars);
+          const { value, grads } = variableGrads(() => tf.losses.softmaxCrossEntropy(y, applyTraining(model, x) as tf.Tensor) as tf.Scalar, vars);
           opt.applyGradients(grads);
+          return value;
         });
-      };
       let before = 0;
-      const sec = await timeIt(() => { step(); return tf.ready(); }, runs, () => { before = tf.memory().numTensors; });
+      const sec = await timeIt(() => settle(step()), runs, () => { before = tf.memory().numTensors; });
       rows.push({ backend, model: name, what: `train b${trainBatch}`, imgPerSec: trainBatch / sec, gflops: (3 * 2 * macs * trainBatch) / sec / 1e9, tensorsGrowth: tf.memory().numTensors - before });
       tf.dispose([x, y]);
       opt.dispose();
@@ -121,16 +138,73 @@ async function measure(
   return rows;
 }
 
+/** Waits for `t` (and so every queued GPU command before it) by reading it, then frees it. */
+async function settle(t: tf.Tensor): Promise<void> {
+  await t.data();
+  t.dispose();
+}
+
+/**
+ * A HigherHRNet preset: inference at batch 1, and training steps (applyTraining + variableGrads, the
+ * HigherHRNet loss with heatmap and AE terms on fixed synthetic targets, SGD with momentum).
+ */
+async function measurePose(backend: string, preset: string, size: number, batch: number, runs = steps): Promise<Row[]> {
+  const cfg = resolveHigherHrnetConfig(preset);
+  const model = createHigherHRNet(cfg, { inputShape: [size, size, 3] });
+  const macs = countMacs(model);
+  const label = `${preset}@${size}`;
+  const rows: Row[] = [];
+  const x1 = tf.randomNormal([1, size, size, 3]);
+  const sec1 = await timeIt(async () => { const outs = model.predict(x1) as tf.Tensor[]; await Promise.all(outs.map((o) => o.data())); tf.dispose(outs); }, runs);
+  rows.push({ backend, model: label, what: 'infer b1', imgPerSec: 1 / sec1, gflops: (2 * macs) / sec1 / 1e9 });
+  x1.dispose();
+  const lossFn = createHigherHrnetLoss(cfg);
+  const joints = cfg.MODEL.NUM_JOINTS;
+  const x = tf.randomNormal([batch, size, size, 3]);
+  const shapes = model.outputs.map((o) => o.shape as number[]);
+  const heatmaps = shapes.map(([, h, w]) => tf.randomUniform([batch, h!, w!, joints]));
+  const masks = shapes.map(([, h, w]) => tf.ones([batch, h!, w!]));
+  // Two people per image with every joint visible at fixed spots of each output's tag maps.
+  const targets = shapes.map(([, h, w]) => {
+    const values = new Int32Array(batch * 2 * joints * 2);
+    for (let i = 0; i < batch * 2 * joints; i++) {
+      const j = i % joints;
+      values[2 * i] = j * h! * w! + ((i * 7) % h!) * w! + ((i * 13) % w!);
+      values[2 * i + 1] = 1;
+    }
+    return { values, shape: [batch, 2, joints, 2] as const };
+  });
+  const opt = tf.train.momentum(0.01, 0.9);
+  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const step = () =>
+    tf.tidy(() => {
+      const { value, grads } = variableGrads(() => lossFn(applyTraining(model, x) as tf.Tensor[], { heatmaps, masks, joints: targets }).total, vars);
+      opt.applyGradients(grads);
+      return value;
+    });
+  let before = 0;
+  const sec = await timeIt(() => settle(step()), runs, () => { before = tf.memory().numTensors; });
+  rows.push({ backend, model: label, what: `train b${batch}`, imgPerSec: batch / sec, gflops: (3 * 2 * macs * batch) / sec / 1e9, tensorsGrowth: tf.memory().numTensors - before });
+  tf.dispose([x, ...heatmaps, ...masks]);
+  opt.dispose();
+  model.dispose();
+  return rows;
+}
+
 const fmt = (r: Row) =>
   `${r.backend.padEnd(7)} ${r.model.padEnd(18)} ${String(size).padEnd(5)} ${r.what.padEnd(9)} ${r.imgPerSec.toFixed(2).padStart(8)} img/s ${r.gflops.toFixed(2).padStart(7)} GFLOP/s` +
   (r.tensorsGrowth != null ? `  tensors +${r.tensorsGrowth}` : '');
 
 // Baseline, same process: the stock tfjs `cpu` backend on hrnet_w18_small at 64x64, training at batch 1
 // (at full size one cpu training step takes many minutes). Ratios compare achieved GFLOP/s.
-await initBackend('cpu', { log: () => {} });
-const baseline = await measure('cpu', 'hrnet_w18_small', 64, ['infer8', 'train'], { trainBatch: 1, runs: 1 });
-console.log('baseline (tfjs cpu backend, hrnet_w18_small @64):');
-baseline.forEach((r) => console.log('  ' + fmt(r).replace(` ${size} `, ' 64  ')));
+// `--baseline off` skips it (the GPU check's device time is short).
+const baseline: Row[] = [];
+if (values.baseline !== 'off') {
+  await initBackend('cpu', { log: () => {} });
+  baseline.push(...(await measure('cpu', 'hrnet_w18_small', 64, ['infer8', 'train'], { trainBatch: 1, runs: 1 })));
+  console.log('baseline (tfjs cpu backend, hrnet_w18_small @64):');
+  baseline.forEach((r) => console.log('  ' + fmt(r).replace(` ${size} `, ' 64  ')));
+}
 
 if (!native.ok) console.log(`# native: not available (${native.reason})`);
 const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
@@ -138,9 +212,9 @@ console.log(`\n# load average (1/5/15 min) before: ${load()}; the bench itself a
 console.log(`backend model              size  what      throughput       achieved`);
 let heapExhausted = false;
 const measured: Row[] = [];
-for (const backend of values.backends.split(',')) {
+for (const backend of backends) {
   try {
-    await initBackend(backend as 'wasm', { log: (m) => console.log(`# ${m}`) });
+    await initBackend(backend as 'wasm', { log: (m) => console.log(`# ${m}`), adapter });
   } catch (e) {
     console.log(`# ${backend}: not available (${(e as Error).message})`);
     continue;
@@ -155,14 +229,26 @@ for (const backend of values.backends.split(',')) {
       try {
         for (const r of await measure(backend, name, size, [...which])) {
           measured.push(r);
-          const base = baseline.find((b) => b.what.startsWith(r.what.split(' ')[0]))!;
-          console.log(`${fmt(r)}   x${(r.gflops / base.gflops).toFixed(1)} vs cpu baseline`);
+          const base = baseline.find((b) => b.what.startsWith(r.what.split(' ')[0]));
+          console.log(base ? `${fmt(r)}   x${(r.gflops / base.gflops).toFixed(1)} vs cpu baseline` : fmt(r));
         }
       } catch (e) {
         const msg = (e as Error).message.split('\n')[0];
         heapExhausted ||= /heap is exhausted|memory access out of bounds|malloc/i.test(msg);
         console.log(`# ${backend} ${name} ${which.join('/')}: failed (${msg})`);
       }
+    }
+  }
+  if (pose && !(heapExhausted && (backend === 'wasm' || backend === 'native'))) {
+    try {
+      for (const r of await measurePose(backend, pose, Number(values['pose-size']), Number(values['pose-batch']))) {
+        measured.push(r);
+        console.log(fmt(r).replace(` ${size} `, ` ${values['pose-size']} `));
+      }
+    } catch (e) {
+      const msg = (e as Error).message.split('\n')[0];
+      heapExhausted ||= /heap is exhausted|memory access out of bounds|malloc/i.test(msg);
+      console.log(`# ${backend} ${pose}: failed (${msg})`);
     }
   }
 }
@@ -176,17 +262,25 @@ function findPython(): string | undefined {
 }
 
 const python = findPython();
+/** Where PyTorch runs: CUDA when asked, or (auto) when torch sees a GPU and a GPU backend is benchmarked. */
+function pytorchDevice(py: string): string {
+  if (values['pytorch-device'] !== 'auto') return values['pytorch-device'];
+  if (!backends.includes('webgpu') && !backends.includes('tensorflow')) return 'cpu';
+  const probe = spawnSync(py, ['-c', 'import torch; print(torch.cuda.is_available())'], { encoding: 'utf8', env: startEnv });
+  return probe.stdout.trim() === 'True' ? 'cuda' : 'cpu';
+}
 if (!python) {
   console.log(`# PyTorch reference: ${values.pytorch === 'off' ? 'off' : 'no Python with torch found (Debian: apt-get install python3-torch)'}`);
 } else {
-  console.log(`\n# PyTorch reference (${python}, bench/pytorch-hrnet.py, timm's HRNet, 2 threads, median of ${steps}); load average before: ${load()}`);
+  const device = pytorchDevice(python);
+  console.log(`\n# PyTorch reference (${python}, bench/pytorch-hrnet.py, timm's HRNet, ${device === 'cpu' ? '2 threads' : `${device} fp32`}, median of ${steps}); load average before: ${load()}`);
   const dir = mkdtempSync(join(tmpdir(), 'hrnet-bench-'));
   try {
     for (const name of values.models.split(',')) {
       const cfgFile = join(dir, `${name}.json`);
       writeFileSync(cfgFile, JSON.stringify(resolveConfig(name)));
       const script = fileURLToPath(new URL('./pytorch-hrnet.py', import.meta.url));
-      const args = [script, cfgFile, '--size', String(size), '--train-batch', String(defaultTrainBatch(name)), '--steps', String(steps), '--threads', '2'];
+      const args = [script, cfgFile, '--size', String(size), '--train-batch', String(defaultTrainBatch(name)), '--steps', String(steps), '--threads', '2', '--device', device];
       const run = spawnSync(python, args, { encoding: 'utf8', env: startEnv });
       if (run.status !== 0) {
         console.log(`# pytorch ${name}: failed (${run.stderr.trim().split('\n').pop()})`);
@@ -203,7 +297,7 @@ if (!python) {
         const ratios = measured
           .filter((r) => r.model === name && r.what === what)
           .map((r) => `${r.backend} ${(r.imgPerSec / ips).toFixed(2)}x`);
-        console.log(`pytorch ${name.padEnd(18)} ${String(size).padEnd(5)} ${what.padEnd(9)} ${ips.toFixed(2).padStart(8)} img/s   (torch ${ref.torch}, ${ref.params} params)   ${ratios.length ? 'ours / pytorch: ' + ratios.join(', ') : ''}`);
+        console.log(`pytorch ${name.padEnd(18)} ${String(size).padEnd(5)} ${what.padEnd(9)} ${ips.toFixed(2).padStart(8)} img/s   (torch ${ref.torch}, ${ref.gpu ?? ref.device}, ${ref.params} params)   ${ratios.length ? 'ours / pytorch: ' + ratios.join(', ') : ''}`);
       }
     }
   } finally {

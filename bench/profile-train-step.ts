@@ -7,7 +7,7 @@
  */
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { applyTraining, initBackend, variableGrads, type BackendKind } from '@hrnet/core';
+import { applyTraining, initBackend, variableGrads, type BackendKind } from '@hrnet/core/backend';
 import { createClassifier, createHigherHRNet } from '@hrnet/heads';
 
 const { values } = parseArgs({

@@ -5,9 +5,9 @@ Builds timm's HRNet classifier (same modules, same order, same parameter count a
 @hrnet/core's registry resolves, and times inference and a training step (SGD with momentum,
 softmax cross-entropy) the way the bench does: warm-up, then the median of N steps.
 
-    python3 bench/pytorch-hrnet.py CONFIG.json --size 224 --train-batch 8 --steps 5 --threads 2
+    python3 bench/pytorch-hrnet.py CONFIG.json --size 224 --train-batch 8 --steps 5 --threads 2 [--device cuda]
 
-Needs PyTorch (Debian: apt-get install python3-torch); prints one JSON line.
+`--device cuda`: fp32 (TF32 off) eager timing on the GPU, synchronised after each step. Needs PyTorch (Debian: apt-get install python3-torch); prints one JSON line.
 """
 import argparse
 import json
@@ -143,13 +143,15 @@ class HRNet(nn.Module):
         return self.fc(torch.flatten(F.adaptive_avg_pool2d(y, 1), 1))
 
 
-def median_seconds(fn, steps, warmup=2):
+def median_seconds(fn, steps, warmup=2, sync=lambda: None):
     for _ in range(warmup):
         fn()
+    sync()
     times = []
     for _ in range(steps):
         t0 = time.perf_counter()
         fn()
+        sync()
         times.append(time.perf_counter() - t0)
     return statistics.median(times)
 
@@ -161,23 +163,32 @@ def main():
     ap.add_argument('--train-batch', type=int, default=8)
     ap.add_argument('--steps', type=int, default=5)
     ap.add_argument('--threads', type=int, default=2)
+    ap.add_argument('--device', default='cpu')
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
+    dev = torch.device(args.device)
+    sync = torch.cuda.synchronize if dev.type == 'cuda' else (lambda: None)
+    if dev.type == 'cuda':
+        # fp32 as the tfjs backends compute: no TF32 tensor-core shortcuts.
+        torch.backends.cuda.matmul.allow_tf32 = False
+        torch.backends.cudnn.allow_tf32 = False
     torch.manual_seed(0)
     with open(args.config) as f:
         cfg = json.load(f)
-    model = HRNet(cfg)
+    model = HRNet(cfg).to(dev)
     params = sum(p.numel() for p in model.parameters())
-    out = {'torch': torch.__version__, 'threads': torch.get_num_threads(), 'params': params}
+    out = {'torch': torch.__version__, 'threads': torch.get_num_threads(), 'params': params, 'device': str(dev)}
+    if dev.type == 'cuda':
+        out['gpu'] = torch.cuda.get_device_name(dev)
     model.eval()
     for batch in (1, 8):
-        x = torch.randn(batch, 3, args.size, args.size)
+        x = torch.randn(batch, 3, args.size, args.size, device=dev)
         with torch.no_grad():
-            out[f'infer b{batch}'] = batch / median_seconds(lambda: model(x), args.steps)
+            out[f'infer b{batch}'] = batch / median_seconds(lambda: model(x), args.steps, sync=sync)
     model.train()
     b = args.train_batch
-    x = torch.randn(b, 3, args.size, args.size)
-    y = torch.arange(b) % 1000
+    x = torch.randn(b, 3, args.size, args.size, device=dev)
+    y = torch.arange(b, device=dev) % 1000
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
 
     def step():
@@ -185,7 +196,7 @@ def main():
         F.cross_entropy(model(x), y).backward()
         opt.step()
 
-    out[f'train b{b}'] = b / median_seconds(step, args.steps)
+    out[f'train b{b}'] = b / median_seconds(step, args.steps, sync=sync)
     print(json.dumps(out))
 
 

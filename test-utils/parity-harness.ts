@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, loadPytorchWeights } from '@hrnet/core';
-import { assertClose, loadFixtureTensor, probeModel, readManifest, type FixtureTensor } from '@hrnet/core/testing';
+import { assertCloseAsync, loadFixtureTensor, probeModel, readManifest, type FixtureTensor } from '@hrnet/core/testing';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 
@@ -58,13 +58,14 @@ export interface ParitySpec {
 }
 
 /** Wraps the ReLU layers named in `ties` so that the tied inputs change sign; returns an undo function. */
-function flipReluTies(model: tf.LayersModel, x: tf.Tensor, ties: NonNullable<ParitySpec['reluTies']>, training: boolean): () => void {
+async function flipReluTies(model: tf.LayersModel, x: tf.Tensor, ties: NonNullable<ParitySpec['reluTies']>, training: boolean): Promise<() => void> {
   const undo: Array<() => void> = [];
   for (const tie of ties) {
     const layer = model.getLayer(tie.layer);
     const pre = tf.tidy(() => tf.model({ inputs: model.inputs, outputs: layer.input as tf.SymbolicTensor }).apply(x, { training }) as tf.Tensor);
-    const values = pre.dataSync();
-    const scale = tf.tidy(() => tf.max(tf.abs(pre)).dataSync()[0]);
+    // Async reads throughout: webgpu tensors cannot be read synchronously in Node.
+    const values = (await pre.data()) as Float32Array;
+    const scale = values.reduce((m: number, v: number) => Math.max(m, Math.abs(v)), 0);
     const v = values[tie.index];
     if (!(Math.abs(v) <= 1e-6 * scale)) {
       throw new Error(`ReLU tie ${tie.layer}[${tie.index}] is not a tie: |${v}| > 1e-6 · ${scale}`);
@@ -88,8 +89,8 @@ const SLOW_TEST_MS = 180_000;
 
 const toList = (y: tf.Tensor | tf.Tensor[]) => (Array.isArray(y) ? y : [y]);
 
-/** Backends the harness can run on ('native': @hrnet/backend-native's oneDNN kernels on wasm). */
-export type ParityBackend = 'cpu' | 'wasm' | 'native';
+/** Backends the harness can run on ('native': @hrnet/backend-native's oneDNN kernels on wasm; 'webgpu': Dawn). */
+export type ParityBackend = 'cpu' | 'wasm' | 'native' | 'webgpu';
 
 export function describeParity(spec: ParitySpec, backends: ParityBackend[] = ['cpu', 'wasm']): void {
   describe.each(backends)(`${spec.family} parity with the PyTorch reference on %s`, (backend) => {
@@ -103,11 +104,17 @@ export function describeParity(spec: ParitySpec, backends: ParityBackend[] = ['c
     // Largest error per check kind, printed after the block so the measured margins are on record.
     const worst = new Map<string, { err: number; label: string }>();
     let kind = 'outputs';
-    const tolerance = () => (kind === 'outputs' || kind === 'intermediates' ? spec.tolerance : spec.trainTolerance ?? spec.tolerance);
-    const check = (label: string, actual: tf.Tensor, expected: tf.Tensor) => {
-      const err = assertClose(`${spec.family} ${label} (${backend})`, actual, expected, tolerance());
-      if (err >= (worst.get(kind)?.err ?? -1)) worst.set(kind, { err, label });
-      return err;
+    const tolerance = () => (kind === 'outputs' || kind === 'intermediates' ? spec.tolerance : (spec.trainTolerance ?? spec.tolerance));
+    /** Checks each [label, actual, expected] and disposes them all. */
+    const checkAll = async (pairs: Array<[string, tf.Tensor, tf.Tensor]>) => {
+      try {
+        for (const [label, actual, expected] of pairs) {
+          const err = await assertCloseAsync(`${spec.family} ${label} (${backend})`, actual, expected, tolerance());
+          if (err >= (worst.get(kind)?.err ?? -1)) worst.set(kind, { err, label });
+        }
+      } finally {
+        tf.dispose(pairs.flatMap(([, a, e]) => [a, e]));
+      }
     };
     let model: tf.LayersModel;
     let x: tf.Tensor | tf.Tensor[];
@@ -130,24 +137,20 @@ export function describeParity(spec: ParitySpec, backends: ParityBackend[] = ['c
       if (lines.length) console.log(`${spec.family} on ${backend}: max relative error (tolerance ${tol}): ${lines.join('; ')}`);
     });
 
-    it('eval-mode outputs', () => {
+    it('eval-mode outputs', async () => {
       kind = 'outputs';
-      tf.tidy(() => {
-        const ys = toList(model.predict(x));
-        ys.forEach((y, i) => check(spec.outputs[i], y, fixture(spec.outputs[i])));
-        for (const [key, derive] of Object.entries(spec.derivedOutputs ?? {})) check(key, derive(ys), fixture(key));
-      });
+      const ys = toList(model.predict(x));
+      const derived = Object.entries(spec.derivedOutputs ?? {}).map(([key, derive]): [string, tf.Tensor, tf.Tensor] => [key, tf.tidy(() => derive(ys)), fixture(key)]);
+      await checkAll([...ys.map((y, i): [string, tf.Tensor, tf.Tensor] => [spec.outputs[i], y, fixture(spec.outputs[i])]), ...derived]);
     }, SLOW_TEST_MS);
 
     if (spec.intermediates) {
       const inter = spec.intermediates;
-      it('every stored intermediate activation', () => {
+      it('every stored intermediate activation', async () => {
         kind = 'intermediates';
         const probe = probeModel(model, Object.values(inter));
-        tf.tidy(() => toList(probe.predict(x)).forEach((y, i) => {
-          const key = Object.keys(inter)[i];
-          check(key, y, fixture(key));
-        }));
+        const keys = Object.keys(inter);
+        await checkAll(toList(probe.predict(x)).map((y, i) => [keys[i], y, fixture(keys[i])]));
       }, SLOW_TEST_MS);
     }
 
@@ -156,10 +159,10 @@ export function describeParity(spec: ParitySpec, backends: ParityBackend[] = ['c
       it('train-mode outputs (batch statistics) and running-statistics update', async () => {
         kind = 'train';
         await fresh();
-        tf.tidy(() => toList(model.apply(x, { training: true }) as tf.Tensor | tf.Tensor[]).forEach((y, i) => check(keys[i], y, fixture(keys[i]))));
-        for (const [key, ref] of Object.entries(spec.runningStats ?? {})) {
-          check(key, model.getLayer(ref.layer).weights[ref.index].read(), fixture(key, ref.kind));
-        }
+        await checkAll(toList(model.apply(x, { training: true }) as tf.Tensor | tf.Tensor[]).map((y, i) => [keys[i], y, fixture(keys[i])]));
+        await checkAll(
+          Object.entries(spec.runningStats ?? {}).map(([key, ref]) => [key, tf.clone(model.getLayer(ref.layer).weights[ref.index].read()), fixture(key, ref.kind)]),
+        );
       }, SLOW_TEST_MS);
     }
 
@@ -176,16 +179,16 @@ export function describeParity(spec: ParitySpec, backends: ParityBackend[] = ['c
           const image = tf.variable(x, true);
           const ws = g.weights.map((k) => fixture(k));
           const ties = (spec.reluTies ?? []).filter((t) => t.mode === mode);
-          const restore = flipReluTies(model, x, ties, mode === 'train');
+          const restore = await flipReluTies(model, x, ties, mode === 'train');
           const { grads } = tf.variableGrads(() => {
             const ys = toList(model.apply(image, { training: mode === 'train' }) as tf.Tensor | tf.Tensor[]);
             return tf.addN(ys.map((y, i) => tf.sum(tf.mul(y, ws[i])))) as tf.Scalar;
           }, [image, ...vars]);
           restore();
-          tf.tidy(() => {
-            check(`${prefix}.input`, grads[image.name], fixture(`${prefix}.input`));
-            names.forEach((n, i) => check(`${prefix}.${n}`, grads[vars[i].name], fixture(`${prefix}.${n}`, g.params[n].kind)));
-          });
+          await checkAll([
+            [`${prefix}.input`, grads[image.name], fixture(`${prefix}.input`)],
+            ...names.map((n, i): [string, tf.Tensor, tf.Tensor] => [`${prefix}.${n}`, grads[vars[i].name], fixture(`${prefix}.${n}`, g.params[n].kind)]),
+          ]);
           tf.dispose([image, ...ws, ...Object.values(grads)]);
         }, SLOW_TEST_MS);
       }

@@ -30,9 +30,6 @@ export { hfHrnetConfigSchema, parseHfHrnetConfig, type HfHrnetConfig, type HfHrn
 export { HF_HRNET_VARIANTS } from './backbones/hf-hrnet-variants.js';
 export { hfHrnetFeatureInfo, hfHrnetFeatures, hfHrnetInputDivisor } from './backbones/hf-hrnet-backbone.js';
 export { backboneFeatureInfo, createBackbone, filterModelNames, listModels, registerModel, resolveBackbone, resolveConfig, type BackboneConfig, type BackboneFamily, type BackboneOptions, type ListModelsOptions, type ModelNameOrConfig } from './backbones/registry.js';
-// Training
-export { variableGrads } from './autodiff/variable-grads.js';
-export { applyTraining } from './autodiff/apply-training.js';
 // Utilities
 export { countMacs } from './utils/count-macs.js';
 export { createRng, mixSeed, permutation, SeededRng, type Rng } from './utils/rng.js';
@@ -46,9 +43,8 @@ export type { EncodedBatch, EncodedTargets, KeypointEncoder, KeypointEncoderRef,
 export { COCO_FLIP_INDEX, COCO_KEYPOINT_NAMES, COCO_KEYPOINT_SIGMAS, COCO_SKELETON } from './keypoints/coco-keypoints.js';
 export { ImageDecodeError } from './image/image-decode-error.js';
 export { IMAGENET_MEAN, IMAGENET_STD, normalizationTable, normalizeImage } from './image/normalize-image.js';
-// Backends
-export { activeBackend, initBackend, type ActiveBackend, type BackendKind, type InitBackendOptions } from './backend/init-backend.js';
-export { registerWasmTrainingKernels, wasmTrainingKernelsRegistered, WASM_TRAINING_KERNELS } from './backend/wasm-training-kernels.js';
+// Backends: every user calls these two; the rest of the backend layer is `@hrnet/core/backend`.
+export { activeBackend, initBackend } from './backend/init-backend.js';
 // Weights
 export { loadPytorchWeights, loadStateDict, exportPytorchStateDict, WeightLoadError, type LoadReport, type LoadPytorchWeightsOptions, type ShapeMismatch, type NamingOption, type ExportOptions } from './weights/load-pytorch-weights.js';
 export { readSafetensors, decodeSafetensors, writeSafetensors, type SafetensorsContents, type SafetensorsTensorInput, type WriteSafetensorsOptions } from './weights/safetensors.js';

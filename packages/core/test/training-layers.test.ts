@@ -1,20 +1,31 @@
 /**
  * The training-mode ops of core's ReLU, Add and BatchNorm2d layers (custom gradients that keep less for
  * the backward pass) against tfjs autodiff of the plain compositions, on cpu, wasm and (where its addon
- * loads) native, where BatchNorm2d runs the HrnetBatchNormTrain kernels and ReLU HrnetNativeReluGrad.
+ * loads) native, where BatchNorm2d runs the HrnetBatchNormTrain kernels and ReLU HrnetNativeReluGrad, and
+ * on webgpu where an adapter exists. Reads are async: webgpu tensors cannot be read synchronously in Node.
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { describe, expect, it } from 'vitest';
 import { describeSkippedNative, loadNative } from '../../../test-utils/native.js';
+import { describeSkippedWebgpu, loadWebgpu } from '../../../test-utils/webgpu.js';
+import { listWebgpuAdapters } from '../src/backend/index.js';
 import { Add, BatchNorm2d, initBackend, ReLU } from '../src/index.js';
 
 const native = await loadNative();
-const backends = native.available ? (['cpu', 'wasm', 'native'] as const) : (['cpu', 'wasm'] as const);
-if (!native.available) describeSkippedNative('training-mode layers on native', native);
+const webgpu = await loadWebgpu(listWebgpuAdapters);
+const backends: Array<'cpu' | 'wasm' | 'native' | 'webgpu'> = ['cpu', 'wasm'];
+if (native.available) backends.push('native');
+else describeSkippedNative('training-mode layers on native', native);
+if (webgpu.available) backends.push('webgpu');
+else describeSkippedWebgpu('training-mode layers on webgpu', webgpu);
 
-const maxRel = (a: tf.Tensor, b: tf.Tensor) =>
-  tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0] / Math.max(1e-12, tf.max(tf.abs(b)).dataSync()[0]));
+async function maxRel(a: tf.Tensor, b: tf.Tensor): Promise<number> {
+  const [d, s] = tf.tidy(() => [tf.max(tf.abs(tf.sub(a, b))), tf.max(tf.abs(b))]);
+  const [dv, sv] = [(await d.data())[0], (await s.data())[0]];
+  tf.dispose([d, s]);
+  return dv / Math.max(1e-12, sv);
+}
 
 /** Gradients of sum(f(xs) * w) for a fixed random w, with respect to every x. */
 function gradsOf(f: (...xs: tf.Tensor[]) => tf.Tensor, xs: tf.Tensor[]): tf.Tensor[] {
@@ -31,8 +42,10 @@ describe.each(backends)('training-mode layers on %s', (backend) => {
     const x = tf.tensor4d([-2, -0, 0, 0.5, 3, -1e-8, 1e-8, 7], [1, 2, 2, 2]);
     const ours = gradsOf((t) => layer.apply(t, { training: true }) as tf.Tensor, [x]);
     const ref = gradsOf((t) => tf.relu(t), [x]);
-    expect(ours[0].arraySync()).toEqual(ref[0].arraySync());
-    expect((layer.apply(x, { training: true }) as tf.Tensor).arraySync()).toEqual(tf.relu(x).arraySync());
+    expect(await ours[0].array()).toEqual(await ref[0].array());
+    const [y, yRef] = [layer.apply(x, { training: true }) as tf.Tensor, tf.relu(x)];
+    expect(await y.array()).toEqual(await yRef.array());
+    tf.dispose([y, yRef]);
     if (backend === 'native') expect(native.mod!.nativeKernelStats()['HrnetNativeReluGrad']?.native ?? 0).toBeGreaterThan(0);
     tf.dispose([x, ...ours, ...ref]);
   });
@@ -43,9 +56,11 @@ describe.each(backends)('training-mode layers on %s', (backend) => {
     const [a, b, c] = [1, 2, 3].map((s) => tf.randomNormal([2, 3, 4, 5], 0, 1, 'float32', s));
     const ours = gradsOf((p, q, r) => layer.apply([p, q, r, p], { training: true }) as tf.Tensor, [a, b, c]);
     const ref = gradsOf((p, q, r) => tf.add(tf.add(tf.add(p, q), r), p), [a, b, c]);
-    ours.forEach((g, i) => expect(maxRel(g, ref[i])).toBe(0));
+    for (const [i, g] of ours.entries()) expect(await maxRel(g, ref[i])).toBe(0);
     const sum = layer.apply([a, b, c], { training: true }) as tf.Tensor;
-    expect(maxRel(sum, tf.add(tf.add(a, b), c))).toBe(0);
+    const sumRef = tf.add(tf.add(a, b), c);
+    expect(await maxRel(sum, sumRef)).toBe(0);
+    sumRef.dispose();
     expect(() => new Add({ name: 'bad' }).apply([tf.input({ shape: [4, 4, 8] }), tf.input({ shape: [4, 4, 16] })])).toThrow(/Add 'bad': inputs must have one shape/);
     tf.dispose([a, b, c, sum, ...ours, ...ref]);
   });
@@ -72,9 +87,9 @@ describe.each(backends)('training-mode layers on %s', (backend) => {
       return [dx, grads[gamma.name], grads[beta.name], value];
     });
     const ref = gradsOf(reference, [x, gamma, beta]);
-    expect(maxRel(ours[0], ref[0])).toBeLessThan(1e-5);
-    expect(maxRel(ours[1], ref[1])).toBeLessThan(1e-5);
-    expect(maxRel(ours[2], ref[2])).toBeLessThan(1e-5);
+    expect(await maxRel(ours[0], ref[0])).toBeLessThan(1e-5);
+    expect(await maxRel(ours[1], ref[1])).toBeLessThan(1e-5);
+    expect(await maxRel(ours[2], ref[2])).toBeLessThan(1e-5);
     // Running statistics after the two training-mode calls above: PyTorch's update with the unbiased variance.
     const [mm, mv] = bn.getWeights().slice(2);
     const expected = tf.tidy(() => {
@@ -88,8 +103,8 @@ describe.each(backends)('training-mode layers on %s', (backend) => {
       }
       return [m, v];
     });
-    expect(maxRel(mm, expected[0])).toBeLessThan(1e-6);
-    expect(maxRel(mv, expected[1])).toBeLessThan(1e-6);
+    expect(await maxRel(mm, expected[0])).toBeLessThan(1e-6);
+    expect(await maxRel(mv, expected[1])).toBeLessThan(1e-6);
     if (backend === 'native') {
       const stats = native.mod!.nativeKernelStats();
       expect(stats['HrnetBatchNormTrain']?.native ?? 0).toBeGreaterThan(0);

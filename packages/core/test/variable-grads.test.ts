@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { applyTraining, createBackbone, variableGrads } from '../src/index.js';
+import { applyTraining, variableGrads } from '../src/backend/index.js';
+import { createBackbone } from '../src/index.js';
 import { TINY } from './helpers/tiny-config.js';
 
 /** A training-mode loss over all four branches of the tiny backbone (BN, ReLU, adds, upsampling, convs). */

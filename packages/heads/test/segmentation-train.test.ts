@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { applyTraining, createRng, initBackend, variableGrads } from '@hrnet/core';
+import { createRng } from '@hrnet/core';
+import { applyTraining, initBackend, variableGrads } from '@hrnet/core/backend';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSegmenter, initSegmenterWeights, segmentationTask, type SegExtraInput } from '../src/index.js';
 

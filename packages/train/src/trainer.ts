@@ -1,7 +1,8 @@
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { applyTraining, SeededRng, variableGrads, type LossTerms, type Task } from '@hrnet/core';
+import { SeededRng, type LossTerms, type Task } from '@hrnet/core';
+import { applyTraining, variableGrads } from '@hrnet/core/backend';
 import {
   CHECKPOINT_VERSION,
   CheckpointError,

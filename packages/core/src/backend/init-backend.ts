@@ -1,14 +1,22 @@
 import * as tf from '@tensorflow/tfjs';
 import { registerCpuKernelFixes } from './cpu-kernel-fixes.js';
+import { describeImportError } from './describe-import-error.js';
 import { registerWasmTrainingKernels } from './wasm-training-kernels.js';
+import type { AdapterSpec } from './webgpu/adapter-choice.js';
+import { useWebgpu } from './webgpu/webgpu-backend.js';
 
-export type BackendKind = 'auto' | 'tensorflow' | 'native' | 'wasm' | 'cpu';
+export type BackendKind = 'auto' | 'tensorflow' | 'webgpu' | 'native' | 'wasm' | 'cpu';
 
 export interface InitBackendOptions {
   /** Receives the one-line report of the choice; default `console.info`. */
   log?: (msg: string) => void;
   /** 'native' (and 'auto' when it picks native): oneDNN's thread count; default all cores. */
   threads?: number;
+  /**
+   * 'webgpu' (and 'auto'): the adapter, as its index in {@link listWebgpuAdapters} or part of its name;
+   * default Dawn's choice (a high-performance GPU first). For one GPU per training rank see `adapterIndexForRank`.
+   */
+  adapter?: AdapterSpec;
 }
 
 /** The optional native bindings, best first. Both register tf's 'tensorflow' backend. */
@@ -34,17 +42,6 @@ const NATIVE_PACKAGE = '@hrnet/backend-native';
 let nativeProbe: Promise<{ mod?: NativeModule; reason?: string }> | undefined;
 let queue: Promise<unknown> = Promise.resolve();
 
-function describeImportError(pkg: string, e: unknown): string {
-  const err = e as { code?: string; message?: string };
-  const msg = String(err?.message ?? e);
-  // Node: ERR_MODULE_NOT_FOUND "Cannot find package"; bundlers/vite: "Could not resolve ... Is it installed?".
-  const notFound =
-    err?.code === 'ERR_MODULE_NOT_FOUND' || err?.code === 'MODULE_NOT_FOUND' || /Cannot find (package|module)|Could not resolve|Failed to resolve/.test(msg);
-  // A missing dependency *of* the package (a broken install) must not read as "not installed".
-  if (notFound && new RegExp(`['"]${pkg.replace(/[/.-]/g, '\\$&')}['"/]`).test(msg)) return `${pkg} not installed`;
-  return `${pkg} failed to load (${msg.split('\n')[0]})`;
-}
-
 /** Imports the first tfjs-node package that loads and registers 'tensorflow'; memoised. */
 function probeTensorflow(): Promise<Probe> {
   tensorflowProbe ??= (async (): Promise<Probe> => {
@@ -66,11 +63,11 @@ function probeTensorflow(): Promise<Probe> {
   return tensorflowProbe;
 }
 
-async function useTensorflow(): Promise<{ ok: boolean; detail: string; reasons: string[] }> {
+async function useTensorflow(): Promise<{ ok: boolean; gpu?: boolean; detail: string; reasons: string[] }> {
   const probe = await probeTensorflow();
   if (!probe.ok) return { ok: false, detail: '', reasons: probe.reasons };
   if (tf.getBackend() === 'tensorflow' || (await tf.setBackend('tensorflow'))) {
-    return { ok: true, detail: `native TensorFlow via ${probe.pkg}`, reasons: probe.reasons };
+    return { ok: true, gpu: probe.pkg === TENSORFLOW_PACKAGES[0], detail: `native TensorFlow via ${probe.pkg}`, reasons: probe.reasons };
   }
   return { ok: false, detail: '', reasons: [...probe.reasons, `${probe.pkg} loaded but the 'tensorflow' backend failed to initialise`] };
 }
@@ -148,7 +145,8 @@ function chose(kind: ActiveBackend['kind'], description: string, log: (msg: stri
   return kind === 'native' ? 'wasm' : kind;
 }
 
-async function init(kind: BackendKind, log: (msg: string) => void, threads?: number): Promise<string> {
+async function init(kind: BackendKind, log: (msg: string) => void, opts: InitBackendOptions): Promise<string> {
+  const { threads } = opts;
   switch (kind) {
     case 'tensorflow': {
       const t = await useTensorflow();
@@ -159,6 +157,11 @@ async function init(kind: BackendKind, log: (msg: string) => void, threads?: num
         );
       }
       return chose('tensorflow', `tensorflow (${t.detail})`, log);
+    }
+    case 'webgpu': {
+      const w = await useWebgpu(opts.adapter, true);
+      if (!w.ok) throw new Error(`initBackend('webgpu'): ${w.reason}. Use initBackend('auto') to fall back to the CPU backends.`);
+      return chose('webgpu', `webgpu on ${w.detail}`, log);
     }
     case 'native': {
       const n = await useNative(threads);
@@ -172,15 +175,23 @@ async function init(kind: BackendKind, log: (msg: string) => void, threads?: num
       return chose('cpu', 'cpu (plain JS; slow, for tests and debugging)', log);
     case 'auto': {
       const t = await useTensorflow();
-      if (t.ok) {
+      // A CUDA TensorFlow first; a hardware WebGPU adapter beats tfjs-node's CPU kernels.
+      if (t.ok && t.gpu) {
         return chose('tensorflow', `tensorflow (${t.detail})${t.reasons.length ? `; skipped ${t.reasons.join('; ')}` : ''}`, log);
       }
-      const skippedTf = `skipped tensorflow: ${t.reasons.join('; ')}`;
+      const w = await useWebgpu(opts.adapter, false);
+      const skippedTf = t.ok ? '' : `skipped tensorflow: ${t.reasons.join('; ')}; `;
+      if (w.ok) return chose('webgpu', `webgpu on ${w.detail}; ${skippedTf}`.replace(/; $/, ''), log);
+      if (t.ok) {
+        if (tf.getBackend() !== 'tensorflow') await tf.setBackend('tensorflow');
+        return chose('tensorflow', `tensorflow (${t.detail}); skipped webgpu: ${w.reason}`, log);
+      }
+      const skippedGpu = `${skippedTf}skipped webgpu: ${w.reason}`;
       const n = await useNative(threads);
       if (n.ok) {
-        return chose('native', `wasm + native (${n.detail}); ${skippedTf}`, log);
+        return chose('native', `wasm + native (${n.detail}); ${skippedGpu}`, log);
       }
-      const skipped = `${skippedTf}; skipped native: ${n.reason}`;
+      const skipped = `${skippedGpu}; skipped native: ${n.reason}`;
       try {
         return chose('wasm', `wasm (${await useWasm()}); ${skipped}`, log);
       } catch (e) {
@@ -189,18 +200,23 @@ async function init(kind: BackendKind, log: (msg: string) => void, threads?: num
       }
     }
     default:
-      throw new Error(`initBackend: unknown backend kind '${String(kind)}'; use 'auto', 'tensorflow', 'native', 'wasm' or 'cpu'`);
+      throw new Error(`initBackend: unknown backend kind '${String(kind)}'; use 'auto', 'tensorflow', 'webgpu', 'native', 'wasm' or 'cpu'`);
   }
 }
 
 /**
  * Selects and initialises the tfjs backend; returns its name.
  *
- * - 'auto': `@tensorflow/tfjs-node-gpu`, then `@tensorflow/tfjs-node` (optional peers, loaded only if
+ * - 'auto': `@tensorflow/tfjs-node-gpu`, then WebGPU on a hardware adapter (never a software one such as
+ *   lavapipe: slower than the CPU backends), then `@tensorflow/tfjs-node` (optional peers, loaded only if
  *   installed), then native (`@hrnet/backend-native`'s oneDNN kernels on the wasm backend, when installed
  *   and its addon loads), then `wasm` with our training kernels ({@link registerWasmTrainingKernels}),
  *   then `cpu`. Logs one line naming the choice and why the better ones were skipped.
  * - 'tensorflow': throws a clear error when neither tfjs-node package is installed.
+ * - 'webgpu': `@tensorflow/tfjs-backend-webgpu` on Dawn (`webgpu`, optional dependencies) as `navigator.gpu`,
+ *   on `opts.adapter` (index or name), software adapters included; throws one line (the Vulkan ICDs it saw,
+ *   what to install) when there is no adapter. In Node, webgpu tensors are read with `await t.data()`:
+ *   synchronous reads throw (see `sync-reads.ts`).
  * - 'native': throws, saying why, when `@hrnet/backend-native` is missing or its addon cannot load.
  *   Runs on tfjs's 'wasm' backend, so it returns 'wasm'; `threads` sets oneDNN's thread count.
  * - 'wasm': registers the training kernels too. 'cpu': the plain-JS reference backend.
@@ -210,7 +226,7 @@ async function init(kind: BackendKind, log: (msg: string) => void, threads?: num
  */
 export function initBackend(kind: BackendKind = 'auto', opts: InitBackendOptions = {}): Promise<string> {
   const log = opts.log ?? ((msg: string) => console.info(msg));
-  const result = queue.then(() => init(kind, log, opts.threads));
+  const result = queue.then(() => init(kind, log, opts));
   queue = result.catch(() => undefined);
   return result;
 }

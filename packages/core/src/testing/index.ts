@@ -3,5 +3,5 @@
  * (reading reference fixtures, layout conversion, tolerance checks, intermediate probes).
  */
 export { loadFixtureTensor, readFloat32File, readManifest, type FixtureTensor } from './fixture-tensors.js';
-export { assertClose, maxRelativeError } from './compare.js';
+export { assertClose, assertCloseAsync, maxRelativeError } from './compare.js';
 export { probeModel } from './probe-model.js';

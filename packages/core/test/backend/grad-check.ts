@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { registerWasmTrainingKernels } from '../../src/index.js';
+import { registerWasmTrainingKernels } from '../../src/backend/index.js';
 
 /** Registers our kernels and initialises both backends (cpu is the reference). */
 export async function setupBackends(): Promise<void> {
@@ -43,7 +43,8 @@ export async function gradsOn(backend: string, f: (...xs: tf.Tensor[]) => tf.Ten
     const { value, grads } = tf.valueAndGrads(loss)(xs);
     return [value, ...grads];
   });
-  const arrays = outs.map((t) => t.dataSync() as Float32Array);
+  // Async reads: webgpu tensors cannot be read synchronously in Node.
+  const arrays = (await Promise.all(outs.map((t) => t.data()))) as Float32Array[];
   tf.dispose([...outs, ...xs]);
   return arrays;
 }

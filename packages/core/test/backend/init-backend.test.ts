@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { activeBackend, initBackend, registerWasmTrainingKernels, wasmTrainingKernelsRegistered, WASM_TRAINING_KERNELS } from '../../src/index.js';
+import { activeBackend, initBackend, registerWasmTrainingKernels, wasmTrainingKernelsRegistered, WASM_TRAINING_KERNELS } from '../../src/backend/index.js';
 
 // Neither @tensorflow/tfjs-node nor @tensorflow/tfjs-node-gpu is installed in this workspace.
 describe('initBackend', () => {
@@ -59,6 +59,6 @@ describe('initBackend', () => {
   });
 
   it('rejects an unknown kind', async () => {
-    await expect(initBackend('webgpu' as never, { log: () => {} })).rejects.toThrow(/unknown backend kind 'webgpu'/);
+    await expect(initBackend('cuda' as never, { log: () => {} })).rejects.toThrow(/unknown backend kind 'cuda'; use 'auto', 'tensorflow', 'webgpu', 'native', 'wasm' or 'cpu'/);
   });
 });

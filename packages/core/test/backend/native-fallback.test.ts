@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { describeSkippedNative, loadNative } from '../../../../test-utils/native.js';
-import { initBackend, registerWasmTrainingKernels, wasmTrainingKernelsRegistered } from '../../src/index.js';
+import { initBackend, registerWasmTrainingKernels, wasmTrainingKernelsRegistered } from '../../src/backend/index.js';
 
 const native = await loadNative();
 const TITLE = "initBackend('native'): native kernels over core's training kernels";
