@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeSkippedNative, loadNative } from '../../../test-utils/native.js';
-import { applyTraining, createBackbone, initBackend, loadPytorchWeights, variableGrads, type BackendKind } from '../src/index.js';
+import { applyTraining, initBackend, variableGrads, type BackendKind } from '../src/backend/index.js';
+import { createBackbone, loadPytorchWeights } from '../src/index.js';
 import { loadFixtureTensor, maxRelativeError, readManifest } from '../src/testing/index.js';
 import { seeded } from './backend/grad-check.js';
 

@@ -10,7 +10,7 @@
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend, type BackendKind } from '@hrnet/core';
+import { initBackend, type BackendKind } from '@hrnet/core/backend';
 import { createClassifier } from '@hrnet/heads';
 import { exportOnnx, loadPredictor, type Predictor } from '../src/index.js';
 
