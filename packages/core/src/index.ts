@@ -16,7 +16,7 @@ export { hrnetStem } from './blocks/stem.js';
 export { hrnetConfigSchema, parseHrnetConfig, type HrnetConfig, type HrnetConfigInput, type HrnetStageConfig } from './backbones/hrnet-config.js';
 export { HRNET_VARIANTS } from './backbones/hrnet-variants.js';
 export { hrnetFeatureInfo, hrnetFeatures, imageInput, type FeatureInfo, type HrnetFeatureOptions, type InputOptions } from './backbones/hrnet-backbone.js';
-export { backboneFeatureInfo, createBackbone, listModels, registerModel, resolveConfig, type BackboneOptions, type ModelNameOrConfig } from './backbones/registry.js';
+export { backboneFeatureInfo, createBackbone, filterModelNames, listModels, registerModel, resolveConfig, type BackboneOptions, type ModelNameOrConfig } from './backbones/registry.js';
 // Training
 export { variableGrads } from './autodiff/variable-grads.js';
 export { applyTraining } from './autodiff/apply-training.js';

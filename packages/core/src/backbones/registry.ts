@@ -10,10 +10,15 @@ export type ModelNameOrConfig = string | HrnetConfigInput;
 
 /** Registered model names, sorted; `filter` is a substring or a glob with `*` (timm's `list_models`). */
 export function listModels(filter?: string): string[] {
-  const names = [...registry.keys()].sort();
-  if (!filter) return names;
+  return filterModelNames(registry.keys(), filter);
+}
+
+/** Sorted `names` that contain `filter`, or match it as a glob when it has `*` (`hrnet list`'s semantics). */
+export function filterModelNames(names: Iterable<string>, filter?: string): string[] {
+  const sorted = [...names].sort();
+  if (!filter) return sorted;
   const re = new RegExp(`^${filter.split('*').map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
-  return names.filter((n) => (filter.includes('*') ? re.test(n) : n.includes(filter)));
+  return sorted.filter((n) => (filter.includes('*') ? re.test(n) : n.includes(filter)));
 }
 
 /** Adds a variant to the registry (validated); throws if the name is taken. */
