@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { withInitSeed } from '../utils/init-seed.js';
 import { hrnetFeatureInfo, hrnetFeatures, imageInput, type FeatureInfo, type HrnetFeatureOptions, type InputOptions } from './hrnet-backbone.js';
 import { parseHrnetConfig, type HrnetConfig, type HrnetConfigInput } from './hrnet-config.js';
 import { HRNET_VARIANTS } from './hrnet-variants.js';
@@ -35,7 +36,10 @@ export function resolveConfig(nameOrCfg: ModelNameOrConfig): HrnetConfig {
   return structuredClone(cfg);
 }
 
-export interface BackboneOptions extends InputOptions, HrnetFeatureOptions {}
+export interface BackboneOptions extends InputOptions, HrnetFeatureOptions {
+  /** Model seed every layer's initial weights derive from (see `withInitSeed`). Default `DEFAULT_INIT_SEED` (0). */
+  seed?: number;
+}
 
 /**
  * The HRNet trunk as a LayersModel whose outputs are the stage-4 branches (1/4 … 1/32), like timm's
@@ -43,9 +47,11 @@ export interface BackboneOptions extends InputOptions, HrnetFeatureOptions {}
  */
 export function createBackbone(nameOrCfg: ModelNameOrConfig, opts: BackboneOptions = {}): tf.LayersModel {
   const cfg = resolveConfig(nameOrCfg);
-  const input = imageInput(opts);
-  const outputs = hrnetFeatures(input, cfg, opts);
-  return tf.model({ inputs: input, outputs, name: typeof nameOrCfg === 'string' ? nameOrCfg : 'hrnet' });
+  return withInitSeed(opts.seed, () => {
+    const input = imageInput(opts);
+    const outputs = hrnetFeatures(input, cfg, opts);
+    return tf.model({ inputs: input, outputs, name: typeof nameOrCfg === 'string' ? nameOrCfg : 'hrnet' });
+  });
 }
 
 export function backboneFeatureInfo(nameOrCfg: ModelNameOrConfig): FeatureInfo[] {
