@@ -22,6 +22,7 @@ export { variableGrads } from './autodiff/variable-grads.js';
 export { applyTraining } from './autodiff/apply-training.js';
 // Utilities
 export { countMacs } from './utils/count-macs.js';
+export { checkShard, shardBatches, type ShardSpec } from './utils/shard.js';
 export { siblingWorkerModule, spawnWorker } from './utils/spawn-worker.js';
 export { DEFAULT_INIT_SEED, layerSeed, withInitSeed } from './utils/init-seed.js';
 export { createRng, mixSeed, permutation, SeededRng, type Rng } from './utils/rng.js';

@@ -73,6 +73,7 @@ export {
   type DistContext,
   type LaunchDataParallelOptions,
 } from './dist.js';
+export { broadcastWeightsFromRank0, joinDataParallel, weightsDigest, type DataParallelJoin, type DataParallelOptions } from './join-data-parallel.js';
 export { crossEntropy, type CrossEntropyOptions } from './losses.js';
 export { clipGradNorm, clipGradValue, type GradClipOptions } from './grad-clip.js';
 export { createLossScaler, createLrSchedule, createOptimizer } from './optimizer-factory.js';
