@@ -32,7 +32,6 @@ async function main(): Promise<void> {
         worldSize: args.dist,
         module: new URL('./src/dist-worker.ts', import.meta.url),
         data: workerData,
-        env: (rank) => ({ CUDA_VISIBLE_DEVICES: String(rank) }),
       });
       report(results[0]);
     } finally {

@@ -12,6 +12,7 @@ import {
   type SampleExecutor,
   type SyntheticCocoResult,
 } from '@hrnet/data-coco';
+import { shardBatches, type ShardSpec } from '@hrnet/core';
 import type { DataSource } from '@hrnet/train';
 import { pipelineConfig, poseCodec, type PoseConfig } from './config.js';
 
@@ -63,11 +64,6 @@ export async function checkDataRoot(root: string, split: string): Promise<void> 
   }
 }
 
-/** This process' part of every global batch in data-parallel training. */
-export interface DataShard {
-  rank: number;
-  worldSize: number;
-}
 
 /**
  * The training set of DATASET.TRAIN as a `@hrnet/train` data source of channels-last batches of
@@ -81,9 +77,9 @@ export class PoseTrainData implements DataSource<KeypointBatch> {
   private readonly cfg: PoseConfig;
   private readonly batchSize: number;
   private readonly workers: number | SampleExecutor;
-  private readonly shard?: DataShard;
+  private readonly shard?: ShardSpec;
 
-  private constructor(set: CocoKeypointsTrainSet, cfg: PoseConfig, batchSize: number, workers: number | SampleExecutor, shard?: DataShard) {
+  private constructor(set: CocoKeypointsTrainSet, cfg: PoseConfig, batchSize: number, workers: number | SampleExecutor, shard?: ShardSpec) {
     this.set = set;
     this.cfg = cfg;
     this.batchSize = batchSize;
@@ -95,7 +91,7 @@ export class PoseTrainData implements DataSource<KeypointBatch> {
   static async open(
     cfg: PoseConfig,
     root: string,
-    { batchSize = cfg.TRAIN.IMAGES_PER_GPU, workers = cfg.WORKERS, shard }: { batchSize?: number; workers?: number; shard?: DataShard } = {},
+    { batchSize = cfg.TRAIN.IMAGES_PER_GPU, workers = cfg.WORKERS, shard }: { batchSize?: number; workers?: number; shard?: ShardSpec } = {},
   ): Promise<PoseTrainData> {
     await checkDataRoot(root, cfg.DATASET.TRAIN);
     const set = await CocoKeypointsTrainSet.open({ root, split: cfg.DATASET.TRAIN, config: pipelineConfig(cfg), encoder: poseCodec(cfg).encoderRef });
@@ -126,18 +122,13 @@ export class PoseTrainData implements DataSource<KeypointBatch> {
   }
 
   /** The images of this rank in epoch `epoch`, batch after batch (same order and seeds as `set.batches`). */
-  shardIndices(epoch: number, shard: DataShard): number[] {
-    const seed = this.cfg.TRAIN.SEED;
+  shardIndices(epoch: number, shard: ShardSpec): number[] {
     const n = this.set.length;
-    const order = this.cfg.TRAIN.SHUFFLE ? Array.from(shuffledIndices(n, createRng(mixSeed(seed, epoch, 0x5eed)))) : [...Array(n).keys()];
-    const B = this.batchSize;
-    const global = B * shard.worldSize;
-    const mine: number[] = [];
-    for (let k = 0; k < this.length; k++) for (let i = 0; i < B; i++) mine.push(order[k * global + shard.rank * B + i]);
-    return mine;
+    const order = this.cfg.TRAIN.SHUFFLE ? shuffledIndices(n, createRng(mixSeed(this.cfg.TRAIN.SEED, epoch, 0x5eed))) : Int32Array.from({ length: n }, (_, i) => i);
+    return shardBatches(Int32Array.from(order), this.batchSize * shard.worldSize, { shard, dropLast: true }).flatMap((b) => [...b]);
   }
 
-  private async *shardBatches(epoch: number, shard: DataShard): AsyncGenerator<KeypointBatch> {
+  private async *shardBatches(epoch: number, shard: ShardSpec): AsyncGenerator<KeypointBatch> {
     const seed = this.cfg.TRAIN.SEED;
     const mine = this.shardIndices(epoch, shard);
     const executor = typeof this.workers === 'object' ? this.workers : inProcessExecutor(this.set.config, this.set.encoder);

@@ -1,12 +1,12 @@
 /** One `--dist` rank (a worker thread started by train.ts through `launchDataParallel`): its shard of every global batch. */
 import { runDataParallelWorker } from '@hrnet/train';
 import type { PoseConfig } from './config.js';
-import { trainPose, type TrainPoseOptions } from './train-pose.js';
+import { trainPose, type TrainPoseOptions, type TrainPoseResult } from './train-pose.js';
 
 export interface DistWorkerData {
   cfg: PoseConfig;
   /** Plain data only (it crosses the thread boundary); `datadir` is required. */
-  opts: Pick<TrainPoseOptions, 'datadir' | 'maxEpochs' | 'outputDir' | 'resume' | 'initWeights' | 'amp' | 'threads'> & { syncBn?: boolean };
+  opts: Pick<TrainPoseOptions, 'datadir' | 'maxEpochs' | 'maxSteps' | 'outputDir' | 'resume' | 'initWeights' | 'amp' | 'threads'> & { syncBn?: boolean };
 }
 
 export interface DistWorkerResult {
@@ -18,6 +18,7 @@ export interface DistWorkerResult {
   modelDir?: string;
   checkpoint?: string;
   seconds: number;
+  weightsDigests?: TrainPoseResult['weightsDigests'];
 }
 
 runDataParallelWorker(async (ctx): Promise<DistWorkerResult> => {
@@ -33,5 +34,6 @@ runDataParallelWorker(async (ctx): Promise<DistWorkerResult> => {
     modelDir: r.modelDir,
     checkpoint: r.checkpoint,
     seconds: r.seconds,
+    weightsDigests: r.weightsDigests,
   };
 });

@@ -10,11 +10,11 @@ import {
   createLossScaler,
   createLrSchedule,
   decayAll,
-  distGradientReducer,
+  joinDataParallel,
   SGD,
-  syncBatchNorm,
   Trainer,
-  type DistContext,
+  weightsDigest,
+  type DataParallelOptions,
   type FitResult,
   type LossScaler,
   type ProgressMode,
@@ -24,7 +24,6 @@ import { loadPoseWeights, PoseCheckpointManager } from './checkpoint.js';
 import { networkConfig, poseCodec, type PoseConfig } from './config.js';
 import { loadPretrained } from './model-init.js';
 import { generateSyntheticDataset, PoseTrainData } from './data.js';
-import { broadcastWeightsFromRank0 } from './dist.js';
 
 export interface TrainPoseOptions {
   /** COCO root (annotations/, images/); default: generate DATASET.SYNTHETIC into `syntheticDir` or a temp dir. */
@@ -53,7 +52,7 @@ export interface TrainPoseOptions {
   /** Keep the trained model (default: disposed; `model` in the result is then unusable). */
   keepModel?: boolean;
   /** Data-parallel context when running as a `--dist` rank (see dist-worker.ts); `syncBn`: `--sync_bn`. */
-  dist?: DistContext & { syncBn?: boolean };
+  dist?: DataParallelOptions;
   /** Threads of the native backend (default: all cores; `--dist` gives each rank its share). */
   threads?: number;
 }
@@ -70,6 +69,8 @@ export interface TrainPoseResult {
   modelDir?: string;
   checkpoint?: string;
   seconds: number;
+  /** `--dist` ranks: `weightsDigest` after the broadcast and after training (equal on every rank). */
+  weightsDigests?: { start: string; end: string };
 }
 
 /** TRAIN.OPTIMIZER as `lib/utils/utils.py` get_optimizer builds it: Adam with the learning rate only; SGD with WD on every parameter. */
@@ -138,10 +139,8 @@ export async function trainPose(cfg: PoseConfig, opts: TrainPoseOptions = {}): P
     log(`[model] HigherHRNet (stage-4 widths ${c.join('/')}): ${params.toLocaleString('en-US')} parameters; ${await loadPretrained(model, cfg)}`);
 
     if (opts.initWeights) log(`[model] weights from ${opts.initWeights} (${await loadPoseWeights(model, opts.initWeights)})`);
-    if (dist) {
-      broadcastWeightsFromRank0(model, dist.comm);
-      if (dist.syncBn) log(`[dist] synchronized BatchNorm in ${syncBatchNorm(model, dist.comm)} layers`);
-    }
+    const parallel = joinDataParallel(model, dist);
+    if (dist?.syncBn) log(`[dist] synchronized BatchNorm in ${parallel.syncBnLayers} layers`);
 
     const epochs = opts.maxEpochs ?? cfg.TRAIN.END_EPOCH;
     const trainer = new Trainer<KeypointBatch>({
@@ -149,7 +148,7 @@ export async function trainPose(cfg: PoseConfig, opts: TrainPoseOptions = {}): P
       optimizer: createPoseOptimizer(cfg),
       lrSchedule: createPoseSchedule(cfg, epochs, data.length),
       lossScaler: lossScaler(cfg, opts.amp ?? false),
-      gradientReducer: dist ? distGradientReducer(dist.comm) : undefined,
+      gradientReducer: parallel.gradientReducer,
       isMain,
       seed: cfg.TRAIN.SEED,
       config: cfg,
@@ -185,6 +184,7 @@ export async function trainPose(cfg: PoseConfig, opts: TrainPoseOptions = {}): P
       modelDir: manager?.modelDir,
       checkpoint: manager ? await manager.latest() : undefined,
       seconds: (performance.now() - t0) / 1000,
+      weightsDigests: parallel.startDigest ? { start: parallel.startDigest, end: weightsDigest(model) } : undefined,
     };
     if (!opts.keepModel) model.dispose();
     return result;

@@ -1,6 +1,6 @@
 import { isAbsolute, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { loadPytorchWeights, readSafetensors } from '@hrnet/core';
+import { loadPytorchWeights, readSafetensors, type ShardSpec } from '@hrnet/core';
 import {
   BatchLoader,
   evalTransform,
@@ -35,7 +35,7 @@ export async function scanDataset(cfg: ClassificationConfig, root: string, { nee
   return { train, val, classes: train?.classes ?? val.classes };
 }
 
-export function trainLoader(cfg: ClassificationConfig, folder: ImageFolder, shard?: { rank: number; worldSize: number }): BatchLoader {
+export function trainLoader(cfg: ClassificationConfig, folder: ImageFolder, shard?: ShardSpec): BatchLoader {
   const d = cfg.data;
   const size = d.image_size;
   const jitter = d.color_jitter > 0 ? { brightness: d.color_jitter, contrast: d.color_jitter, saturation: d.color_jitter } : undefined;

@@ -8,10 +8,10 @@ import {
   createLossScaler,
   createLrSchedule,
   createOptimizer,
-  distGradientReducer,
-  syncBatchNorm,
+  joinDataParallel,
   Trainer,
-  type DistContext,
+  weightsDigest,
+  type DataParallelOptions,
   type FitResult,
   type ProgressMode,
 } from '@hrnet/train';
@@ -34,7 +34,7 @@ export interface TrainClassifierOptions {
   /** Overrides `checkpoint.dir` (`--ckpt_save_dir`). */
   ckptSaveDir?: string;
   /** Data-parallel context when running as a `--dist` worker. */
-  dist?: DistContext & { syncBn?: boolean };
+  dist?: DataParallelOptions;
   progress?: ProgressMode;
   stream?: NodeJS.WritableStream & { isTTY?: boolean };
   /** Status lines (backend, dataset, model). Default console.log. */
@@ -55,6 +55,8 @@ export interface TrainClassifierResult {
   dataWaitPct: number;
   skippedImages: number;
   seconds: number;
+  /** `--dist` ranks: `weightsDigest` after the broadcast and after training (equal on every rank). */
+  weightsDigests?: { start: string; end: string };
 }
 
 /** Writes `data.synthetic` to a temp dir; returns it and a cleanup. */
@@ -95,7 +97,8 @@ export async function trainClassifier(cfg: ClassificationConfig, opts: TrainClas
     const model = buildModel(cfg, numClasses);
     log(`[model] ${cfg.model.name ?? 'HRNet from model.cfg'}: ${model.countParams().toLocaleString('en-US')} parameters, ${numClasses} classes`);
     if (opts.ckptPath) log(`[model] initialised from ${opts.ckptPath} (${await loadWeights(model, opts.ckptPath)} weights)`);
-    if (dist && dist.worldSize > 1 && dist.syncBn) log(`[dist] synchronized BatchNorm in ${syncBatchNorm(model, dist.comm)} layers`);
+    const parallel = joinDataParallel(model, dist);
+    if (parallel.syncBnLayers) log(`[dist] synchronized BatchNorm in ${parallel.syncBnLayers} layers`);
 
     const epochs = opts.maxEpochs ?? cfg.epochs;
     const optimizer = createOptimizer(cfg.optimizer);
@@ -108,8 +111,8 @@ export async function trainClassifier(cfg: ClassificationConfig, opts: TrainClas
       lrSchedule: createLrSchedule(cfg.scheduler, { baseLr: cfg.optimizer.lr, epochs, stepsPerEpoch: trainData.length }),
       gradClip: cfg.optimizer.clip_grad ? { max: cfg.optimizer.clip_grad, mode: cfg.optimizer.clip_mode } : undefined,
       lossScaler,
-      gradientReducer: dist && dist.worldSize > 1 ? distGradientReducer(dist.comm) : undefined,
-      isMain,
+      gradientReducer: parallel.gradientReducer,
+      isMain: parallel.isMain,
       seed: cfg.seed,
       config: cfg,
       metrics: classificationMetrics(numClasses),
@@ -141,6 +144,7 @@ export async function trainClassifier(cfg: ClassificationConfig, opts: TrainClas
     const trainMs = fit.history.reduce((a, h) => a + h.epochTimeMs, 0);
     const waitMs = fit.history.reduce((a, h) => a + (h.dataWaitMs ?? 0), 0);
     const params = model.countParams();
+    const weightsDigests = parallel.startDigest ? { start: parallel.startDigest, end: weightsDigest(model) } : undefined;
     optimizer.dispose();
     model.dispose();
     return {
@@ -155,6 +159,7 @@ export async function trainClassifier(cfg: ClassificationConfig, opts: TrainClas
       dataWaitPct: trainMs > 0 ? (100 * waitMs) / trainMs : 0,
       skippedImages,
       seconds: (performance.now() - t0) / 1000,
+      weightsDigests,
     };
   } finally {
     if (cleanup) await cleanup();

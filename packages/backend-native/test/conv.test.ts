@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeNative, nativeVsCpu, setupNative, TOL, WorstError } from './helpers.js';
+import { CONV_TRANSPOSE_CASES } from '../../../test-utils/grad-check.js';
 
 type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
 const explicit: Pad = [[0, 0], [1, 0], [0, 2], [0, 0]];
@@ -91,12 +92,7 @@ describeNative('native conv2d kernels match cpu (output, dx, dW)', () => {
   });
 
   it('conv2dTranspose 3x3 and 4x4 stride 2 (forward is Conv2DBackpropInput)', async () => {
-    for (const [k, pad, outHW] of [
-      [3, 'same', [10, 12]],
-      [4, 'same', [10, 12]],
-      [3, 'valid', [11, 13]],
-      [4, 'valid', [12, 14]],
-    ] as const) {
+    for (const [k, pad, outHW] of CONV_TRANSPOSE_CASES) {
       const err = await nativeVsCpu(
         (x, f) => tf.conv2dTranspose(x as tf.Tensor4D, f as tf.Tensor4D, [2, outHW[0], outHW[1], 3], 2, pad),
         [[2, 5, 6, 4], [k, k, 3, 4]],

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { describe, expect } from 'vitest';
 import { nativeKernelStats, nativeStatus, registerNativeKernels } from '../src/index.js';
+import { outputAndGrads, relErr } from '../../../test-utils/grad-check.js';
 
 export const status = nativeStatus();
 /** Appended to suite titles so a skip is visible in the report, with its reason. */
@@ -24,51 +25,11 @@ export async function setupNative(): Promise<void> {
   await tf.ready();
 }
 
-/** Deterministic values in [-1, 1) (a fixed LCG), so failures reproduce. */
-export function seeded(n: number, seed = 1): Float32Array {
-  let s = (seed * 2654435761) >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
-}
+export { relErr, seeded, TOL, WorstError } from '../../../test-utils/grad-check.js';
 
-/** max |a - b| / max |b|. */
-export function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) return Infinity;
-  let scale = 0;
-  let err = 0;
-  for (let i = 0; i < a.length; i++) {
-    scale = Math.max(scale, Math.abs(b[i]));
-    const d = Math.abs(a[i] - b[i]);
-    if (!(d <= err)) err = Number.isNaN(d) ? Infinity : d;
-  }
-  return scale === 0 ? err : err / scale;
-}
-
-export const TOL = 1e-5;
-
-/**
- * f(inputs) and the gradients of sum(f(inputs) * p) (p fixed pseudo-random) on `backend`, as arrays:
- * [output, ...gradients]. `grads: false` computes the output only.
- */
-export async function evalOn(backend: string, f: (...xs: tf.Tensor[]) => tf.Tensor, shapes: number[][], grads = true): Promise<Float32Array[]> {
-  await tf.setBackend(backend);
-  const xs = shapes.map((s, i) => tf.tensor(seeded(s.reduce((a, b) => a * b, 1), 11 + i), s));
-  const outs = tf.tidy(() => {
-    if (!grads) return [f(...xs)];
-    const loss = (...args: tf.Tensor[]) => {
-      const y = f(...args);
-      return tf.sum(tf.mul(y, tf.tensor(seeded(y.size, 99), y.shape)));
-    };
-    const g = tf.grads(loss)(xs);
-    return [f(...xs), ...g];
-  });
-  const arrays = outs.map((t) => t.dataSync() as Float32Array);
-  tf.dispose([...outs, ...xs]);
-  return arrays;
+/** [f(inputs), ...gradients] on `backend` (the shared check; inputs seeded from 11); `grads: false`: the output only. */
+export function evalOn(backend: string, f: (...xs: tf.Tensor[]) => tf.Tensor, shapes: number[][], grads = true): Promise<Float32Array[]> {
+  return outputAndGrads(backend, f, shapes, { grads });
 }
 
 /**
@@ -98,17 +59,4 @@ export async function nativeVsCpu(
 /** Calls of `kernel` that went to the fallback since `before`. */
 export function fallbacksSince(before: ReturnType<typeof nativeKernelStats>, kernel: string): number {
   return (nativeKernelStats()[kernel]?.fallback ?? 0) - (before[kernel]?.fallback ?? 0);
-}
-
-/** Largest error seen by a test file, printed at the end for the record. */
-export class WorstError {
-  value = 0;
-  where = '';
-  note(err: number, where: string): number {
-    if (err > this.value) {
-      this.value = err;
-      this.where = where;
-    }
-    return err;
-  }
 }

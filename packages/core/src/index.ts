@@ -32,6 +32,9 @@ export { hfHrnetFeatureInfo, hfHrnetFeatures, hfHrnetInputDivisor } from './back
 export { backboneFeatureInfo, createBackbone, filterModelNames, listModels, registerModel, resolveBackbone, resolveConfig, type BackboneConfig, type BackboneFamily, type BackboneOptions, type ListModelsOptions, type ModelNameOrConfig } from './backbones/registry.js';
 // Utilities
 export { countMacs } from './utils/count-macs.js';
+export { checkShard, shardBatches, type ShardSpec } from './utils/shard.js';
+export { siblingWorkerModule, spawnWorker } from './utils/spawn-worker.js';
+export { DEFAULT_INIT_SEED, layerSeed, withInitSeed } from './utils/init-seed.js';
 export { createRng, mixSeed, permutation, SeededRng, type Rng } from './utils/rng.js';
 // The task contract between model families (@hrnet/heads) and the trainer (@hrnet/train), and the losses both use
 export type { LossTerms, Task, TaskDecoder, TaskMetric } from './task.js';

@@ -6,7 +6,7 @@ import {
   HF_HRNET_VARIANTS, countMacs, createBackbone, exportPytorchStateDict, initBackend, loadPytorchWeights, parseHfHrnetConfig, readSafetensors,
 } from '../src/index.js';
 import { loadFixtureTensor, maxRelativeError, readManifest } from '../src/testing/index.js';
-import { PyDict, stateDict, tensor, torchSave, type TorchTensor } from './helpers/torch-zip-writer.js';
+import { PyDict, stateDict, tensor, torchSave, type TorchTensor } from '../../../test-utils/torch-zip-writer.js';
 
 const dir = fileURLToPath(new URL('../../../fixtures/hf-hrnet/', import.meta.url));
 const json = (file: string) => JSON.parse(readFileSync(`${dir}${file}`, 'utf8'));

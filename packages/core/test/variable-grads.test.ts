@@ -13,6 +13,12 @@ function lossOf(model: tf.LayersModel, x: tf.Tensor): () => tf.Scalar {
 }
 
 /** The tiny backbone and an input, disposed after the enclosing suite. */
+/**
+ * An event-loop turn between the two backward passes of a test: on a loaded machine each pass runs for tens
+ * of seconds without yielding, and vitest's worker must read its runner's RPC reply within 60 s (vitest.setup.ts).
+ */
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 function tinySetup(seed: number) {
   const model = createBackbone(TINY);
   const x = tf.randomNormal([2, 64, 64, 3], 0, 1, 'float32', seed);
@@ -26,13 +32,14 @@ function tinySetup(seed: number) {
 describe('variableGrads (low-memory backward pass)', () => {
   const { model, x, vars } = tinySetup(7);
 
-  it('gives exactly tfjs’s value and gradients, and leaks no tensor', () => {
+  it('gives exactly tfjs’s value and gradients, and leaks no tensor', async () => {
     // Snapshot the BN running statistics: each training-mode forward updates them.
     const state = model.getWeights().map((w) => w.clone());
     const before = tf.memory().numTensors;
     const ours = variableGrads(lossOf(model, x), vars());
     const after = tf.memory().numTensors;
     model.setWeights(state);
+    await turn();
     const ref = tf.variableGrads(lossOf(model, x), vars());
     model.setWeights(state);
     tf.dispose(state);
@@ -59,6 +66,7 @@ describe('variableGrads (low-memory backward pass)', () => {
       return p.peakBytes;
     };
     const tfjs = await peak(tf.variableGrads as typeof variableGrads);
+    await turn();
     const ours = await peak(variableGrads);
     tf.dispose(state);
     // Measured 0.63x on this model (weights included) (it frees each gradient and saved activation once used).
@@ -91,13 +99,14 @@ describe('applyTraining (training forward that frees intermediates)', () => {
   const { model, x, vars } = tinySetup(11);
   const loss = (outs: tf.Tensor[]) => tf.addN(outs.map((o, i) => tf.mul(tf.mean(tf.square(o)), i + 1))) as tf.Scalar;
 
-  it('gives model.apply(x, { training: true })’s outputs and BN statistics bit for bit, and its gradients', () => {
+  it('gives model.apply(x, { training: true })’s outputs and BN statistics bit for bit, and its gradients', async () => {
     const state = model.getWeights().map((w) => w.clone());
     const before = tf.memory().numTensors;
     const ours = variableGrads(() => loss(applyTraining(model, x) as tf.Tensor[]), vars());
     expect(tf.memory().numTensors - before).toBe(1 + vars().length);
     const oursStats = model.getWeights().map((w) => w.clone());
     model.setWeights(state);
+    await turn();
     const ref = variableGrads(() => loss(model.apply(x, { training: true }) as tf.Tensor[]), vars());
     const refStats = model.getWeights().map((w) => w.clone());
     model.setWeights(state);
@@ -123,6 +132,7 @@ describe('applyTraining (training forward that frees intermediates)', () => {
       return p.peakBytes;
     };
     const stock = await peak(() => model.apply(x, { training: true }) as tf.Tensor[]);
+    await turn();
     const ours = await peak(() => applyTraining(model, x) as tf.Tensor[]);
     tf.dispose(state);
     // Measured 0.88x on this small model (weights and the backward pass weigh more here); on

@@ -1,8 +1,5 @@
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
-import { ImageDecodeError, type EncodedTargets, type KeypointEncoder, type KeypointEncoderRef } from '@hrnet/core';
+import type { Worker } from 'node:worker_threads';
+import { ImageDecodeError, siblingWorkerModule, spawnWorker, type EncodedTargets, type KeypointEncoder, type KeypointEncoderRef } from '@hrnet/core';
 import type { KeypointPipelineConfig } from './keypoint-sample.js';
 import type { AffineParams } from './random-affine.js';
 import { makeTrainingSample, type SampleSpec } from './training-sample-spec.js';
@@ -48,17 +45,6 @@ interface Slot {
   dead: boolean;
 }
 
-function workerEntry(): { filename: string | URL; eval?: boolean } {
-  const self = import.meta.url;
-  // Built package: dist/sample-worker.js next to the bundle.
-  if (!self.endsWith('.ts')) return { filename: new URL('./sample-worker.js', self) };
-  // Running from sources (tests, tsx): load the .ts entry through tsx's tsImport inside the worker.
-  const tsxDir = path.dirname(createRequire(self).resolve('tsx/package.json'));
-  const api = pathToFileURL(path.join(tsxDir, 'dist/esm/api/index.mjs')).href;
-  const target = new URL('./sample-worker.ts', self).href;
-  return { filename: `import(${JSON.stringify(api)}).then((m) => m.tsImport(${JSON.stringify(target)}, ${JSON.stringify(self)}));`, eval: true };
-}
-
 /**
  * A pool of worker threads that decode and augment samples in parallel with the training loop.
  * Each worker receives plain {@link SampleSpec}s and returns the sample's typed arrays as
@@ -74,12 +60,9 @@ export class SampleWorkerPool implements SampleExecutor {
   constructor(readonly config: KeypointPipelineConfig, readonly encoderRef: KeypointEncoderRef, options: SampleWorkerPoolOptions) {
     const n = options.workers;
     if (!Number.isInteger(n) || n < 1) throw new Error(`SampleWorkerPool: workers must be a positive integer, got ${n}`);
-    const entry = workerEntry();
+    const entry = siblingWorkerModule(import.meta.url, 'sample-worker');
     for (let i = 0; i < n; i++) {
-      const worker = new Worker(entry.filename, {
-        workerData: { config, encoderRef, sharpConcurrency: options.sharpConcurrency ?? 1 },
-        eval: entry.eval ?? false,
-      });
+      const worker = spawnWorker(entry, { workerData: { config, encoderRef, sharpConcurrency: options.sharpConcurrency ?? 1 } });
       const slot: Slot = { worker, busy: 0, dead: false };
       worker.on('message', (msg: { id: number; ok: boolean } & Record<string, unknown>) => this.onMessage(msg));
       worker.on('error', (err) => this.onWorkerGone(slot, err));

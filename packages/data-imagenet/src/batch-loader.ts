@@ -1,5 +1,4 @@
-import { createRng, mixSeed, permutation } from '@hrnet/core';
-import { ImageDecodeError } from '@hrnet/core';
+import { checkShard, createRng, ImageDecodeError, mixSeed, permutation, shardBatches, type ShardSpec } from '@hrnet/core';
 import { DecodePool } from './decode-pool.js';
 import type { ImageFolder, ImageSample } from './image-folder.js';
 import type { ImageTransform, TransformSpec } from './transforms.js';
@@ -39,7 +38,7 @@ export interface BatchLoaderOptions {
    * contiguous slices and this loader yields slice `rank` — so N ranks together see exactly the batches
    * of one unsharded loader. Use `dropLast` so that no slice is empty.
    */
-  shard?: { rank: number; worldSize: number };
+  shard?: ShardSpec;
   /** Default 'skip'. */
   onCorrupt?: CorruptImagePolicy;
   /** Called once per corrupt file under the 'skip' policy; default prints a warning to stderr. */
@@ -77,12 +76,7 @@ export class BatchLoader implements AsyncIterable<ImageBatch> {
     if (opts.prefetch != null && !(Number.isInteger(opts.prefetch) && opts.prefetch >= 0)) {
       throw new Error(`BatchLoader: prefetch must be a non-negative integer, got ${opts.prefetch}`);
     }
-    if (opts.shard) {
-      const { rank, worldSize } = opts.shard;
-      if (!(Number.isInteger(worldSize) && worldSize >= 1 && Number.isInteger(rank) && rank >= 0 && rank < worldSize)) {
-        throw new Error(`BatchLoader: shard needs 0 <= rank < worldSize, got rank ${rank}, worldSize ${worldSize}`);
-      }
-    }
+    if (opts.shard) checkShard(opts.shard, 'BatchLoader');
     const workers = opts.workers ?? 0;
     if (!(Number.isInteger(workers) && workers >= 0)) throw new Error(`BatchLoader: workers must be a non-negative integer, got ${opts.workers}`);
     if (workers > 0 && !(opts.transform as { spec?: TransformSpec }).spec) {
@@ -129,15 +123,7 @@ export class BatchLoader implements AsyncIterable<ImageBatch> {
     const { shuffle = false, seed = 0, prefetch = 1 } = this.opts;
     const n = this.samples.length;
     const order = shuffle ? permutation(n, createRng(mixSeed(seed, epoch, SHUFFLE_STREAM))) : Int32Array.from({ length: n }, (_, i) => i);
-    const groups: Int32Array[] = [];
-    for (let i = 0; i < this.length; i++) {
-      let g = order.subarray(i * this.batchSize, Math.min(n, (i + 1) * this.batchSize));
-      if (this.opts.shard) {
-        const { rank, worldSize } = this.opts.shard;
-        g = g.subarray(Math.floor((rank * g.length) / worldSize), Math.floor(((rank + 1) * g.length) / worldSize));
-      }
-      groups.push(g);
-    }
+    const groups = shardBatches(order, this.batchSize, { shard: this.opts.shard, dropLast: this.opts.dropLast });
 
     const pending: Promise<ImageBatch | null>[] = [];
     let next = 0;

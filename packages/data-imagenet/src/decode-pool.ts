@@ -1,7 +1,7 @@
+import { siblingWorkerModule, spawnWorker } from '@hrnet/core';
 import type { Worker } from 'node:worker_threads';
 import type { DecodeResult, DecodeTask } from './decode-worker.js';
 import type { TransformSpec } from './transforms.js';
-import { spawnSiblingWorker } from './worker-spawn.js';
 
 export type { DecodeResult } from './decode-worker.js';
 
@@ -20,7 +20,7 @@ export class DecodePool {
     if (!Number.isInteger(workers) || workers < 1) throw new Error(`DecodePool: workers must be a positive integer, got ${workers}`);
     this.size = workers;
     for (let i = 0; i < workers; i++) {
-      const worker = spawnSiblingWorker(import.meta.url, 'decode-worker', { workerData: { spec, concurrency } });
+      const worker = spawnWorker(siblingWorkerModule(import.meta.url, 'decode-worker'), { workerData: { spec, concurrency } });
       const entry = { worker, pending: new Map<number, (r: DecodeResult) => void>(), failed: undefined as Error | undefined };
       worker.on('message', (res: DecodeResult) => {
         const resolve = entry.pending.get(res.id);

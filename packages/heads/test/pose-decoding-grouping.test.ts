@@ -139,7 +139,14 @@ describe('pose decoding: grouping fixture', () => {
     });
   }
 
-  it('reports the largest errors', () => {
+  it('measured every figure, each within its stated tolerance (the largest errors, printed)', () => {
+    const tolerance: Record<string, number> = { heatmaps: 0, tags: 0 };
+    for (const mode of ['flip', 'noflip']) Object.assign(tolerance, { [`${mode}.score`]: SCORE_TOL, [`${mode}.adjusted`]: POS_TOL, [`${mode}.image`]: POS_TOL });
     console.info('[pose-decoding grouping] max |error|:', JSON.stringify(report));
+    expect(Object.keys(report).sort()).toEqual(Object.keys(tolerance).sort());
+    for (const [key, tol] of Object.entries(tolerance)) {
+      if (tol === 0) expect(report[key], key).toBe(0);
+      else expect(report[key], key).toBeLessThan(tol);
+    }
   });
 });

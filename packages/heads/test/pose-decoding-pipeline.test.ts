@@ -128,7 +128,14 @@ describe('pose decoding: model_tiny pipeline fixture', () => {
     }
   });
 
-  it('reports the largest errors', () => {
+  it('measured every figure, each within its stated tolerance (the largest errors, printed)', () => {
+    // resized image and model input bit-exact; sums to 1e-9 relative; scores 1e-5; positions 1e-3 px
+    const tolerance: Record<string, number> = { resizedImage: 0, modelInput: 0, heatmapSumRel: 1e-9, tagSumRel: 1e-9, scores: 1e-5, people: 1e-3 };
     console.info('[pose-decoding pipeline] max |error|:', JSON.stringify(report));
+    expect(Object.keys(report).sort()).toEqual(Object.keys(tolerance).sort());
+    for (const [key, tol] of Object.entries(tolerance)) {
+      if (tol === 0) expect(report[key], key).toBe(0);
+      else expect(report[key], key).toBeLessThan(tol);
+    }
   });
 });

@@ -4,11 +4,9 @@
  * SharedArrayBuffer (sum in rank order, so every replica applies the same update and stays identical),
  * optionally with synchronized BatchNorm statistics. Multi-node training is not supported.
  */
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { isMainThread, Worker, workerData, parentPort } from 'node:worker_threads';
+import { isMainThread, type Worker, workerData, parentPort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
+import { spawnWorker } from '@hrnet/core';
 import type { GradientReducer } from './trainer.js';
 
 const CTL_COUNT = 0;
@@ -232,23 +230,6 @@ export interface LaunchDataParallelOptions {
   data?: unknown;
   /** Floats per rank in the shared buffer (collectives larger than this are chunked). Default 2^22 (16 MB). */
   capacity?: number;
-  /** Extra environment per rank, e.g. `(rank) => ({ CUDA_VISIBLE_DEVICES: String(rank) })` for tfjs-node-gpu. */
-  env?: (rank: number) => Record<string, string>;
-}
-
-function startWorker(module: string | URL, options: ConstructorParameters<typeof Worker>[1]): Worker {
-  const url = module instanceof URL ? module : module.startsWith('file:') ? new URL(module) : pathToFileURL(module);
-  if (!url.pathname.endsWith('.ts')) return new Worker(url, options);
-  let api: string;
-  try {
-    const pkgJson = createRequire(import.meta.url).resolve('tsx/package.json');
-    api = new URL('./dist/esm/api/index.mjs', pathToFileURL(pkgJson)).href;
-    if (!existsSync(fileURLToPath(api))) throw new Error('no ESM API');
-  } catch {
-    throw new Error(`launchDataParallel: the worker module ${url.href} is TypeScript; install tsx or pass a .js module`);
-  }
-  const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}); }).catch((e) => { console.error(e); process.exit(1); });`;
-  return new Worker(boot, { ...options, eval: true });
 }
 
 /**
@@ -269,10 +250,9 @@ export async function launchDataParallel<T = unknown>(opts: LaunchDataParallelOp
     Array.from({ length: worldSize }, (_, rank) =>
       new Promise<void>((resolve) => {
         const init: DistWorkerInit = { rank, worldSize, control, data, capacity };
-        const w = startWorker(opts.module, {
-          workerData: { __hrnetDist: init, data: opts.data },
-          env: opts.env ? { ...process.env, ...opts.env(rank) } : process.env,
-        });
+        // No per-rank environment: the ranks are threads of one process, and native libraries (CUDA's
+        // CUDA_VISIBLE_DEVICES, oneDNN) read the process's real environment, not a worker's process.env copy.
+        const w = spawnWorker(opts.module, { workerData: { __hrnetDist: init, data: opts.data } });
         workers.push(w);
         const fail = (err: Error) => {
           if (!firstError) {

@@ -75,6 +75,7 @@ export {
   type DistContext,
   type LaunchDataParallelOptions,
 } from './dist.js';
+export { broadcastWeightsFromRank0, joinDataParallel, weightsDigest, type DataParallelJoin, type DataParallelOptions } from './join-data-parallel.js';
 // The loss lives in @hrnet/core (model families use it too); re-exported here as documented.
 export { crossEntropy, type CrossEntropyOptions } from '@hrnet/core';
 export { clipGradNorm, clipGradValue, type GradClipOptions } from './grad-clip.js';

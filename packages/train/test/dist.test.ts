@@ -12,6 +12,9 @@ interface RankResult {
   converted: number;
   losses: number[];
   weights: number[][];
+  before?: string;
+  startDigest?: string;
+  digests?: string[];
 }
 
 const STEPS = 6;
@@ -60,6 +63,17 @@ describe('--dist: data-parallel worker threads', () => {
     // Local statistics per replica (no sync) give a different model.
     const [u0] = await dist({ bn: true, sync: false, steps: STEPS, batch: BATCH });
     expect(maxDiff(u0.weights, ref.weights)).toBeGreaterThan(1e-4);
+  }, 90_000);
+
+  it('joinDataParallel gives every rank rank 0\'s weights: equal at step 0 and after every step, whatever each rank drew', async () => {
+    const [r0, r1] = await dist({ bn: true, sync: true, steps: 2, batch: BATCH, perturb: true });
+    expect(r0.before).not.toBe(r1.before); // the ranks started apart
+    expect(r0.startDigest).toBe(r1.startDigest);
+    expect(r0.startDigest).toBe(r0.before); // rank 0 kept its own weights
+    expect(r0.digests).toHaveLength(2);
+    expect(r1.digests).toEqual(r0.digests);
+    expect(r0.digests![0]).not.toBe(r0.startDigest); // a step changed them
+    expect(maxDiff(r0.weights, r1.weights)).toBe(0);
   }, 90_000);
 
   it('a failing rank aborts the others and rejects with its error', async () => {

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { hfHrnetFeatureInfo, hfHrnetFeatures } from './hf-hrnet-backbone.js';
 import { isHfHrnetConfig, parseHfHrnetConfig, type HfHrnetConfig, type HfHrnetConfigInput } from './hf-hrnet-config.js';
 import { HF_HRNET_VARIANTS } from './hf-hrnet-variants.js';
+import { withInitSeed } from '../utils/init-seed.js';
 import { hrnetFeatureInfo, hrnetFeatures, imageInput, type FeatureInfo, type HrnetFeatureOptions, type InputOptions } from './hrnet-backbone.js';
 import { parseHrnetConfig, type HrnetConfig, type HrnetConfigInput } from './hrnet-config.js';
 import { HRNET_VARIANTS } from './hrnet-variants.js';
@@ -27,14 +28,15 @@ export interface ListModelsOptions {
 
 /** Registered model names, sorted; `filter` is a substring or a glob with `*` (timm's `list_models`). */
 export function listModels(filter?: string, { family }: ListModelsOptions = {}): string[] {
-  return filterModelNames([...registry.keys()].filter((n) => !family || registry.get(n)!.family === family).sort(), filter);
+  return filterModelNames([...registry.keys()].filter((n) => !family || registry.get(n)!.family === family), filter);
 }
 
-/** timm's `list_models` filter: a substring, or a glob with `*` matched against the whole name. */
-export function filterModelNames(names: string[], filter?: string): string[] {
-  if (!filter) return names;
+/** Sorted `names` that contain `filter`, or match it as a glob when it has `*` (timm's `list_models`, `hrnet list`). */
+export function filterModelNames(names: Iterable<string>, filter?: string): string[] {
+  const sorted = [...names].sort();
+  if (!filter) return sorted;
   const re = new RegExp(`^${filter.split('*').map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
-  return names.filter((n) => (filter.includes('*') ? re.test(n) : n.includes(filter)));
+  return sorted.filter((n) => (filter.includes('*') ? re.test(n) : n.includes(filter)));
 }
 
 /** Validates a cfg dict of either family: HF-HRNet's has `stem` / `num_stages` / `stages_spec` / `with_head`. */
@@ -68,8 +70,10 @@ export function resolveConfig(nameOrCfg: ModelNameOrConfig): HrnetConfig {
   return entry.cfg;
 }
 
-/** `multiScaleOutput` applies to the HRNet family only. */
-export interface BackboneOptions extends InputOptions, HrnetFeatureOptions {}
+export interface BackboneOptions extends InputOptions, HrnetFeatureOptions {
+  /** Model seed every layer's initial weights derive from (see `withInitSeed`). Default `DEFAULT_INIT_SEED` (0). `multiScaleOutput` applies to the HRNet family only. */
+  seed?: number;
+}
 
 /**
  * The backbone as a LayersModel on NHWC images. HRNet: the stage-4 branches (1/4 … 1/32), like timm's
@@ -78,10 +82,11 @@ export interface BackboneOptions extends InputOptions, HrnetFeatureOptions {}
  */
 export function createBackbone(nameOrCfg: ModelNameOrConfig, opts: BackboneOptions = {}): tf.LayersModel {
   const entry = resolveBackbone(nameOrCfg);
-  const input = imageInput(opts);
-  const outputs = entry.family === 'hrnet' ? hrnetFeatures(input, entry.cfg, opts) : hfHrnetFeatures(input, entry.cfg);
-  const name = typeof nameOrCfg === 'string' ? nameOrCfg : entry.family.replace('-', '_');
-  return tf.model({ inputs: input, outputs, name });
+  return withInitSeed(opts.seed, () => {
+    const input = imageInput(opts);
+    const outputs = entry.family === 'hrnet' ? hrnetFeatures(input, entry.cfg, opts) : hfHrnetFeatures(input, entry.cfg);
+    return tf.model({ inputs: input, outputs, name: typeof nameOrCfg === 'string' ? nameOrCfg : entry.family.replace('-', '_') });
+  });
 }
 
 export function backboneFeatureInfo(nameOrCfg: ModelNameOrConfig): FeatureInfo[] {

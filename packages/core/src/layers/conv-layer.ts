@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { layerSeed } from '../utils/init-seed.js';
 
 /** Options {@link Conv2d} and {@link ConvTranspose2d} share: PyTorch's names, a square kernel. */
 export interface ConvLayerArgs {
@@ -11,6 +12,8 @@ export interface ConvLayerArgs {
   padding?: number;
   /** Default false (the layer is usually followed by a BatchNorm). */
   useBias?: boolean;
+  /** Seed of the kernel's initial values. Default: {@link layerSeed} of the name (the model's seed and the name). */
+  seed?: number;
 }
 
 /** The kernel weight a subclass asks for; tfjs does not export its `Initializer` type by name. */
@@ -34,6 +37,8 @@ export abstract class ConvLayer extends tf.layers.Layer {
   readonly strides: number;
   readonly padding: number;
   readonly useBias: boolean;
+  /** Seed of the kernel's initializer (fixed at construction, so a later build draws the same values). */
+  protected readonly seed: number;
   protected kernel?: tf.LayerVariable;
   protected bias?: tf.LayerVariable;
 
@@ -44,6 +49,7 @@ export abstract class ConvLayer extends tf.layers.Layer {
     this.strides = args.strides ?? 1;
     this.padding = args.padding ?? defaultPadding;
     this.useBias = args.useBias ?? false;
+    this.seed = args.seed ?? layerSeed(this.name);
   }
 
   /** An error naming the layer: `<className> '<name>': <message>`. */

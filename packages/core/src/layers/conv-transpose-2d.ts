@@ -48,7 +48,7 @@ export class ConvTranspose2d extends ConvLayer {
     const k = this.kernelSize;
     // PyTorch's default (kaiming_uniform with a = sqrt(5)) is U(±1/sqrt(fan_in)), fan_in = weight.size(1) * k * k = out * k * k.
     const bound = 1 / Math.sqrt(this.filters * k * k);
-    return { shape: [k, k, this.filters, cin], initializer: tf.initializers.randomUniform({ minval: -bound, maxval: bound }) };
+    return { shape: [k, k, this.filters, cin], initializer: tf.initializers.randomUniform({ minval: -bound, maxval: bound, seed: this.seed }) };
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {

@@ -37,7 +37,7 @@ export class Conv2d extends ConvLayer {
     const fanOut = k * k * (this.depthwise ? 1 : this.filters);
     return {
       shape: this.depthwise ? [k, k, cin, 1] : [k, k, cin, this.filters],
-      initializer: tf.initializers.randomNormal({ mean: 0, stddev: Math.sqrt(2 / fanOut) }),
+      initializer: tf.initializers.randomNormal({ mean: 0, stddev: Math.sqrt(2 / fanOut), seed: this.seed }),
     };
   }
 

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setConv2dBackpropFilterStrategy } from '../../src/backend/conv2d-backprop-filter.js';
 import { gradsOn, relErr, seeded, setupBackends, TOL, wasmVsCpu, WorstError } from './grad-check.js';
+import { CONV_TRANSPOSE_CASES } from '../../../../test-utils/grad-check.js';
 
 type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
 
@@ -63,12 +64,7 @@ describe('conv2d variants on wasm match cpu', () => {
   });
 
   it('conv2dTranspose 3x3 and 4x4 stride 2 (forward uses Conv2DBackpropInput)', async () => {
-    for (const [k, pad, outHW] of [
-      [3, 'same', [10, 12]],
-      [4, 'same', [10, 12]],
-      [3, 'valid', [11, 13]],
-      [4, 'valid', [12, 14]],
-    ] as const) {
+    for (const [k, pad, outHW] of CONV_TRANSPOSE_CASES) {
       const err = await wasmVsCpu(
         (x, f) => tf.conv2dTranspose(x as tf.Tensor4D, f as tf.Tensor4D, [2, outHW[0], outHW[1], 3], 2, pad),
         [{ shape: [2, 5, 6, 4] }, { shape: [k, k, 3, 4] }],

@@ -9,8 +9,8 @@ import { BatchNorm2d } from '../../src/layers/batch-norm-2d.js';
 import { Conv2d } from '../../src/layers/conv2d.js';
 import { WeightLoadError, exportPytorchStateDict, loadPytorchWeights } from '../../src/weights/load-pytorch-weights.js';
 import { writeSafetensors } from '../../src/weights/safetensors.js';
-import { PyDict, stateDict, tensor, torchSave, torchSaveFloat32 } from '../helpers/torch-zip-writer.js';
-import { OTHER_CFG, TINY_CFG, maxAbsDiff, predictAll, pseudoRandom, randomizeWeights, snapshot } from '../helpers/weights-test-utils.js';
+import { PyDict, stateDict, tensor, torchSave, torchSaveFloat32 } from '../../../../test-utils/torch-zip-writer.js';
+import { OTHER_CFG, TINY_CFG, maxAbsDiff, predictAll, pseudoRandom, randomizeWeights, snapshot } from '../../../../test-utils/weights-test-utils.js';
 
 const FIXTURE = fileURLToPath(new URL('../../../../fixtures/hrnet-cls/tiny.safetensors', import.meta.url));
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { decodePytorchCheckpoint, readPytorchCheckpoint } from '../../src/weights/pytorch-checkpoint.js';
-import { PyDict, Pickler, stateDict, tensor, torchSave, torchZip, type TorchTensor } from '../helpers/torch-zip-writer.js';
+import { PyDict, Pickler, stateDict, tensor, torchSave, torchZip, type TorchTensor } from '../../../../test-utils/torch-zip-writer.js';
 
 const seq = (n: number, scale = 1) => Float32Array.from({ length: n }, (_, i) => (i - n / 3) * scale);
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PickleSecurityError, UnpicklingError, unpickle, type GlobalAllowlist } from '../../src/weights/restricted-unpickler.js';
 import { TORCH_GLOBALS, decodePytorchCheckpoint } from '../../src/weights/pytorch-checkpoint.js';
-import { Pickler, torchZip } from '../helpers/torch-zip-writer.js';
+import { Pickler, torchZip } from '../../../../test-utils/torch-zip-writer.js';
 
 const enc = (s: string) => [...new TextEncoder().encode(s)];
 const bytes = (...parts: Array<number | string | number[]>) =>

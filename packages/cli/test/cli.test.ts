@@ -4,24 +4,18 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, type CliDeps } from '../../src/cli.js';
-import { createBackbone } from '../../src/backbones/registry.js';
-import { exportPytorchStateDict } from '../../src/weights/load-pytorch-weights.js';
-import { loadModelFromDir } from '../../src/weights/model-dir.js';
-import { decodeSafetensors, writeSafetensors } from '../../src/weights/safetensors.js';
-import { torchSaveFloat32 } from '../helpers/torch-zip-writer.js';
-import { OTHER_CFG, TINY_CFG, maxAbsDiff, predictAll, pseudoRandom, randomizeWeights } from '../helpers/weights-test-utils.js';
+import { createBackbone, decodeSafetensors, exportPytorchStateDict, listModels, loadModelFromDir, writeSafetensors } from '@hrnet/core';
+import { listModels as listAllModels } from '@hrnet/heads';
+import { runCli } from '../src/index.js';
+import { torchSaveFloat32 } from '../../../test-utils/torch-zip-writer.js';
+import { OTHER_CFG, TINY_CFG, maxAbsDiff, predictAll, pseudoRandom, randomizeWeights } from '../../../test-utils/weights-test-utils.js';
 
-const FIXTURES = fileURLToPath(new URL('../../../../fixtures/hrnet-cls/', import.meta.url));
-const headsAvailable = await import('@hrnet/heads' as string).then(
-  () => true,
-  () => false,
-);
+const FIXTURES = fileURLToPath(new URL('../../../fixtures/hrnet-cls/', import.meta.url));
 
-async function cli(argv: string[], deps: CliDeps = {}) {
+async function cli(argv: string[]) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runCli(argv, { out: (s) => out.push(s), err: (s) => err.push(s) }, deps);
+  const code = await runCli(argv, { out: (s) => out.push(s), err: (s) => err.push(s) });
   return { code, out: out.join(''), err: err.join('') };
 }
 
@@ -134,17 +128,7 @@ describe('hrnet CLI', () => {
     expect(existsSync(join(work, 'x'))).toBe(false);
   });
 
-  it('explains that classifiers need @hrnet/heads when it cannot be imported', async () => {
-    const notInstalled = () => Promise.reject(Object.assign(new Error("Cannot find package '@hrnet/heads'"), { code: 'ERR_MODULE_NOT_FOUND' }));
-    const r = await cli(['convert', '--model', cfgJson, '--weights', ckpt, '--out', join(work, 'cls'), '--num-classes', '10'], { loadHeads: notInstalled });
-    expect(r.code).toBe(1);
-    expect(r.err).toBe('hrnet: error: --num-classes was given, so this is a classifier, which needs @hrnet/heads: it is not installed (npm install @hrnet/heads)\n');
-    const fromCkpt = await cli(['convert', '--model', cfgJson, '--weights', join(FIXTURES, 'tiny.safetensors'), '--out', join(work, 'cls')], { loadHeads: notInstalled });
-    expect(fromCkpt.err).toMatch(/the checkpoint has 'classifier\.weight', so this is a classifier/);
-    expect(existsSync(join(work, 'cls'))).toBe(false);
-  });
-
-  it.skipIf(!headsAvailable)('converts the real timm tiny classifier (head widths from the checkpoint) and reproduces its logits', async () => {
+  it('converts the real timm tiny classifier (head widths from the checkpoint) and reproduces its logits', async () => {
     const out = join(work, 'tiny-cls');
     const r = await cli(['convert', '--model', join(FIXTURES, 'tiny.config.json'), '--weights', join(FIXTURES, 'tiny.safetensors'), '--out', out]);
     expect(r.err).toBe('');
@@ -159,10 +143,16 @@ describe('hrnet CLI', () => {
     model.dispose();
   });
 
-  it('lists models', async () => {
+  it('lists every model createModel builds (classifier variants, HigherHRNet and segmentation presets)', async () => {
     const all = await cli(['list']);
     expect(all.code).toBe(0);
-    expect(all.out.split('\n')).toContain('hrnet_w18');
+    const names = all.out.trim().split('\n');
+    expect(names).toEqual([...names].sort());
+    for (const name of [...listModels(undefined, { family: 'hrnet' }), 'higherhrnet_w32_512', 'hrnetv2_w48_cityscapes']) expect(names).toContain(name);
+    expect(names).toEqual(listAllModels());
+    expect(names).toContain('hrnet_w18');
+    expect(names).toContain('higherhrnet_w32_512');
+    expect((await cli(['list', 'higherhrnet_w32*'])).out).toBe('higherhrnet_w32_512\nhigherhrnet_w32_640\n');
     const small = await cli(['list', 'small']);
     expect(small.out.trim().split('\n')).toEqual(['hrnet_w18_small', 'hrnet_w18_small_v2']);
   });

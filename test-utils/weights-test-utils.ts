@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { HrnetConfigInput } from '../../src/backbones/hrnet-config.js';
+import type { HrnetConfigInput } from '@hrnet/core';
 
 const stage = (n: number, block: 'BASIC' | 'BOTTLENECK', channels: number[]) => ({
   num_modules: 1,
