@@ -38,7 +38,7 @@ export function createProgram(io: CliIo): Command {
 
   program
     .command('list')
-    .description('list every model name @hrnet/heads' createModel builds (classifiers, HigherHRNet, segmentation presets)')
+    .description('list every model name @hrnet/heads createModel builds (classifiers, HigherHRNet, segmentation presets)')
     .argument('[filter]', 'substring or glob with *')
     .action((filter?: string) => {
       for (const name of listModelNames(filter)) io.out(`${name}\n`);
