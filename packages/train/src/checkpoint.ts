@@ -89,12 +89,22 @@ type StatefulOptimizer = tf.Optimizer & { getState(): OptimizerState; setState(s
 const isStateful = (o: tf.Optimizer | undefined): o is StatefulOptimizer =>
   !!o && typeof (o as Partial<StatefulOptimizer>).getState === 'function' && typeof (o as Partial<StatefulOptimizer>).setState === 'function';
 
-/** Serialises model weights, optimizer state and `meta` as safetensors bytes. */
+/** A checkpoint is never written with NaN or Inf in it: it would resume into the same divergence. */
+function assertFinite(data: TensorArray, what: string): void {
+  if (!(data instanceof Float32Array)) return;
+  for (let i = 0; i < data.length; i++) {
+    if (!Number.isFinite(data[i])) throw new CheckpointError(`refusing to write a checkpoint: ${what} holds non-finite values (element ${i} is ${data[i]})`);
+  }
+}
+
+/** Serialises model weights, optimizer state and `meta` as safetensors bytes; throws {@link CheckpointError} on non-finite values. */
 export function encodeCheckpoint({ model, optimizer, meta }: CheckpointContents): Uint8Array {
   const tensors: Record<string, SafetensorsTensorInput> = {};
   const weights = model.weights.map((w, i) => {
     const v = w.read();
-    tensors[`model/${i}`] = { shape: v.shape, data: v.dataSync() as TensorArray };
+    const data = v.dataSync() as TensorArray;
+    assertFinite(data, `weight '${w.name}'`);
+    tensors[`model/${i}`] = { shape: v.shape, data };
     return { name: w.name, shape: [...v.shape], trainable: w.trainable };
   });
   let optimizerMeta: CheckpointMeta['optimizer'];
@@ -109,7 +119,9 @@ export function encodeCheckpoint({ model, optimizer, meta }: CheckpointContents)
         for (const [name, t] of Object.entries(byName)) {
           const i = indexOf.get(name);
           if (i == null) throw new CheckpointError(`optimizer slot '${slot}' belongs to '${name}', which is not a weight of the model`);
-          tensors[`optimizer/${slot}/${i}`] = { shape: t.shape, data: t.dataSync() as TensorArray };
+          const data = t.dataSync() as TensorArray;
+          assertFinite(data, `optimizer slot '${slot}' of '${name}'`);
+          tensors[`optimizer/${slot}/${i}`] = { shape: t.shape, data };
         }
       }
     } finally {

@@ -10,6 +10,7 @@ export {
   type TrainerEvent,
   type TrainerOptions,
 } from './trainer.js';
+export { TrainingDivergedError } from './finite-guard.js';
 export { batchesPerEpoch, epochBatches, type DataSource, type TrainData } from './data-source.js';
 export {
   HrnetOptimizer,

@@ -14,6 +14,7 @@ import {
   type LoadedCheckpoint,
 } from './checkpoint.js';
 import { batchesPerEpoch, epochBatches, type TrainData } from './data-source.js';
+import { firstNonFinite, nonFiniteProbe, TrainingDivergedError } from './finite-guard.js';
 import { clipGradNorm, clipGradValue, type GradClipOptions } from './grad-clip.js';
 import type { LossScaler } from './loss-scale.js';
 import type { LrSchedule } from './lr-schedule.js';
@@ -72,6 +73,12 @@ export interface TrainerOptions<B> {
   progress?: ProgressMode;
   /** Where progress goes. Default `process.stdout`. */
   stream?: NodeJS.WritableStream & { isTTY?: boolean };
+  /**
+   * Check every N updates that all weights and BatchNorm statistics are finite (one fused reduction) and
+   * stop with {@link TrainingDivergedError} when not; they are always checked before a checkpoint is
+   * written. Default 1.
+   */
+  finiteCheckEvery?: number;
 }
 
 export type TrainerEvent =
@@ -148,11 +155,6 @@ function currentLearningRate(optimizer: tf.Optimizer): number {
   return typeof lr === 'number' ? lr : NaN;
 }
 
-/** 0 when every element of every tensor is finite, NaN otherwise (inf·0 = NaN, NaN·0 = NaN). */
-function nonFiniteProbe(ts: tf.Tensor[]): tf.Scalar {
-  return tf.addN(ts.map((t) => tf.sum(tf.mul(t, 0)))) as tf.Scalar;
-}
-
 /**
  * A task-agnostic training loop for tf.LayersModels. Each update is one `tf.tidy` around
  * `variableGrads(() => loss(applyTraining(model, x), batch))` (@hrnet/core's `tf.variableGrads` and
@@ -171,6 +173,7 @@ export class Trainer<B = ImageBatchLike> {
   private readonly stream: NodeJS.WritableStream & { isTTY?: boolean };
   private readonly isMain: boolean;
   private globalStep = 0;
+  private readonly finiteCheckEvery: number;
 
   constructor(opts: TrainerOptions<B>) {
     this.opts = opts;
@@ -180,6 +183,22 @@ export class Trainer<B = ImageBatchLike> {
     this.stream = opts.stream ?? process.stdout;
     this.isMain = opts.isMain ?? true;
     this.rng = new SeededRng(opts.seed ?? 0);
+    this.finiteCheckEvery = opts.finiteCheckEvery ?? 1;
+    if (!(Number.isInteger(this.finiteCheckEvery) && this.finiteCheckEvery >= 1)) throw new Error(`Trainer: finiteCheckEvery must be a positive integer, got ${opts.finiteCheckEvery}`);
+  }
+
+  /**
+   * Throws {@link TrainingDivergedError} naming the first weight or BatchNorm statistic that is not finite.
+   * `when` says what was about to happen (for the message).
+   */
+  assertFiniteWeights(when?: string): void {
+    const bad = firstNonFinite(this.model.weights);
+    if (bad) {
+      throw new TrainingDivergedError(
+        `training diverged: ${bad.count} of ${bad.size} values of '${bad.name}' are not finite after update ${this.globalStep}${when ? ` (${when})` : ''}; ` +
+          'nothing of this state was saved; lower the learning rate, clip gradients or use --amp',
+      );
+    }
   }
 
   /** Optimizer updates (batches) done so far, including resumed ones; the schedule's step index. */
@@ -200,6 +219,8 @@ export class Trainer<B = ImageBatchLike> {
     const scale = scaler?.scale ?? 1;
     let batchSize = 0;
     let overflow = false;
+    // BatchNorm updates its running statistics in the forward pass; a skipped (overflowing) step must not keep them.
+    const statsBefore = scaler?.checksOverflow ? this.model.nonTrainableWeights.map((w) => tf.keep(tf.clone(w.read()))) : undefined;
     const lossTensor = tf.tidy(() => {
       const x = this.inputs(batch);
       batchSize = firstTensor(x).shape[0] ?? 0;
@@ -224,11 +245,16 @@ export class Trainer<B = ImageBatchLike> {
       }
       return loss;
     });
+    if (statsBefore) {
+      if (overflow) this.model.nonTrainableWeights.forEach((w, i) => w.write(statsBefore[i]));
+      tf.dispose(statsBefore);
+    }
     const loss = (await lossTensor.data())[0];
     lossTensor.dispose();
     scaler?.update(overflow);
     this.globalStep++;
-    if (!overflow && !Number.isFinite(loss)) throw new Error(`Trainer: loss became ${loss} at update ${this.globalStep}`);
+    if (!overflow && !Number.isFinite(loss)) throw new TrainingDivergedError(`training diverged: the loss became ${loss} at update ${this.globalStep}; nothing of this state was saved`);
+    if (this.globalStep % this.finiteCheckEvery === 0) this.assertFiniteWeights();
     return { loss, batchSize, lr, skipped: overflow, lossScale: scale };
   }
 
@@ -360,6 +386,8 @@ export class Trainer<B = ImageBatchLike> {
       return { it, first };
     };
     let prefetched: { it: Iter; first: Promise<IteratorResult<B>> } | undefined;
+    // The epoch being trained: closed in `finally` when a step throws, so its loader stops prefetching.
+    let current: Iter | undefined;
 
     try {
       for (let epoch = initialEpoch; epoch < epochs; epoch++) {
@@ -379,6 +407,7 @@ export class Trainer<B = ImageBatchLike> {
         // The first batch of this epoch may already be loading (started before the previous evaluation).
         const { it, first } = prefetched ?? openEpoch(epoch);
         prefetched = undefined;
+        current = it;
         let pendingFirst: Promise<IteratorResult<B>> | undefined = first;
         for (;;) {
           const w0 = performance.now();
@@ -424,6 +453,7 @@ export class Trainer<B = ImageBatchLike> {
             break;
           }
         }
+        current = undefined;
         if (!exhausted) await it.return?.();
         if (steps === 0) throw new Error(`Trainer.fit: the training data yielded no batches in epoch ${epoch + 1}`);
         const completed = exhausted || (known != null && steps >= known);
@@ -452,6 +482,7 @@ export class Trainer<B = ImageBatchLike> {
         emit({ type: 'epoch', ...log });
         history.push(log);
         if (manager && this.isMain && completed) {
+          this.assertFiniteWeights(`before saving the epoch ${epoch + 1} checkpoint`);
           const metrics = log.val ? { loss: log.val.loss, ...log.val.metrics } : undefined;
           const paths = await manager.save(epoch + 1, this.checkpointContents(epoch + 1, metrics), { last: epoch + 1 === epochs });
           if (paths.length) emit({ type: 'checkpoint', epoch: epoch + 1, paths });
@@ -459,7 +490,7 @@ export class Trainer<B = ImageBatchLike> {
         if (stoppedBy === 'maxSteps') break;
       }
     } finally {
-      if (prefetched) await Promise.resolve(prefetched.it.return?.()).catch(() => undefined);
+      for (const it of [current, prefetched?.it]) if (it) await Promise.resolve(it.return?.()).catch(() => undefined);
       progress.close();
       if (jsonl) await new Promise<void>((resolve) => jsonl!.end(resolve));
     }
