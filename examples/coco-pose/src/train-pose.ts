@@ -186,7 +186,7 @@ export async function trainPose(cfg: PoseConfig, opts: TrainPoseOptions = {}): P
       fit,
       model,
       modelDir: manager?.modelDir,
-      checkpoint: manager ? await manager.latest() : undefined,
+      checkpoint: manager?.lastSaved,
       seconds: (performance.now() - t0) / 1000,
     };
     if (!opts.keepModel) model.dispose();

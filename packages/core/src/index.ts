@@ -23,6 +23,7 @@ export { applyTraining } from './autodiff/apply-training.js';
 // Utilities
 export { countMacs } from './utils/count-macs.js';
 export { createRng, mixSeed, permutation, SeededRng, type Rng } from './utils/rng.js';
+export { isProcessAlive } from './utils/process-alive.js';
 export { invertAffine, roundHalfEven, warpAffine, type RawImage } from './image/warp-affine.js';
 // Backends
 export { activeBackend, initBackend, type ActiveBackend, type BackendKind, type InitBackendOptions } from './backend/init-backend.js';

@@ -44,6 +44,7 @@ export {
   encodeCheckpoint,
   isTrainCheckpoint,
   loadCheckpoint,
+  readCheckpointMeta,
   restoreModelWeights,
   restoreOptimizerState,
   saveCheckpoint,

@@ -367,12 +367,15 @@ export class Trainer<B = ImageBatchLike> {
       this.opts.onLog?.(e);
       if (jsonl && (e.type !== 'step' || e.globalStep % metricsLogSteps === 0)) jsonl.write(`${JSON.stringify({ time: new Date().toISOString(), ...e })}\n`);
     };
+    let resumed: LoadedCheckpoint | undefined;
     if (fitOpts.resume) {
-      const ckpt = await this.restore(fitOpts.resume);
+      const ckpt = (resumed = await this.restore(fitOpts.resume));
       initialEpoch = ckpt.meta.epoch;
       if (manager && ckpt.meta.best && ckpt.meta.best.metric === manager.bestMetric) manager.best = ckpt.meta.best;
       emit({ type: 'resume', path: ckpt.path, epoch: ckpt.meta.epoch, globalStep: ckpt.meta.globalStep });
     }
+    // Before any work: a folder holding another run's checkpoints is refused (it would be overwritten and mixed in).
+    if (manager && this.isMain) await manager.claim(resumed);
     const progress: ProgressReporter = createProgress(this.isMain ? (this.opts.progress ?? 'auto') : 'none', this.stream);
     const history: EpochLog[] = [];
     const startStep = this.globalStep;

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { BatchNorm2d } from '../layers/batch-norm-2d.js';
 import { Conv2d } from '../layers/conv2d.js';
+import { isProcessAlive } from '../utils/process-alive.js';
 
 /**
  * tfjs `model.json` + `weights.bin` directories with node's fs (`file://` needs tfjs-node, which we do not
@@ -136,19 +137,10 @@ async function cleanStaleTemps(fs: Fs, path: Path, target: string): Promise<void
   for (const name of names) {
     if (!name.startsWith(prefix)) continue;
     const pid = Number(/^(\d+)-/.exec(name.slice(prefix.length))?.[1]);
-    if (!Number.isInteger(pid) || isAlive(pid)) continue;
+    if (!Number.isInteger(pid) || isProcessAlive(pid)) continue;
     const stale = path.join(path.dirname(target), name);
     if (name.endsWith('.old') && !(await fs.stat(target).catch(() => undefined))) await fs.rename(stale, target);
     else await fs.rm(stale, { recursive: true, force: true });
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
