@@ -31,7 +31,7 @@ export { registerWasmTrainingKernels, wasmTrainingKernelsRegistered, WASM_TRAINI
 // Weights
 export { loadPytorchWeights, loadStateDict, exportPytorchStateDict, WeightLoadError, type LoadReport, type LoadPytorchWeightsOptions, type ShapeMismatch, type NamingOption, type ExportOptions } from './weights/load-pytorch-weights.js';
 export { readSafetensors, decodeSafetensors, writeSafetensors, type SafetensorsContents, type SafetensorsTensorInput, type WriteSafetensorsOptions } from './weights/safetensors.js';
-export { readPytorchCheckpoint, decodePytorchCheckpoint, type ReadPytorchCheckpointOptions } from './weights/pytorch-checkpoint.js';
+export { readPytorchCheckpoint, decodePytorchCheckpoint, type PytorchCheckpointLimits, type ReadPytorchCheckpointOptions } from './weights/pytorch-checkpoint.js';
 export { PickleSecurityError, UnpicklingError } from './weights/restricted-unpickler.js';
 export { readWeights, type WeightsFile, type WeightsFormat } from './weights/read-weights.js';
 export { registerNaming, resolveNaming, listNamings, type NamingFn, type NamingScheme } from './weights/naming.js';
