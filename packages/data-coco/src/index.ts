@@ -85,7 +85,7 @@ export {
   type SampleSource,
   type TrainingSample,
 } from './training-sample.js';
-export { decodeRgb, ImageDecodeError } from './decode-image.js';
+export { decodeRgb, DEFAULT_MAX_IMAGE_PIXELS, ImageDecodeError } from './decode-image.js';
 export { makeTrainingSample, type SampleAnnotation, type SampleSpec } from './training-sample-spec.js';
 export {
   inProcessExecutor,
@@ -95,8 +95,11 @@ export {
   type SampleWorkerPoolOptions,
 } from './sample-worker-pool.js';
 export {
+  BadSampleError,
   CocoKeypointsTrainSet,
   type CocoKeypointsTrainSetOptions,
+  type BadSample,
+  type BadSamplePolicy,
   type CorruptImagePolicy,
   type KeypointBatch,
   type KeypointBatchOptions,
