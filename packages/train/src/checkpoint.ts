@@ -163,6 +163,10 @@ export async function loadCheckpoint(path: string): Promise<LoadedCheckpoint> {
   } catch (err) {
     throw new CheckpointError(`cannot read checkpoint '${path}': ${(err as Error).message}`);
   }
+  // 'PK' (a torch.save zip) or a pickle protocol mark: PyTorch weights, which initialise a model but do not resume a run.
+  if ((bytes[0] === 0x50 && bytes[1] === 0x4b) || (bytes[0] === 0x80 && bytes[1] >= 2 && bytes[1] <= 5)) {
+    throw new CheckpointError(`'${path}' is a PyTorch file, not an @hrnet/train checkpoint: pass it with --ckpt_path to initialise the weights (--resume continues a run from its .safetensors checkpoint)`);
+  }
   let decoded;
   try {
     decoded = decodeSafetensors(bytes, path);

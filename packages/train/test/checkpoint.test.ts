@@ -206,6 +206,12 @@ describe('checkpoints and --resume', () => {
     expect(m.runId).toBe('unknown');
   });
 
+  it('--resume of a PyTorch file says what it is and which flag takes it (issue 18: "implausible safetensors header")', async () => {
+    const pth = join(dir, 'weights.pth');
+    await writeFile(pth, Uint8Array.from([0x50, 0x4b, 0x03, 0x04, ...new Array(60).fill(0)]));
+    await expect(loadCheckpoint(pth)).rejects.toThrow(`'${pth}' is a PyTorch file, not an @hrnet/train checkpoint: pass it with --ckpt_path to initialise the weights`);
+  });
+
   it('writeFileAtomic replaces the file in one rename and leaves no temp files', async () => {
     const p = join(dir, 'atomic', 'x.bin');
     await writeFileAtomic(p, new Uint8Array([1, 2, 3]));
