@@ -9,7 +9,8 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '@hrnet/core';
-import { ArgsError, checkTrainArgs, ConfigError, launchDataParallel, parseTrainArgs, TRAIN_ARGS_USAGE, type TrainArgs } from '@hrnet/train';
+import { BadSampleError, CocoFormatError, ImageDecodeError } from '@hrnet/data-coco';
+import { ArgsError, CheckpointError, checkTrainArgs, ConfigError, launchDataParallel, parseTrainArgs, TRAIN_ARGS_USAGE, TrainingDivergedError, type TrainArgs } from '@hrnet/train';
 import { loadPoseModel } from './src/checkpoint.js';
 import { configName, loadPoseConfig, type PoseConfig } from './src/config.js';
 import { generateSyntheticDataset } from './src/data.js';
@@ -104,6 +105,6 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   const e = err as Error;
-  console.error(e instanceof ArgsError ? `error: ${e.message}\n${USAGE}` : e instanceof ConfigError ? `config error: ${e.message}` : (e.stack ?? String(e)));
+  console.error(e instanceof ArgsError ? `error: ${e.message}\n${USAGE}` : e instanceof ConfigError ? `config error: ${e.message}` : [CheckpointError, TrainingDivergedError, BadSampleError, ImageDecodeError, CocoFormatError].some((c) => e instanceof c) ? `error: ${e.message}` : (e.stack ?? String(e)));
   process.exitCode = 1;
 });

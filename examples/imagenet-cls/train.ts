@@ -4,7 +4,7 @@
  *   tsx train.ts --cfg configs/demo-tiny.yaml [--datadir <root>] [--max_epochs N] [--amp] [--dist N [--sync_bn]]
  *                [--resume <ckpt>] [--ckpt_path <weights>] [--ckpt_save_dir <dir>]
  */
-import { ArgsError, CheckpointError, checkTrainArgs, ConfigError, launchDataParallel, loadConfig, parseTrainArgs, TRAIN_ARGS_USAGE } from '@hrnet/train';
+import { ArgsError, CheckpointError, checkTrainArgs, ConfigError, launchDataParallel, loadConfig, parseTrainArgs, TRAIN_ARGS_USAGE, TrainingDivergedError } from '@hrnet/train';
 import { classificationConfigSchema } from './src/config.js';
 import type { DistWorkerData } from './src/dist-worker.js';
 import { prepareSyntheticData, trainClassifier } from './src/train-classifier.js';
@@ -55,7 +55,7 @@ function report(r: Summary): void {
 main().catch((err: unknown) => {
   const e = err as Error;
   console.error(
-    e instanceof ArgsError ? `error: ${e.message}\n${USAGE}` : e instanceof ConfigError ? `config error: ${e.message}` : e instanceof CheckpointError ? `checkpoint error: ${e.message}` : (e.stack ?? String(e)),
+    e instanceof ArgsError ? `error: ${e.message}\n${USAGE}` : e instanceof ConfigError ? `config error: ${e.message}` : e instanceof CheckpointError ? `checkpoint error: ${e.message}` : e instanceof TrainingDivergedError ? `error: ${e.message}` : (e.stack ?? String(e)),
   );
   process.exitCode = 1;
 });

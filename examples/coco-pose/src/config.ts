@@ -81,6 +81,10 @@ const datasetSchema = z.strictObject({
   WITH_CENTER: z.literal(false, { error: 'WITH_CENTER (an extra centre joint) is not supported' }).default(false),
   /** Port addition: the generated dataset used when no `--datadir` is given. */
   SYNTHETIC: syntheticSchema.prefault({}),
+  /** Port addition: missing, empty, oversized or unreadable training images are left out and counted ('skip') or end the run ('fail'). */
+  BAD_SAMPLES: z.enum(['skip', 'fail']).default('skip'),
+  /** Port addition: pixel budget per training image (width x height, checked before decoding). */
+  MAX_IMAGE_PIXELS: positiveInt.default(2 ** 26),
 });
 
 const trainSchema = z.strictObject({

@@ -94,7 +94,14 @@ export class PoseTrainData implements DataSource<KeypointBatch> {
     { batchSize = cfg.TRAIN.IMAGES_PER_GPU, workers = cfg.WORKERS, shard }: { batchSize?: number; workers?: number; shard?: ShardSpec } = {},
   ): Promise<PoseTrainData> {
     await checkDataRoot(root, cfg.DATASET.TRAIN);
-    const set = await CocoKeypointsTrainSet.open({ root, split: cfg.DATASET.TRAIN, config: pipelineConfig(cfg), encoder: poseCodec(cfg).encoderRef });
+    const set = await CocoKeypointsTrainSet.open({
+      root,
+      split: cfg.DATASET.TRAIN,
+      config: pipelineConfig(cfg),
+      encoder: poseCodec(cfg).encoderRef,
+      badSamples: cfg.DATASET.BAD_SAMPLES,
+      maxImagePixels: cfg.DATASET.MAX_IMAGE_PIXELS,
+    });
     if (set.length === 0) throw new Error(`${annotationFile(root, cfg.DATASET.TRAIN)}: no image with annotations to train on`);
     const world = shard?.worldSize ?? 1;
     const perRank = Math.min(batchSize, Math.floor(set.length / world));

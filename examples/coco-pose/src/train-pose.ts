@@ -182,7 +182,7 @@ export async function trainPose(cfg: PoseConfig, opts: TrainPoseOptions = {}): P
       fit,
       model,
       modelDir: manager?.modelDir,
-      checkpoint: manager ? await manager.latest() : undefined,
+      checkpoint: manager?.lastSaved,
       seconds: (performance.now() - t0) / 1000,
       weightsDigests: parallel.startDigest ? { start: parallel.startDigest, end: weightsDigest(model) } : undefined,
     };

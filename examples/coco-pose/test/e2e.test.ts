@@ -14,7 +14,7 @@ import { evaluateKeypoints, loadCocoKeypoints } from '@hrnet/data-coco';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPoseModel } from '../src/checkpoint.js';
 import { loadPoseConfig } from '../src/config.js';
-import { annotationFile } from '../src/data.js';
+import { annotationFile, generateSyntheticDataset } from '../src/data.js';
 import { evaluatePose } from '../src/evaluate.js';
 import { trainPose, type TrainPoseResult } from '../src/train-pose.js';
 
@@ -150,6 +150,31 @@ describe('coco-pose example', () => {
     expect((await stat(join(out, 'checkpoint-epoch0002.safetensors'))).size).toBeGreaterThan(0);
     const stored = JSON.parse(await readFile(join(out, 'model', 'config.json'), 'utf8')) as { epoch: number; globalStep: number };
     expect([stored.epoch, stored.globalStep]).toEqual([2, 4]);
+  }, 180_000);
+
+  it('train.ts skips and counts missing, empty and truncated images (DATASET.BAD_SAMPLES, default skip; issue 18: one bad image ended the run); BAD_SAMPLES: fail stops with one line', async () => {
+    const small = join(dir, 'small-bad.yaml');
+    const text = (await readFile(tinyConfig, 'utf8')).replace('TRAIN_IMAGES: 400', 'TRAIN_IMAGES: 12').replace('END_EPOCH: 8', 'END_EPOCH: 1');
+    await writeFile(small, text);
+    const data = join(dir, 'bad-data');
+    await generateSyntheticDataset(await loadPoseConfig(small), data, { splits: ['train'] });
+    const img = (id: number) => join(data, 'images', 'train2017', `${String(id).padStart(12, '0')}.jpg`);
+    await rm(img(2));
+    await writeFile(img(3), '');
+    const bytes = await readFile(img(5));
+    await writeFile(img(5), bytes.subarray(0, bytes.length >> 1));
+    const ann = annotationFile(data, 'train2017');
+
+    const ok = await cli('train.ts', ['--cfg', small, '--datadir', data, '--ckpt_save_dir', join(dir, 'bad-out')]);
+    expect(ok.stderr).toContain(`[data-coco] left out 2 of 12 images of ${ann} cannot be used: ${img(2)} (missing), ${img(3)} (empty file)\n`);
+    expect(ok.stderr).toMatch(new RegExp(`\\[data-coco\\] epoch 1: skipped 1 unreadable image\\(s\\): ${img(5).replace(/[.]/g, '\\.')} \\(`));
+    expect(ok.stdout).toMatch(/epoch: \[1\/1\], .*steps: \d+,/);
+    expect(ok.stdout).toMatch(/done in [\d.]+ s on \w+: \d+ updates/);
+
+    const failing = join(dir, 'small-bad-fail.yaml');
+    await writeFile(failing, text.replace(/^DATASET:\n/m, 'DATASET:\n  BAD_SAMPLES: fail\n'));
+    const stderr = await cliFailure('train.ts', ['--cfg', failing, '--datadir', data]);
+    expect(stderr.trim()).toBe(`error: 2 of 12 images of ${ann} cannot be used: ${img(2)} (missing), ${img(3)} (empty file) (badSamples 'skip' leaves them out)`);
   }, 180_000);
 
   it('train.ts --dist 2 trains in two worker threads (global batch 2 x IMAGES_PER_GPU) and saves one model', async () => {

@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { generateImageFolderDataset } from '@hrnet/data-imagenet';
-import { createLrSchedule, createOptimizer, loadConfig, RMSProp } from '@hrnet/train';
+import { createLrSchedule, createOptimizer, loadCheckpoint, loadConfig, RMSProp } from '@hrnet/train';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { classificationConfigSchema, type ClassificationConfig } from '../src/config.js';
 import { trainClassifier } from '../src/train-classifier.js';
@@ -121,6 +121,22 @@ describe('imagenet-cls example', () => {
     expect(stdout).toMatch(/\[dist\] synchronized BatchNorm in [1-9]\d* layers/);
     expect(stdout.match(/epoch: \[1\/1\]/g)).toHaveLength(1); // rank 0 logs
     expect(stdout).toMatch(/done in [\d.]+ s on \w+: val top-1/);
+  }, 120_000);
+
+  it('train.ts with lr 1e8 (issue 18: printed "done" with non-finite weights saved) stops with one line naming the variable, exit 1, no checkpoint', async () => {
+    // The demo config (generated data, worker-thread decoding) with lr 1e8: it diverges within the first epoch, with
+    // batches still decoding in the worker pool (closing it then used to end the process silently with exit 0).
+    const cfgFile = join(dir, 'lr1e8.yaml');
+    await writeFile(cfgFile, (await readFile(demoConfig, 'utf8')).replace(/^ {2}lr: .*$/m, '  lr: 1.0e+8'));
+    const ckpt = join(dir, 'ckpt-lr1e8');
+    const stderr = await fail('train.ts', ['--cfg', cfgFile, '--max_epochs', '3', '--ckpt_save_dir', ckpt]);
+    expect(stderr).toMatch(/^error: training diverged: (\d+ of \d+ values of '[^']+' are not finite|the loss became NaN) after update \d+/m);
+    expect(stderr).not.toMatch(/^\s+at /m); // no stack trace
+    // Checkpoints of epochs before the divergence may exist; none holds a non-finite value.
+    for (const f of await readdir(ckpt).catch(() => [] as string[])) {
+      const { tensors } = await loadCheckpoint(join(ckpt, f));
+      for (const [k, t] of Object.entries(tensors)) expect(Array.from(t.data as Float32Array).every(Number.isFinite), `${f}: ${k}`).toBe(true);
+    }
   }, 120_000);
 
   it('reports bad flags, config keys and incompatible checkpoints and exits 1', async () => {

@@ -52,6 +52,7 @@ export interface ConvertOptions {
   inputSize?: number;
   safetensors?: boolean;
   strict: boolean;
+  force?: boolean;
 }
 
 /** Head widths as stored in a timm classifier checkpoint. */
@@ -105,7 +106,7 @@ export async function convert(opts: ConvertOptions, io: CliIo): Promise<void> {
         metadata: { format: 'pt', source: file.source },
       });
     }
-    await saveModelToDir(model, opts.out, { extraFiles });
+    await saveModelToDir(model, opts.out, { extraFiles, force: opts.force });
     const kind = numClasses !== undefined ? `classifier (${numClasses} classes)` : 'backbone';
     io.out(`converted ${report.loaded.length} tensors of ${file.source} (${file.format}) into a ${kind}: ${opts.out}/model.json + weights.bin${opts.safetensors ? ' + weights.safetensors' : ''}`);
   } finally {

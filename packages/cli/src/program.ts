@@ -28,12 +28,13 @@ export function createProgram(io: CliIo): Command {
     .description('convert a PyTorch (.pth/.pt zip) or .safetensors checkpoint into a tfjs model directory (model.json + weights.bin)')
     .requiredOption('--model <name|cfg.json>', 'registered model name (see `hrnet list`) or a timm-style cfg JSON file')
     .requiredOption('--weights <file>', 'checkpoint: .pth/.pt (torch >= 1.6 zip) or .safetensors')
-    .requiredOption('--out <dir>', 'output directory (written atomically; an existing model directory is replaced)')
+    .requiredOption('--out <dir>', 'output directory (written atomically; an existing model directory is replaced, one holding other files refused)')
     .option('--num-classes <n>', 'build a classifier with n classes (default: from classifier.weight if present, else backbone only)', positiveInt('--num-classes'))
     .option('--naming <scheme>', 'checkpoint key naming: timm | higherhrnet', 'timm')
     .option('--input-size <n>', 'fix the input to n x n (default: any size)', positiveInt('--input-size'))
     .option('--safetensors', 'also write <out>/weights.safetensors (PyTorch layout)')
     .option('--no-strict', 'report missing / unexpected keys as warnings instead of failing')
+    .option('--force', 'write into an --out directory holding files of your own: replace only the model files, keep the rest')
     .action(async (opts: ConvertOptions) => convert(opts, io));
 
   program

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,9 +19,13 @@ async function cli(argv: string[]) {
   return { code, out: out.join(''), err: err.join('') };
 }
 
-/** Every file of a directory with its bytes (to prove it was not touched). */
+/** Every file of a directory (and its subdirectories) with its bytes (to prove it was not touched). */
 function dirContents(dir: string): Record<string, string> {
-  return Object.fromEntries(readdirSync(dir).map((f) => [f, readFileSync(join(dir, f)).toString('base64')]));
+  return Object.fromEntries(
+    readdirSync(dir, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => [join(e.parentPath, e.name), readFileSync(join(e.parentPath, e.name)).toString('base64')]),
+  );
 }
 
 describe('hrnet CLI', () => {
@@ -53,7 +57,7 @@ describe('hrnet CLI', () => {
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/converted \d+ tensors of .*tiny-backbone\.safetensors \(safetensors\) into a backbone/);
-    expect(readdirSync(out).sort()).toEqual(['model.json', 'weights.bin', 'weights.safetensors']);
+    expect(readdirSync(out).sort()).toEqual(['.hrnet-model-dir.json', 'model.json', 'weights.bin', 'weights.safetensors']);
     const loaded = await loadModelFromDir(out);
     const want = predictAll(source, input);
     predictAll(loaded, input).forEach((y, i) => expect(maxAbsDiff(y, want[i])).toBe(0));
@@ -74,7 +78,7 @@ describe('hrnet CLI', () => {
     writeFileSync(join(out, 'model.json'), '{}'); // a previous (stale) conversion
     const r = await cli(['convert', '--model', cfgJson, '--weights', pth, '--out', out, '--input-size', '64']);
     expect(r.code).toBe(0);
-    expect(readdirSync(out).sort()).toEqual(['model.json', 'weights.bin']);
+    expect(readdirSync(out).sort()).toEqual(['.hrnet-model-dir.json', 'model.json', 'weights.bin']);
     const loaded = await loadModelFromDir(out);
     expect(loaded.inputs[0].shape).toEqual([null, 64, 64, 3]);
     const want = predictAll(source, input);
@@ -102,9 +106,59 @@ describe('hrnet CLI', () => {
     writeFileSync(join(notes, 'todo.txt'), 'keep');
     const r2 = await cli(['convert', '--model', cfgJson, '--weights', ckpt, '--out', notes]);
     expect(r2.code).toBe(1);
-    expect(r2.err).toMatch(/^hrnet: error: refusing to replace .*my-notes: it is a non-empty directory without model\.json/);
+    expect(r2.err).toMatch(/^hrnet: error: refusing to write the model into .*my-notes: it holds 1 file\(s\) this tool did not write \(todo\.txt\)/);
     expect(readdirSync(notes)).toEqual(['todo.txt']);
     expect(readdirSync(work).filter((f) => f.includes('.tmp-'))).toEqual([]);
+  });
+
+  it('--out holding model.json and files of the user (issue 18: all but model.json / weights.bin deleted): refused, nothing touched; --force replaces only the model files', async () => {
+    const out = join(work, 'mixed');
+    mkdirSync(out);
+    writeFileSync(join(out, 'model.json'), '{"mine": true}');
+    writeFileSync(join(out, 'notes.md'), 'my notes');
+    mkdirSync(join(out, 'runs'));
+    writeFileSync(join(out, 'runs', 'log.txt'), 'log');
+    const before = dirContents(out);
+    const r = await cli(['convert', '--model', cfgJson, '--weights', ckpt, '--out', out]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/^hrnet: error: refusing to write the model into .*mixed: it holds 2 file\(s\) this tool did not write \(notes\.md, runs\); use a new or empty directory, or --force to replace only model\.json, weights\.bin and keep the rest\n$/);
+    expect(dirContents(join(out))).toEqual(before);
+
+    const forced = await cli(['convert', '--model', cfgJson, '--weights', ckpt, '--out', out, '--safetensors', '--force']);
+    expect(forced.code).toBe(0);
+    expect(readdirSync(out).sort()).toEqual(['.hrnet-model-dir.json', 'model.json', 'notes.md', 'runs', 'weights.bin', 'weights.safetensors']);
+    expect(readFileSync(join(out, 'notes.md'), 'utf8')).toBe('my notes');
+    expect(readFileSync(join(out, 'runs', 'log.txt'), 'utf8')).toBe('log');
+    const loaded = await loadModelFromDir(out);
+    const want = predictAll(source, input);
+    predictAll(loaded, input).forEach((y, i) => expect(maxAbsDiff(y, want[i])).toBe(0));
+    loaded.dispose();
+    // A directory only this tool wrote is still replaced as a whole (atomically), with its own earlier files.
+    const own = join(work, 'own');
+    expect((await cli(['convert', '--model', cfgJson, '--weights', ckpt, '--out', own, '--safetensors'])).code).toBe(0);
+    expect((await cli(['convert', '--model', cfgJson, '--weights', ckpt, '--out', own])).code).toBe(0);
+    expect(readdirSync(own).sort()).toEqual(['.hrnet-model-dir.json', 'model.json', 'weights.bin']);
+    expect(readdirSync(work).filter((f) => f.includes('.tmp-'))).toEqual([]);
+  });
+
+  it('a save killed mid-way leaves temp directories that the next save removes, and puts back a model dir caught between its renames', async () => {
+    const out = join(work, 'killed');
+    expect((await cli(['convert', '--model', cfgJson, '--weights', ckpt, '--out', out])).code).toBe(0);
+    const dead = 2 ** 22 + 12345; // above Linux's pid_max default: no such process
+    mkdirSync(join(work, `.killed.tmp-${dead}-abc123`));
+    writeFileSync(join(work, `.killed.tmp-${dead}-abc123`, 'weights.bin'), 'partial');
+    // killed between renaming the old dir away and the new one in: the old one is the only copy
+    const moved = join(work, `.killed.tmp-${dead}-def456.old`);
+    renameSync(out, moved);
+    const live = join(work, `.killed.tmp-${process.pid}-ghi789`); // a save in progress (this process): left alone
+    mkdirSync(live);
+    expect((await cli(['convert', '--model', cfgJson, '--weights', ckpt, '--out', join(work, 'unrelated')])).code).toBe(0);
+    expect(existsSync(join(work, `.killed.tmp-${dead}-abc123`))).toBe(true); // another target's temps are not touched
+    // the next save into `killed` restores the old dir, then replaces it
+    expect((await cli(['convert', '--model', cfgJson, '--weights', ckpt, '--out', out])).code).toBe(0);
+    expect(readdirSync(work).filter((f) => f.startsWith('.killed.tmp-'))).toEqual([`.killed.tmp-${process.pid}-ghi789`]);
+    expect(readdirSync(out).sort()).toEqual(['.hrnet-model-dir.json', 'model.json', 'weights.bin']);
+    rmSync(live, { recursive: true });
   });
 
   it('prints one clear error line and exits 1 on bad input', async () => {

@@ -40,6 +40,7 @@ export { createRng, mixSeed, permutation, SeededRng, type Rng } from './utils/rn
 export type { LossTerms, Task, TaskDecoder, TaskMetric } from './task.js';
 export { crossEntropy, type CrossEntropyOptions } from './losses/cross-entropy.js';
 export { countTopKCorrect, topKAccuracy } from './metrics/top-k.js';
+export { isProcessAlive } from './utils/process-alive.js';
 export { invertAffine, roundHalfEven, warpAffine, type RawImage } from './image/warp-affine.js';
 export { multiScaleSize } from './image/multi-scale-size.js';
 export type { EncodedBatch, EncodedTargets, KeypointEncoder, KeypointEncoderRef, KeypointSample, TargetArray } from './keypoints/keypoint-encoder.js';
@@ -51,7 +52,7 @@ export { activeBackend, initBackend } from './backend/init-backend.js';
 // Weights
 export { loadPytorchWeights, loadStateDict, exportPytorchStateDict, WeightLoadError, type LoadReport, type LoadPytorchWeightsOptions, type ShapeMismatch, type NamingOption, type ExportOptions } from './weights/load-pytorch-weights.js';
 export { readSafetensors, decodeSafetensors, writeSafetensors, type SafetensorsContents, type SafetensorsTensorInput, type WriteSafetensorsOptions } from './weights/safetensors.js';
-export { readPytorchCheckpoint, decodePytorchCheckpoint, type ReadPytorchCheckpointOptions } from './weights/pytorch-checkpoint.js';
+export { readPytorchCheckpoint, decodePytorchCheckpoint, type PytorchCheckpointLimits, type ReadPytorchCheckpointOptions } from './weights/pytorch-checkpoint.js';
 export { PickleSecurityError, UnpicklingError } from './weights/restricted-unpickler.js';
 export { readWeights, type WeightsFile, type WeightsFormat } from './weights/read-weights.js';
 export { registerNaming, resolveNaming, listNamings, type NamingFn, type NamingScheme } from './weights/naming.js';

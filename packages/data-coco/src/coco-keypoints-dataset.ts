@@ -1,8 +1,9 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { createRng, ImageDecodeError, mixSeed, permutation, type EncodedBatch, type KeypointEncoder, type KeypointEncoderRef, type Rng, type TargetArray } from '@hrnet/core';
 import { createCocoImageResolver, type CocoImageLayout } from './coco-image-path.js';
 import { resolvePipelineConfig, type KeypointPipelineConfig, type KeypointPipelineConfigInput } from './keypoint-sample.js';
+import { DEFAULT_MAX_IMAGE_PIXELS } from './decode-image.js';
 import { loadCocoKeypoints, type CocoKeypointsDataset } from './load-coco-keypoints.js';
 import { loadKeypointEncoder } from './load-encoder.js';
 import type { AffineParams } from './random-affine.js';
@@ -34,10 +35,77 @@ export interface CocoKeypointsTrainSetOptions {
    * as the bottom-up training sets do. Default true.
    */
   requireAnnotations?: boolean;
+  /**
+   * Images that cannot be used (missing, empty, over the pixel budget; found by a stat pass when the set opens,
+   * or unreadable when decoded): `'skip'` leaves them out and reports them (default), `'fail'` raises naming them.
+   */
+  badSamples?: BadSamplePolicy;
+  /** Pixel budget per image (width x height), checked from the annotation and the file header. Default 64 Mpx. */
+  maxImagePixels?: number;
+  /** Where the one-line report of images left out at open goes. Default `console.warn`. */
+  log?: (line: string) => void;
 }
 
-/** What to do when an image cannot be decoded: raise (default) or leave it out and report it. */
+/** What to do with an image that cannot be used. */
+export type BadSamplePolicy = 'skip' | 'fail';
+
+/** What to do when an image cannot be decoded: raise or leave it out and report it. */
 export type CorruptImagePolicy = 'throw' | 'skip';
+
+/** Images that cannot be used, under `badSamples: 'fail'`; the message names them. */
+export class BadSampleError extends Error {
+  override readonly name = 'BadSampleError';
+  constructor(
+    message: string,
+    readonly samples: readonly BadSample[],
+  ) {
+    super(message);
+  }
+}
+
+/** An image left out, and why. */
+export interface BadSample {
+  imageId: number;
+  path: string;
+  reason: string;
+}
+
+const STAT_CONCURRENCY = 64;
+const LISTED = 3;
+const listBad = (bad: readonly { path: string; reason: string }[]) =>
+  `${bad
+    .slice(0, LISTED)
+    .map((b) => `${b.path} (${b.reason})`)
+    .join(', ')}${bad.length > LISTED ? ', …' : ''}`;
+
+/** One stat per image, a few dozen at a time: missing and empty files, and images over the pixel budget. */
+async function findBadImages(ids: number[], annotations: CocoKeypointsDataset, resolve: (f: string) => string, maxPixels: number): Promise<BadSample[]> {
+  const bad: BadSample[] = [];
+  for (let i = 0; i < ids.length; i += STAT_CONCURRENCY) {
+    await Promise.all(
+      ids.slice(i, i + STAT_CONCURRENCY).map(async (imageId) => {
+        const img = annotations.imagesById.get(imageId)!;
+        let file: string;
+        try {
+          file = resolve(img.file_name);
+        } catch (err) {
+          bad.push({ imageId, path: img.file_name, reason: (err as Error).message });
+          return;
+        }
+        if (img.width * img.height > maxPixels) {
+          bad.push({ imageId, path: file, reason: `${img.width}x${img.height} is over the pixel budget of ${maxPixels}` });
+          return;
+        }
+        const st = await stat(file).catch((err: NodeJS.ErrnoException) => err);
+        if (st instanceof Error) bad.push({ imageId, path: file, reason: st.code === 'ENOENT' ? 'missing' : st.message });
+        else if (!st.isFile()) bad.push({ imageId, path: file, reason: 'not a file' });
+        else if (st.size === 0) bad.push({ imageId, path: file, reason: 'empty file' });
+      }),
+    );
+  }
+  const order = new Map(ids.map((id, k) => [id, k]));
+  return bad.sort((a, b) => order.get(a.imageId)! - order.get(b.imageId)!);
+}
 
 export interface KeypointBatchOptions {
   batchSize: number;
@@ -56,10 +124,15 @@ export interface KeypointBatchOptions {
    * from {@link CocoKeypointsTrainSet.createWorkerPool} shared across epochs (not closed here).
    */
   workers?: number | SampleExecutor;
-  /** Default 'throw'. */
+  /** Default: the set's `badSamples` policy ('skip' unless it was opened with 'fail'). */
   onCorruptImage?: CorruptImagePolicy;
-  /** Called for each image left out under 'skip' (default: a warning on stderr). */
+  /** Called for each image left out under 'skip'. */
   onSkip?: (path: string, error: Error) => void;
+  /**
+   * Called once at the end of an epoch in which images were left out (default: one summary line on stderr
+   * with the count and the first paths).
+   */
+  onEpochSkipped?: (skipped: { path: string; reason: string }[], epoch: number) => void;
   /** Use only the first `limit` images of the (shuffled) order. */
   limit?: number;
 }
@@ -105,6 +178,12 @@ export class CocoKeypointsTrainSet {
   readonly annotations: CocoKeypointsDataset;
   /** The images of the set, in file (or id list) order. */
   readonly imageIds: readonly number[];
+  /** Images left out when the set opened (missing, empty, over the pixel budget), under `badSamples: 'skip'`. */
+  readonly excluded: readonly BadSample[];
+  readonly badSamples: BadSamplePolicy;
+  readonly maxImagePixels: number;
+  /** Every image skipped while decoding so far (path → reason), over all epochs. */
+  readonly skipped = new Map<string, string>();
   private readonly resolve: (fileName: string) => string;
 
   private constructor(
@@ -114,6 +193,7 @@ export class CocoKeypointsTrainSet {
     config: KeypointPipelineConfig,
     encoderRef: KeypointEncoderRef,
     encoder: KeypointEncoder,
+    checks: { excluded: BadSample[]; badSamples: BadSamplePolicy; maxImagePixels: number },
   ) {
     this.encoderRef = encoderRef;
     this.encoder = encoder;
@@ -121,6 +201,9 @@ export class CocoKeypointsTrainSet {
     this.imageIds = imageIds;
     this.resolve = resolve;
     this.config = config;
+    this.excluded = checks.excluded;
+    this.badSamples = checks.badSamples;
+    this.maxImagePixels = checks.maxImagePixels;
   }
 
   static async open(options: CocoKeypointsTrainSetOptions): Promise<CocoKeypointsTrainSet> {
@@ -132,7 +215,18 @@ export class CocoKeypointsTrainSet {
     let ids = options.idListFile ? await readIdList(options.idListFile, annotations) : annotations.images.map((i) => i.id);
     if (options.requireAnnotations ?? true) ids = ids.filter((id) => (annotations.annotationsByImage.get(id)?.length ?? 0) > 0);
     const resolve = createCocoImageResolver({ root: options.root, split: options.split, layout: options.layout });
-    return new CocoKeypointsTrainSet(annotations, ids, resolve, config, options.encoder, encoder);
+    const badSamples = options.badSamples ?? 'skip';
+    if (badSamples !== 'skip' && badSamples !== 'fail') throw new Error(`badSamples must be 'skip' or 'fail', got ${JSON.stringify(badSamples)}`);
+    const maxImagePixels = options.maxImagePixels ?? DEFAULT_MAX_IMAGE_PIXELS;
+    const excluded = await findBadImages(ids, annotations, resolve, maxImagePixels);
+    if (excluded.length) {
+      const what = `${excluded.length} of ${ids.length} images of ${annotations.source} cannot be used: ${listBad(excluded)}`;
+      if (badSamples === 'fail') throw new BadSampleError(`${what} (badSamples 'skip' leaves them out)`, excluded);
+      (options.log ?? ((l: string) => console.warn(l)))(`[data-coco] left out ${what}`);
+      const out = new Set(excluded.map((b) => b.imageId));
+      ids = ids.filter((id) => !out.has(id));
+    }
+    return new CocoKeypointsTrainSet(annotations, ids, resolve, config, options.encoder, encoder, { excluded, badSamples, maxImagePixels });
   }
 
   get length(): number {
@@ -158,6 +252,7 @@ export class CocoKeypointsTrainSet {
         bbox: a.bbox,
         segmentation: a.segmentation,
       })),
+      maxPixels: this.maxImagePixels,
     };
   }
 
@@ -201,8 +296,8 @@ export class CocoKeypointsTrainSet {
         : (options.workers ?? 0) > 0
           ? this.createWorkerPool(options.workers as number)
           : inProcessExecutor(this.config, this.encoder);
-    const policy = options.onCorruptImage ?? 'throw';
-    const onSkip = options.onSkip ?? ((p: string, e: Error) => console.warn(`[data-coco] skipping ${p}: ${e.message}`));
+    const policy = options.onCorruptImage ?? (this.badSamples === 'fail' ? 'throw' : 'skip');
+    const skippedNow: { path: string; reason: string }[] = [];
 
     type Settled = { index: number; sample?: PipelineSample; error?: Error };
     const start = (k: number): Promise<Settled> => {
@@ -231,7 +326,11 @@ export class CocoKeypointsTrainSet {
         if (r.error) {
           const isDecode = r.error instanceof ImageDecodeError;
           if (policy === 'skip' && isDecode) {
-            onSkip((r.error as ImageDecodeError).path, r.error);
+            const p = (r.error as ImageDecodeError).path;
+            const reason = r.error.message.replace(/^cannot decode image '.*?': /, '');
+            skippedNow.push({ path: p, reason });
+            this.skipped.set(p, reason);
+            options.onSkip?.(p, r.error);
             continue;
           }
           throw r.error;
@@ -245,6 +344,12 @@ export class CocoKeypointsTrainSet {
       if (pending.length > 0 && !dropLast) yield this.assembleBatch(pending);
     } finally {
       if (ownExecutor) await executor.close();
+      if (skippedNow.length) {
+        const report =
+          options.onEpochSkipped ??
+          ((list: typeof skippedNow) => console.warn(`[data-coco] epoch ${epoch + 1}: skipped ${list.length} unreadable image(s): ${listBad(list)}`));
+        report(skippedNow, epoch);
+      }
     }
   }
 

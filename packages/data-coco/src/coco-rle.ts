@@ -74,16 +74,23 @@ export function rleArea(rle: CocoRle): number {
   return a;
 }
 
+/** Throws when `rle`'s counts do not parse or do not cover exactly its h*w pixels (checked without decoding the mask). */
+export function checkRle(rle: CocoRle): void {
+  const [h, w] = rle.size;
+  const counts = rleCounts(rle);
+  let total = 0;
+  for (let i = 0; i < counts.length; i++) total += counts[i];
+  if (total !== h * w) throw new Error(`RLE runs cover ${total} pixels, size [${h}, ${w}] has ${h * w}`);
+}
+
 /**
  * Decodes an RLE to a row-major `h*w` mask of 0/1 bytes. The runs must cover exactly h*w pixels
  * (pycocotools would read or write past its buffer otherwise).
  */
 export function rleToMask(rle: CocoRle, out?: Uint8Array): Uint8Array {
   const [h, w] = rle.size;
+  checkRle(rle);
   const counts = rleCounts(rle);
-  let total = 0;
-  for (let i = 0; i < counts.length; i++) total += counts[i];
-  if (total !== h * w) throw new Error(`RLE runs cover ${total} pixels, size [${h}, ${w}] has ${h * w}`);
   const mask = out ?? new Uint8Array(h * w);
   if (out) mask.fill(0, 0, h * w);
   // Walk the runs with a (column, row) cursor instead of dividing every index.

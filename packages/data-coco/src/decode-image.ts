@@ -2,15 +2,22 @@ import sharp from 'sharp';
 import { ImageDecodeError, type RawImage } from '@hrnet/core';
 
 /**
+ * Default pixel budget per image (64 Mpx: 192 MB as RGB). COCO images are under 0.4 Mpx; a 249 KB PNG can
+ * declare 16000x16000 (256 Mpx, under sharp's own limit) and take 1.7 GB to decode.
+ */
+export const DEFAULT_MAX_IMAGE_PIXELS = 2 ** 26;
+
+/**
  * Decodes an image file (or encoded bytes) to 8-bit interleaved RGB with sharp, as
  * `cv2.imread(IMREAD_COLOR | IMREAD_IGNORE_ORIENTATION)` + BGR→RGB: greyscale expanded to three
  * channels, alpha dropped, EXIF orientation ignored. Truncated or corrupt files throw
- * {@link ImageDecodeError} (sharp's `failOn: 'warning'`).
+ * {@link ImageDecodeError} (sharp's `failOn: 'warning'`), and so do images over `maxPixels` (width x height,
+ * read from the header before decoding; default {@link DEFAULT_MAX_IMAGE_PIXELS}).
  */
-export async function decodeRgb(src: string | Uint8Array): Promise<RawImage> {
+export async function decodeRgb(src: string | Uint8Array, { maxPixels = DEFAULT_MAX_IMAGE_PIXELS }: { maxPixels?: number } = {}): Promise<RawImage> {
   const label = typeof src === 'string' ? src : '<buffer>';
   try {
-    const { data, info } = await sharp(src as string | Buffer, { failOn: 'warning' })
+    const { data, info } = await sharp(src as string | Buffer, { failOn: 'warning', limitInputPixels: maxPixels })
       .removeAlpha()
       .toColourspace('srgb')
       .raw()
@@ -18,6 +25,7 @@ export async function decodeRgb(src: string | Uint8Array): Promise<RawImage> {
     if (info.channels !== 3) throw new Error(`expected 3 channels after conversion, got ${info.channels}`);
     return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height, channels: 3 };
   } catch (err) {
-    throw new ImageDecodeError(label, err);
+    const tooLarge = /exceeds pixel limit/i.test((err as Error).message);
+    throw new ImageDecodeError(label, tooLarge ? new Error(`image larger than the pixel budget of ${maxPixels} pixels (maxImagePixels)`) : err);
   }
 }

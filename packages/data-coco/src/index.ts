@@ -80,7 +80,7 @@ export {
   type TransformedSample,
 } from './keypoint-sample.js';
 export { loadKeypointEncoder } from './load-encoder.js';
-export { decodeRgb } from './decode-image.js';
+export { decodeRgb, DEFAULT_MAX_IMAGE_PIXELS } from './decode-image.js';
 // One error class for every data package, @hrnet/core's; re-exported as documented.
 export { ImageDecodeError } from '@hrnet/core';
 export { makeTrainingSample, type SampleAnnotation, type SampleSpec, type TrainingSample } from './training-sample-spec.js';
@@ -92,8 +92,11 @@ export {
   type SampleWorkerPoolOptions,
 } from './sample-worker-pool.js';
 export {
+  BadSampleError,
   CocoKeypointsTrainSet,
   type CocoKeypointsTrainSetOptions,
+  type BadSample,
+  type BadSamplePolicy,
   type CorruptImagePolicy,
   type KeypointBatch,
   type KeypointBatchOptions,

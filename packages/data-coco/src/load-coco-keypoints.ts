@@ -6,6 +6,7 @@ import {
   type CocoKeypointCategory,
   type CocoKeypointsFile,
 } from './coco-keypoints-schema.js';
+import { checkRle, type CocoRle } from './coco-rle.js';
 import { readJsonFile } from './read-json-file.js';
 
 /**
@@ -34,12 +35,28 @@ export function parseCocoKeypoints(json: unknown, source = '<memory>'): CocoKeyp
   }
   const parsed = cocoKeypointsFileSchema.safeParse(json);
   if (!parsed.success) throw new CocoFormatError(source, issuesFromZod(parsed.error, json));
+  checkRles(parsed.data, source);
   return indexCocoKeypoints(parsed.data, source);
 }
 
 /** Reads, validates and indexes a COCO keypoints annotation file. */
 export async function loadCocoKeypoints(file: string): Promise<CocoKeypointsDataset> {
   return parseCocoKeypoints(await readJsonFile(file), file);
+}
+
+/** Every RLE segmentation decodes and covers its size: found when the file opens, not mid-epoch. */
+function checkRles(data: CocoKeypointsFile, source: string): void {
+  const issues: { path: string; message: string }[] = [];
+  data.annotations.forEach((ann, i) => {
+    const seg = ann.segmentation;
+    if (!seg || Array.isArray(seg)) return;
+    try {
+      checkRle(seg as CocoRle);
+    } catch (err) {
+      issues.push({ path: `annotations[${i}] (id ${ann.id}, image_id ${ann.image_id}).segmentation`, message: (err as Error).message });
+    }
+  });
+  if (issues.length) throw new CocoFormatError(source, issues);
 }
 
 function indexCocoKeypoints(data: CocoKeypointsFile, source: string): CocoKeypointsDataset {

@@ -24,6 +24,8 @@ export interface SampleSpec {
   height: number;
   /** All annotations of the image (crowd and keypoint-less ones included: they make the ignore mask). */
   annotations: SampleAnnotation[];
+  /** Pixel budget of the decode (see decodeRgb). */
+  maxPixels?: number;
 }
 
 /** One training sample: the augmented sample and the encoder's targets for it. */
@@ -42,7 +44,7 @@ export async function makeTrainingSample(
   encoder: KeypointEncoder,
   rngOrParams: Rng | number | AffineParams,
 ): Promise<TrainingSample> {
-  const image = await decodeRgb(spec.path);
+  const image = await decodeRgb(spec.path, { maxPixels: spec.maxPixels });
   if (image.width !== spec.width || image.height !== spec.height) {
     throw new ImageDecodeError(
       spec.path,

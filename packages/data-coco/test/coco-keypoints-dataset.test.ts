@@ -12,6 +12,7 @@ import {
   decodeRgb,
   drawAffineParams,
   generateSyntheticCocoKeypoints,
+  DEFAULT_MAX_IMAGE_PIXELS,
   ImageDecodeError,
   identityAffineParams,
   jointsFromKeypoints,
@@ -24,6 +25,7 @@ import {
   type KeypointBatch,
 } from '../src/index.js';
 import { createPointEncoder, pointEncoder } from './point-encoder.js';
+import { pngHeaderOnly } from './hostile-png.js';
 
 let root: string;
 const config = { inputSize: 128 };
@@ -158,14 +160,14 @@ describe('CocoKeypointsTrainSet', { timeout: SLOW }, () => {
       await writeFile(victim, bytes.subarray(0, bytes.length >> 1));
       await copyFile(victim, victim + '.bak');
       const set = await CocoKeypointsTrainSet.open({ root: broken, split: 'train2017', config: { inputSize: 64 }, encoder: pointEncoder([16, 32]) });
-      const err = await collect(set.batches({ batchSize: 2, shuffle: false })).catch((e: unknown) => e);
+      const err = await collect(set.batches({ batchSize: 2, shuffle: false, onCorruptImage: 'throw' })).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(ImageDecodeError);
       expect((err as ImageDecodeError).path).toBe(victim);
       expect((err as Error).message).toContain(victim);
 
       const skipped: string[] = [];
       const batches = await collect(
-        set.batches({ batchSize: 2, shuffle: false, workers: 1, onCorruptImage: 'skip', onSkip: (p) => skipped.push(p) }),
+        set.batches({ batchSize: 2, shuffle: false, workers: 1, onCorruptImage: 'skip', onSkip: (p) => skipped.push(p), onEpochSkipped: () => undefined }),
       );
       expect(skipped).toEqual([victim]);
       expect(batches.map((b) => b.imageIds)).toEqual([[1, 3], [4, 5]]);
@@ -173,6 +175,52 @@ describe('CocoKeypointsTrainSet', { timeout: SLOW }, () => {
       expect(ann.images).toHaveLength(5);
     } finally {
       await rm(broken, { recursive: true, force: true });
+    }
+  });
+
+  it('bad samples (issue 18): missing, empty and over-budget images are found when the set opens; a truncated one is skipped and counted per epoch; none ends the epoch', async () => {
+    const bad = await mkdtemp(path.join(tmpdir(), 'coco-bad-'));
+    try {
+      await generateSyntheticCocoKeypoints(bad, { split: 'train', images: 8, size: 96, seed: 2 });
+      const img = (id: number) => path.join(bad, 'images', 'train2017', `00000000000${id}.jpg`);
+      await rm(img(2)); // missing
+      await writeFile(img(4), ''); // zero bytes
+      const bytes = await readFile(img(6));
+      await writeFile(img(6), bytes.subarray(0, bytes.length >> 1)); // truncated
+      await writeFile(img(7), pngHeaderOnly(16000, 16000)); // the annotation says 96x96; the header says 16000x16000
+      const annFile = path.join(bad, 'annotations', 'person_keypoints_train2017.json');
+      const json = JSON.parse(await readFile(annFile, 'utf8'));
+      json.images.find((i: { id: number }) => i.id === 8).width = 16000; // declared over budget
+      json.images.find((i: { id: number }) => i.id === 8).height = 16000;
+      await writeFile(annFile, JSON.stringify(json));
+      const cfg = { inputSize: 64 };
+      const encoder = pointEncoder([16, 32]);
+
+      const lines: string[] = [];
+      const set = await CocoKeypointsTrainSet.open({ root: bad, split: 'train2017', config: cfg, encoder, log: (l) => lines.push(l) });
+      expect(set.excluded.map((b) => [b.imageId, b.reason])).toEqual([
+        [2, 'missing'],
+        [4, 'empty file'],
+        [8, `16000x16000 is over the pixel budget of ${DEFAULT_MAX_IMAGE_PIXELS}`],
+      ]);
+      expect(lines).toEqual([`[data-coco] left out 3 of 8 images of ${annFile} cannot be used: ${img(2)} (missing), ${img(4)} (empty file), ${path.join(bad, 'images', 'train2017', '000000000008.jpg')} (16000x16000 is over the pixel budget of ${DEFAULT_MAX_IMAGE_PIXELS})`]);
+      expect(set.imageIds).toEqual([1, 3, 5, 6, 7]);
+
+      for (const workers of [0, 1]) {
+        const summaries: string[][] = [];
+        const batches = await collect(set.batches({ batchSize: 2, shuffle: false, workers, onEpochSkipped: (list) => summaries.push(list.map((s) => `${s.path}: ${s.reason}`)) }));
+        expect(batches.map((b) => b.imageIds)).toEqual([[1, 3], [5]]);
+        expect(summaries).toHaveLength(1);
+        expect(summaries[0][0]).toMatch(new RegExp(`^${img(6).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: `));
+        expect(summaries[0][1]).toBe(`${img(7)}: image larger than the pixel budget of ${DEFAULT_MAX_IMAGE_PIXELS} pixels (maxImagePixels)`);
+      }
+      expect([...set.skipped.keys()]).toEqual([img(6), img(7)]);
+
+      await expect(CocoKeypointsTrainSet.open({ root: bad, split: 'train2017', config: cfg, encoder, badSamples: 'fail' })).rejects.toThrow(
+        `3 of 8 images of ${annFile} cannot be used: ${img(2)} (missing), ${img(4)} (empty file)`,
+      );
+    } finally {
+      await rm(bad, { recursive: true, force: true });
     }
   });
 });

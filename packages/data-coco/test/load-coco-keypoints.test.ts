@@ -123,4 +123,14 @@ describe('loadCocoKeypoints', () => {
     expect(cocoKeypointsFileSchema.safeParse(gtJson()).success).toBe(true);
     expect(cocoKeypointsFileSchema.safeParse({ images: [], annotations: [] }).success).toBe(false);
   });
+
+  it('a bad RLE is found when the file loads, naming the file, the annotation id and its image (issue 18: it failed mid-training, naming neither)', async () => {
+    const json = gtJson();
+    json.annotations[7].segmentation = { size: json.annotations[7].segmentation.size, counts: 'ab~cd' };
+    const err = await loadError(writeTmp('bad-rle.json', json));
+    expect(err.message).toBe(`${path.join(tmp, 'bad-rle.json')}: annotations[7] (id 8, image_id 105).segmentation: RLE string has a character outside '0'..'o' at 2: "~"`);
+    const short = gtJson();
+    short.annotations[7].segmentation.counts = short.annotations[7].segmentation.counts.slice(0, 3);
+    expect((await loadError(writeTmp('short-rle.json', short))).message).toMatch(/short-rle\.json: annotations\[7\] \(id 8, image_id 105\)\.segmentation: RLE runs cover 230930 pixels, size \[\d+, \d+\] has \d+$/);
+  });
 });

@@ -12,7 +12,7 @@ export type { DecodeResult } from './decode-worker.js';
  */
 export class DecodePool {
   readonly size: number;
-  private readonly workers: { worker: Worker; pending: Map<number, (r: DecodeResult) => void>; failed?: Error }[] = [];
+  private readonly workers: { worker: Worker; pending: Map<number, (r: DecodeResult) => void>; failed?: Error; drained?: () => void }[] = [];
   private nextId = 1;
   private closed = false;
 
@@ -21,17 +21,21 @@ export class DecodePool {
     this.size = workers;
     for (let i = 0; i < workers; i++) {
       const worker = spawnWorker(siblingWorkerModule(import.meta.url, 'decode-worker'), { workerData: { spec, concurrency } });
-      const entry = { worker, pending: new Map<number, (r: DecodeResult) => void>(), failed: undefined as Error | undefined };
+      const entry: (typeof this.workers)[number] = { worker, pending: new Map() };
       worker.on('message', (res: DecodeResult) => {
         const resolve = entry.pending.get(res.id);
         entry.pending.delete(res.id);
-        if (entry.pending.size === 0) worker.unref();
+        if (entry.pending.size === 0) {
+          worker.unref();
+          entry.drained?.();
+        }
         resolve?.(res);
       });
       const fail = (err: Error) => {
         entry.failed = err;
         for (const [id, resolve] of entry.pending) resolve({ id, error: `decode worker ${i} failed: ${err.message}` });
         entry.pending.clear();
+        entry.drained?.();
       };
       worker.on('error', fail);
       worker.on('exit', (code) => {
@@ -56,9 +60,15 @@ export class DecodePool {
     });
   }
 
+  /**
+   * Waits for the tasks in flight (a consumer that stopped early leaves prefetched ones), then terminates
+   * the workers. Terminating a worker in the middle of a sharp decode can leave `terminate()` pending with
+   * nothing keeping the event loop alive: the process then ends silently with exit code 0.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await Promise.all(this.workers.map((w) => (w.failed || w.pending.size === 0 ? undefined : new Promise<void>((resolve) => (w.drained = resolve)))));
     await Promise.all(this.workers.map((w) => w.worker.terminate()));
   }
 }

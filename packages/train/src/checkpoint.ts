@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { decodeSafetensors, SeededRng, writeSafetensors, type SafetensorsTensorInput, type TensorArray } from '@hrnet/core';
+import { decodeSafetensors, isProcessAlive, SeededRng, writeSafetensors, type SafetensorsTensorInput, type TensorArray } from '@hrnet/core';
 import type { OptimizerState } from './optimizer-base.js';
 
 /** Identifies our checkpoints in the safetensors `__metadata__` (key `hrnet_train`). */
@@ -14,6 +14,8 @@ export const CHECKPOINT_FORMAT = 'hrnet-train-checkpoint';
 export const CHECKPOINT_VERSION = 2;
 const READABLE_VERSIONS: readonly number[] = [1, 2];
 const META_KEY = 'hrnet_train';
+/** The run id of checkpoints written before run ids existed. */
+const LEGACY_RUN = 'unknown';
 
 /** A checkpoint that cannot be read or does not fit the model / optimizer it is loaded into. */
 export class CheckpointError extends Error {
@@ -47,6 +49,8 @@ export interface CheckpointMeta {
   metrics?: Record<string, number>;
   /** Best value of the tracked metric so far and its epoch. */
   best?: { metric: string; value: number; epoch: number };
+  /** The training run that wrote it (kept across `--resume`): a new run never overwrites another run's files. */
+  runId?: string;
   createdAt: string;
 }
 
@@ -89,12 +93,22 @@ type StatefulOptimizer = tf.Optimizer & { getState(): OptimizerState; setState(s
 const isStateful = (o: tf.Optimizer | undefined): o is StatefulOptimizer =>
   !!o && typeof (o as Partial<StatefulOptimizer>).getState === 'function' && typeof (o as Partial<StatefulOptimizer>).setState === 'function';
 
-/** Serialises model weights, optimizer state and `meta` as safetensors bytes. */
+/** A checkpoint is never written with NaN or Inf in it: it would resume into the same divergence. */
+function assertFinite(data: TensorArray, what: string): void {
+  if (!(data instanceof Float32Array)) return;
+  for (let i = 0; i < data.length; i++) {
+    if (!Number.isFinite(data[i])) throw new CheckpointError(`refusing to write a checkpoint: ${what} holds non-finite values (element ${i} is ${data[i]})`);
+  }
+}
+
+/** Serialises model weights, optimizer state and `meta` as safetensors bytes; throws {@link CheckpointError} on non-finite values. */
 export function encodeCheckpoint({ model, optimizer, meta }: CheckpointContents): Uint8Array {
   const tensors: Record<string, SafetensorsTensorInput> = {};
   const weights = model.weights.map((w, i) => {
     const v = w.read();
-    tensors[`model/${i}`] = { shape: v.shape, data: v.dataSync() as TensorArray };
+    const data = v.dataSync() as TensorArray;
+    assertFinite(data, `weight '${w.name}'`);
+    tensors[`model/${i}`] = { shape: v.shape, data };
     return { name: w.name, shape: [...v.shape], trainable: w.trainable };
   });
   let optimizerMeta: CheckpointMeta['optimizer'];
@@ -109,7 +123,9 @@ export function encodeCheckpoint({ model, optimizer, meta }: CheckpointContents)
         for (const [name, t] of Object.entries(byName)) {
           const i = indexOf.get(name);
           if (i == null) throw new CheckpointError(`optimizer slot '${slot}' belongs to '${name}', which is not a weight of the model`);
-          tensors[`optimizer/${slot}/${i}`] = { shape: t.shape, data: t.dataSync() as TensorArray };
+          const data = t.dataSync() as TensorArray;
+          assertFinite(data, `optimizer slot '${slot}' of '${name}'`);
+          tensors[`optimizer/${slot}/${i}`] = { shape: t.shape, data };
         }
       }
     } finally {
@@ -147,6 +163,10 @@ export async function loadCheckpoint(path: string): Promise<LoadedCheckpoint> {
   } catch (err) {
     throw new CheckpointError(`cannot read checkpoint '${path}': ${(err as Error).message}`);
   }
+  // 'PK' (a torch.save zip) or a pickle protocol mark: PyTorch weights, which initialise a model but do not resume a run.
+  if ((bytes[0] === 0x50 && bytes[1] === 0x4b) || (bytes[0] === 0x80 && bytes[1] >= 2 && bytes[1] <= 5)) {
+    throw new CheckpointError(`'${path}' is a PyTorch file, not an @hrnet/train checkpoint: pass it with --ckpt_path to initialise the weights (--resume continues a run from its .safetensors checkpoint)`);
+  }
   let decoded;
   try {
     decoded = decodeSafetensors(bytes, path);
@@ -173,6 +193,28 @@ export async function loadCheckpoint(path: string): Promise<LoadedCheckpoint> {
   const tensors: LoadedCheckpoint['tensors'] = {};
   for (const [k, t] of Object.entries(decoded.tensors)) tensors[k] = { shape: t.shape, data: t.data };
   return { path, meta, tensors };
+}
+
+/** Largest safetensors header read when only a checkpoint's metadata is wanted. */
+const MAX_HEADER_BYTES = 100 * 2 ** 20;
+
+/** The metadata of one of our checkpoints, reading only the file's header; undefined when it is not one. */
+export async function readCheckpointMeta(path: string): Promise<CheckpointMeta | undefined> {
+  const fh = await open(path, 'r');
+  try {
+    const head = Buffer.alloc(8);
+    if ((await fh.read(head, 0, 8, 0)).bytesRead < 8) return undefined;
+    const n = Number(head.readBigUInt64LE(0));
+    if (n < 2 || n > MAX_HEADER_BYTES) return undefined;
+    const json = Buffer.alloc(n);
+    if ((await fh.read(json, 0, n, 8)).bytesRead < n) return undefined;
+    const raw = (JSON.parse(json.toString('utf8')) as { __metadata__?: Record<string, string> }).__metadata__?.[META_KEY];
+    return raw == null ? undefined : (JSON.parse(raw) as CheckpointMeta);
+  } catch {
+    return undefined;
+  } finally {
+    await fh.close();
+  }
 }
 
 /**
@@ -244,11 +286,15 @@ export interface CheckpointManagerOptions {
   bestMetric?: string;
   /** Default: 'min' for names containing 'loss', else 'max'. */
   bestMode?: 'min' | 'max';
+  /** This run's id (stored in every checkpoint it writes). Default: random; a resumed run takes its checkpoint's. */
+  runId?: string;
 }
 
 /**
  * Epoch checkpoints in one folder: `<prefix>-epoch0003.safetensors`, keeping the newest `keepMax`, plus
  * `<prefix>-best.safetensors` (a copy of the epoch whose evaluation was best by `bestMetric`).
+ * Each checkpoint records its run's id; {@link claim} refuses a folder holding another run's checkpoints,
+ * so a new run never overwrites or reports another run's files.
  */
 export class CheckpointManager {
   readonly dir: string;
@@ -258,8 +304,12 @@ export class CheckpointManager {
   readonly bestMetric?: string;
   readonly bestMode: 'min' | 'max';
   best?: { metric: string; value: number; epoch: number };
+  runId: string;
+  /** The epoch checkpoint this run wrote last (undefined until it writes one). */
+  lastSaved?: string;
 
   constructor(opts: CheckpointManagerOptions) {
+    this.runId = opts.runId ?? randomBytes(6).toString('hex');
     this.dir = opts.dir;
     this.prefix = opts.prefix ?? 'ckpt';
     this.keepMax = opts.keepMax ?? 10;
@@ -300,6 +350,40 @@ export class CheckpointManager {
     return all.at(-1)?.path;
   }
 
+  /**
+   * Called before training: takes over the run of `resumed` (the checkpoint a `--resume` continues from), removes
+   * temp files of killed writes, and throws {@link CheckpointError} when the folder holds checkpoints of another
+   * run (or of a version without run ids), naming them and how to continue.
+   */
+  async claim(resumed?: LoadedCheckpoint): Promise<void> {
+    if (resumed) this.runId = resumed.meta.runId ?? LEGACY_RUN;
+    let names: string[];
+    try {
+      names = await readdir(this.dir);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      const m = /\.tmp-(\d+)-[0-9a-f]+$/.exec(name);
+      if (name.startsWith(`.${this.prefix}-`) && m && !isProcessAlive(Number(m[1]))) await rm(join(this.dir, name), { force: true });
+    }
+    const existing = [...(await this.list()).map((c) => c.path), ...(names.includes(basename(this.bestPath)) ? [this.bestPath] : [])];
+    const foreign: { path: string; runId: string }[] = [];
+    for (const path of existing) {
+      const runId = (await readCheckpointMeta(path))?.runId ?? LEGACY_RUN;
+      if (runId !== this.runId) foreign.push({ path, runId });
+    }
+    if (foreign.length === 0) return;
+    const latest = (await this.list()).filter((c) => foreign.some((f) => f.path === c.path)).at(-1)?.path;
+    throw new CheckpointError(
+      `${this.dir} holds ${foreign.length} checkpoint(s) of another run (${foreign
+        .slice(0, 3)
+        .map((f) => basename(f.path))
+        .join(', ')}${foreign.length > 3 ? ', …' : ''}; run ${foreign[0].runId}); ` +
+        `continue it with --resume ${latest ?? foreign[0].path}, or save this run elsewhere (--ckpt_save_dir)`,
+    );
+  }
+
   /** Whether `value` beats the best so far. */
   improves(value: number): boolean {
     if (!Number.isFinite(value)) return false;
@@ -319,10 +403,11 @@ export class CheckpointManager {
     if (isBest) this.best = { metric: this.bestMetric!, value: value!, epoch };
     const due = epoch % this.every === 0 || opts.last;
     if (!due && !isBest) return written;
-    const bytes = encodeCheckpoint({ ...contents, meta: { ...contents.meta, best: this.best } });
+    const bytes = encodeCheckpoint({ ...contents, meta: { ...contents.meta, best: this.best, runId: this.runId } });
     if (due) {
       await writeFileAtomic(this.epochPath(epoch), bytes);
       written.push(this.epochPath(epoch));
+      this.lastSaved = this.epochPath(epoch);
       const all = await this.list();
       for (const old of all.slice(0, Math.max(0, all.length - this.keepMax))) await rm(old.path, { force: true });
     }

@@ -98,6 +98,9 @@ export function parseFlags(
       } else {
         normalized.push(`${arg}=true`);
       }
+    } else if (options[arg.slice(2)]?.type === 'string' && /^-\d/.test(argv[i + 1] ?? '')) {
+      // `--max_epochs -1`: parseArgs would read "-1" as a short option ("ambiguous"); it is the value, checked later.
+      normalized.push(`${arg}=${argv[++i]}`);
     } else {
       normalized.push(arg);
     }

@@ -12,6 +12,7 @@ export {
   type TrainerOptions,
   type TrainerRunOptions,
 } from './trainer.js';
+export { TrainingDivergedError } from './finite-guard.js';
 export { batchesPerEpoch, epochBatches, type DataSource, type TrainData } from './data-source.js';
 export {
   HrnetOptimizer,
@@ -45,6 +46,7 @@ export {
   encodeCheckpoint,
   isTrainCheckpoint,
   loadCheckpoint,
+  readCheckpointMeta,
   restoreModelWeights,
   restoreOptimizerState,
   saveCheckpoint,

@@ -15,6 +15,7 @@ import {
   type LoadedCheckpoint,
 } from './checkpoint.js';
 import { batchesPerEpoch, epochBatches, type TrainData } from './data-source.js';
+import { firstNonFinite, nonFiniteProbe, TrainingDivergedError } from './finite-guard.js';
 import { clipGradNorm, clipGradValue, type GradClipOptions } from './grad-clip.js';
 import type { LossScaler } from './loss-scale.js';
 import type { LrSchedule } from './lr-schedule.js';
@@ -83,6 +84,12 @@ export interface TrainerRunOptions {
   progress?: ProgressMode;
   /** Where progress goes. Default `process.stdout`. */
   stream?: NodeJS.WritableStream & { isTTY?: boolean };
+  /**
+   * Check every N updates that all weights and BatchNorm statistics are finite (one fused reduction) and
+   * stop with {@link TrainingDivergedError} when not; they are always checked before a checkpoint is
+   * written. Default 1.
+   */
+  finiteCheckEvery?: number;
 }
 
 export type TrainerEvent =
@@ -162,11 +169,6 @@ function currentLearningRate(optimizer: tf.Optimizer): number {
   return typeof lr === 'number' ? lr : NaN;
 }
 
-/** 0 when every element of every tensor is finite, NaN otherwise (inf·0 = NaN, NaN·0 = NaN). */
-function nonFiniteProbe(ts: tf.Tensor[]): tf.Scalar {
-  return tf.addN(ts.map((t) => tf.sum(tf.mul(t, 0)))) as tf.Scalar;
-}
-
 /**
  * A task-agnostic training loop for tf.LayersModels. Each update is one `tf.tidy` around
  * `variableGrads(() => loss(applyTraining(model, x), batch))` (@hrnet/core's `tf.variableGrads` and
@@ -190,6 +192,7 @@ export class Trainer<B = ImageBatchLike> {
   private readonly stream: NodeJS.WritableStream & { isTTY?: boolean };
   private readonly isMain: boolean;
   private globalStep = 0;
+  private readonly finiteCheckEvery: number;
 
   constructor(opts: TrainerOptions<B>) {
     this.opts = opts;
@@ -210,6 +213,22 @@ export class Trainer<B = ImageBatchLike> {
     this.stream = opts.stream ?? process.stdout;
     this.isMain = opts.isMain ?? true;
     this.rng = new SeededRng(opts.seed ?? 0);
+    this.finiteCheckEvery = opts.finiteCheckEvery ?? 1;
+    if (!(Number.isInteger(this.finiteCheckEvery) && this.finiteCheckEvery >= 1)) throw new Error(`Trainer: finiteCheckEvery must be a positive integer, got ${opts.finiteCheckEvery}`);
+  }
+
+  /**
+   * Throws {@link TrainingDivergedError} naming the first weight or BatchNorm statistic that is not finite.
+   * `when` says what was about to happen (for the message).
+   */
+  assertFiniteWeights(when?: string): void {
+    const bad = firstNonFinite(this.model.weights);
+    if (bad) {
+      throw new TrainingDivergedError(
+        `training diverged: ${bad.count} of ${bad.size} values of '${bad.name}' are not finite after update ${this.globalStep}${when ? ` (${when})` : ''}; ` +
+          'nothing of this state was saved; lower the learning rate, clip gradients or use --amp',
+      );
+    }
   }
 
   /** Optimizer updates (batches) done so far, including resumed ones; the schedule's step index. */
@@ -232,6 +251,8 @@ export class Trainer<B = ImageBatchLike> {
     let overflow = false;
     let termNames: string[] = [];
     let termValues: tf.Tensor | undefined;
+    // BatchNorm updates its running statistics in the forward pass; a skipped (overflowing) step must not keep them.
+    const statsBefore = scaler?.checksOverflow ? this.model.nonTrainableWeights.map((w) => tf.keep(tf.clone(w.read()))) : undefined;
     const lossTensor = tf.tidy(() => {
       const x = this.inputs(batch);
       batchSize = firstTensor(x).shape[0] ?? 0;
@@ -264,6 +285,10 @@ export class Trainer<B = ImageBatchLike> {
       }
       return loss;
     });
+    if (statsBefore) {
+      if (overflow) this.model.nonTrainableWeights.forEach((w, i) => w.write(statsBefore[i]));
+      tf.dispose(statsBefore);
+    }
     const loss = (await lossTensor.data())[0];
     lossTensor.dispose();
     let terms: Record<string, number> | undefined;
@@ -274,7 +299,8 @@ export class Trainer<B = ImageBatchLike> {
     }
     scaler?.update(overflow);
     this.globalStep++;
-    if (!overflow && !Number.isFinite(loss)) throw new Error(`Trainer: loss became ${loss} at update ${this.globalStep}`);
+    if (!overflow && !Number.isFinite(loss)) throw new TrainingDivergedError(`training diverged: the loss became ${loss} at update ${this.globalStep}; nothing of this state was saved`);
+    if (this.globalStep % this.finiteCheckEvery === 0) this.assertFiniteWeights();
     return { loss, batchSize, lr, skipped: overflow, lossScale: scale, ...(terms && { terms }) };
   }
 
@@ -387,12 +413,15 @@ export class Trainer<B = ImageBatchLike> {
       this.opts.onLog?.(e);
       if (jsonl && (e.type !== 'step' || e.globalStep % metricsLogSteps === 0)) jsonl.write(`${JSON.stringify({ time: new Date().toISOString(), ...e })}\n`);
     };
+    let resumed: LoadedCheckpoint | undefined;
     if (fitOpts.resume) {
-      const ckpt = await this.restore(fitOpts.resume);
+      const ckpt = (resumed = await this.restore(fitOpts.resume));
       initialEpoch = ckpt.meta.epoch;
       if (manager && ckpt.meta.best && ckpt.meta.best.metric === manager.bestMetric) manager.best = ckpt.meta.best;
       emit({ type: 'resume', path: ckpt.path, epoch: ckpt.meta.epoch, globalStep: ckpt.meta.globalStep });
     }
+    // Before any work: a folder holding another run's checkpoints is refused (it would be overwritten and mixed in).
+    if (manager && this.isMain) await manager.claim(resumed);
     const progress: ProgressReporter = createProgress(this.isMain ? (this.opts.progress ?? 'auto') : 'none', this.stream);
     const history: EpochLog[] = [];
     const startStep = this.globalStep;
@@ -406,6 +435,8 @@ export class Trainer<B = ImageBatchLike> {
       return { it, first };
     };
     let prefetched: { it: Iter; first: Promise<IteratorResult<B>> } | undefined;
+    // The epoch being trained: closed in `finally` when a step throws, so its loader stops prefetching.
+    let current: Iter | undefined;
 
     try {
       for (let epoch = initialEpoch; epoch < epochs; epoch++) {
@@ -426,6 +457,7 @@ export class Trainer<B = ImageBatchLike> {
         // The first batch of this epoch may already be loading (started before the previous evaluation).
         const { it, first } = prefetched ?? openEpoch(epoch);
         prefetched = undefined;
+        current = it;
         let pendingFirst: Promise<IteratorResult<B>> | undefined = first;
         for (;;) {
           const w0 = performance.now();
@@ -473,6 +505,7 @@ export class Trainer<B = ImageBatchLike> {
             break;
           }
         }
+        current = undefined;
         if (!exhausted) await it.return?.();
         if (steps === 0) throw new Error(`Trainer.fit: the training data yielded no batches in epoch ${epoch + 1}`);
         const completed = exhausted || (known != null && steps >= known);
@@ -502,6 +535,7 @@ export class Trainer<B = ImageBatchLike> {
         emit({ type: 'epoch', ...log });
         history.push(log);
         if (manager && this.isMain && completed) {
+          this.assertFiniteWeights(`before saving the epoch ${epoch + 1} checkpoint`);
           const metrics = log.val ? { loss: log.val.loss, ...log.val.metrics } : undefined;
           const paths = await manager.save(epoch + 1, this.checkpointContents(epoch + 1, metrics), { last: epoch + 1 === epochs });
           if (paths.length) emit({ type: 'checkpoint', epoch: epoch + 1, paths });
@@ -509,7 +543,7 @@ export class Trainer<B = ImageBatchLike> {
         if (stoppedBy === 'maxSteps') break;
       }
     } finally {
-      if (prefetched) await Promise.resolve(prefetched.it.return?.()).catch(() => undefined);
+      for (const it of [current, prefetched?.it]) if (it) await Promise.resolve(it.return?.()).catch(() => undefined);
       progress.close();
       if (jsonl) await new Promise<void>((resolve) => jsonl!.end(resolve));
     }

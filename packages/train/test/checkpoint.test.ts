@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -12,6 +12,7 @@ import {
   encodeCheckpoint,
   epochSchedule,
   loadCheckpoint,
+  readCheckpointMeta,
   saveCheckpoint,
   SGD,
   Trainer,
@@ -160,6 +161,55 @@ describe('checkpoints and --resume', () => {
     expect(u.rng.getState()).toEqual(before);
     expect(u.steps).toBe(meta.globalStep);
     expect(events).toContainEqual(expect.objectContaining({ type: 'warning', message: expect.stringMatching(/format v1: its RNG state is from an older generator/) }));
+  });
+
+  it('a new run into a folder holding another run (issue 18: overwrote its epoch 1, reported its epoch 2) is refused before any work; --resume continues that run', async () => {
+    const ckptDir = join(dir, 'two-runs');
+    const data = toyBatches(2, 8, 4);
+    const first = new CheckpointManager({ dir: ckptDir });
+    await makeTrainer(1).fit(data, { epochs: 2, checkpoint: first });
+    expect(first.lastSaved).toBe(join(ckptDir, 'ckpt-epoch0002.safetensors'));
+    const before = await Promise.all(['ckpt-epoch0001.safetensors', 'ckpt-epoch0002.safetensors'].map((f) => readFile(join(ckptDir, f))));
+
+    const events: TrainerEvent[] = [];
+    const second = makeTrainer(2, (e) => events.push(e));
+    const other = new CheckpointManager({ dir: ckptDir });
+    await expect(second.fit(data, { epochs: 1, checkpoint: other })).rejects.toThrow(
+      new RegExp(`^${ckptDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} holds 2 checkpoint\\(s\\) of another run \\(ckpt-epoch0001\\.safetensors, ckpt-epoch0002\\.safetensors; run ${first.runId}\\); continue it with --resume .*ckpt-epoch0002\\.safetensors, or save this run elsewhere`),
+    );
+    expect(events.filter((e) => e.type === 'step')).toEqual([]); // refused before training
+    expect(other.lastSaved).toBeUndefined();
+    const after = await Promise.all(['ckpt-epoch0001.safetensors', 'ckpt-epoch0002.safetensors'].map((f) => readFile(join(ckptDir, f))));
+    expect(after).toEqual(before);
+    expect((await readdir(ckptDir)).sort()).toEqual(['ckpt-epoch0001.safetensors', 'ckpt-epoch0002.safetensors']);
+
+    // Resuming continues the same run: its id is kept, and the run reports the file it wrote.
+    const resumed = new CheckpointManager({ dir: ckptDir });
+    await makeTrainer(3).fit(data, { epochs: 3, checkpoint: resumed, resume: join(ckptDir, 'ckpt-epoch0002.safetensors') });
+    expect(resumed.runId).toBe(first.runId);
+    expect(resumed.lastSaved).toBe(join(ckptDir, 'ckpt-epoch0003.safetensors'));
+    expect((await readCheckpointMeta(join(ckptDir, 'ckpt-epoch0003.safetensors')))?.runId).toBe(first.runId);
+  });
+
+  it('checkpoints without a run id (older versions) count as another run; temp files of killed writes are removed at the start', async () => {
+    const ckptDir = join(dir, 'legacy-run');
+    const model = toyModel(1);
+    const optimizer = new SGD({ learningRate: 0.1 });
+    await saveCheckpoint(join(ckptDir, 'ckpt-epoch0001.safetensors'), { model, optimizer, meta: { epoch: 1, globalStep: 2 } });
+    const dead = 2 ** 22 + 4321; // above Linux's default pid_max: no such process
+    await writeFile(join(ckptDir, `.ckpt-epoch0002.safetensors.tmp-${dead}-0badf00d`), 'partial');
+    await writeFile(join(ckptDir, `.ckpt-epoch0002.safetensors.tmp-${process.pid}-0123abcd`), 'being written'); // a live writer's
+    const m = new CheckpointManager({ dir: ckptDir });
+    await expect(m.claim()).rejects.toThrow(/holds 1 checkpoint\(s\) of another run \(ckpt-epoch0001\.safetensors; run unknown\)/);
+    expect((await readdir(ckptDir)).sort()).toEqual([`.ckpt-epoch0002.safetensors.tmp-${process.pid}-0123abcd`, 'ckpt-epoch0001.safetensors']);
+    await m.claim(await loadCheckpoint(join(ckptDir, 'ckpt-epoch0001.safetensors'))); // resuming it is fine
+    expect(m.runId).toBe('unknown');
+  });
+
+  it('--resume of a PyTorch file says what it is and which flag takes it (issue 18: "implausible safetensors header")', async () => {
+    const pth = join(dir, 'weights.pth');
+    await writeFile(pth, Uint8Array.from([0x50, 0x4b, 0x03, 0x04, ...new Array(60).fill(0)]));
+    await expect(loadCheckpoint(pth)).rejects.toThrow(`'${pth}' is a PyTorch file, not an @hrnet/train checkpoint: pass it with --ckpt_path to initialise the weights`);
   });
 
   it('writeFileAtomic replaces the file in one rename and leaves no temp files', async () => {

@@ -24,6 +24,9 @@ describe('parseTrainArgs', () => {
     expect(() => parseTrainArgs(['--cfg'])).toThrow(/--cfg/);
     expect(() => parseTrainArgs(['--max_epochs', 'ten'])).toThrow("--max_epochs expects a positive integer, got 'ten'");
     expect(() => parseTrainArgs(['--max_epochs=0'])).toThrow(/--max_epochs/);
+    // issue 18: a negative value said "ambiguous" instead of what is expected
+    expect(() => parseTrainArgs(['--max_epochs', '-1'])).toThrow("--max_epochs expects a positive integer, got '-1'");
+    expect(() => parseTrainArgs(['--dist', '-2'])).toThrow("--dist expects a positive integer, got '-2'");
     expect(() => parseTrainArgs(['--max_epochs=2.5'])).toThrow(/--max_epochs/);
     expect(() => parseTrainArgs(['--amp=maybe'])).toThrow("--amp expects true or false, got 'maybe'");
     expect(() => parseTrainArgs(['--datadir='])).toThrow('--datadir expects a value');

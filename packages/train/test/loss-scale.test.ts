@@ -29,7 +29,7 @@ function trainer(lossScaler: LossScaler | undefined, loss = crossEntropy as (o: 
 }
 
 const weights = (t: Trainer<ToyBatch>) => t.model.getWeights().flatMap((w) => Array.from(w.dataSync()));
-/** Trainable weights only: BatchNorm running statistics move in every training forward pass, skipped or not (as in torch). */
+/** Trainable weights only. */
 const trainable = (t: Trainer<ToyBatch>) => t.model.trainableWeights.flatMap((w) => Array.from(w.read().dataSync()));
 
 describe('loss scaling', () => {
@@ -62,6 +62,21 @@ describe('loss scaling', () => {
     await t.trainStep(data[4]);
     expect(scaler.scale).toBe(2 ** 17); // grew again after 2 good steps
     expect(t.steps).toBe(5);
+  });
+
+  it('a skipped (overflowing) step keeps no BatchNorm running statistics from its forward pass, and leaks no tensor', async () => {
+    const t = trainer(new DynamicLossScaler({ initScale: 1024 }), injectedLoss([2]));
+    const data = toyBatches(3, 8, 3);
+    const stats = (m: tf.LayersModel) => m.nonTrainableWeights.flatMap((w) => Array.from(w.read().dataSync()));
+    await t.trainStep(data[0]);
+    const before = weights(t); // trainable weights and moving mean / variance
+    const statsBefore = stats(t.model);
+    const n = tf.memory().numTensors;
+    expect((await t.trainStep(data[1])).skipped).toBe(true);
+    expect(weights(t)).toEqual(before);
+    expect(tf.memory().numTensors).toBe(n);
+    expect((await t.trainStep(data[2])).skipped).toBe(false);
+    expect(stats(t.model)).not.toEqual(statsBefore); // a kept step moves them
   });
 
   it('the trainer reports skipped steps and keeps them out of the average loss', async () => {

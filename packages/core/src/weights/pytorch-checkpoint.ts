@@ -200,9 +200,34 @@ function persistentLoad(pid: unknown): StorageRef {
 
 const WRAPPER_KEYS = ['state_dict', 'model', 'state_dict_ema', 'model_ema'] as const;
 
+/**
+ * Bounds checked from the file's declarations before anything is allocated (a 774-byte file can otherwise
+ * declare a 2^28-element view of one number, or a 1 MB zip entry can inflate to 1 GiB).
+ */
+export interface PytorchCheckpointLimits {
+  /**
+   * The most elements a view may materialise beyond its storage's size (a stride-0 "expanded" tensor).
+   * Default 2^24.
+   */
+  maxExpandedElements?: number;
+  /**
+   * The most a deflated zip entry may inflate, as a multiple of its compressed size, once it is over 16 MiB.
+   * torch.save stores entries uncompressed; weights deflate ~1.1:1. Default 100.
+   */
+  maxCompressionRatio?: number;
+  /** Largest data.pkl accepted. Default 256 MiB. */
+  maxPickleBytes?: number;
+}
+
+const DEFAULT_LIMITS: Required<PytorchCheckpointLimits> = { maxExpandedElements: 2 ** 24, maxCompressionRatio: 100, maxPickleBytes: 256 * 2 ** 20 };
+/** Deflated entries up to this size are never refused for their compression ratio. */
+const SMALL_ENTRY_BYTES = 16 * 2 ** 20;
+
 export interface ReadPytorchCheckpointOptions {
   /** Name for error messages when bytes are given. */
   source?: string;
+  /** See {@link PytorchCheckpointLimits}. */
+  limits?: PytorchCheckpointLimits;
   /**
    * Top-level key holding the state dict. Default: the first of `state_dict`, `model`, `state_dict_ema`,
    * `model_ema` that is a dict, else the top-level dict itself.
@@ -231,28 +256,45 @@ export function isLegacyTorchFile(bytes: Uint8Array): boolean {
   return pickle || tar;
 }
 
+const MiB = (n: number) => `${(n / 2 ** 20).toFixed(n < 2 ** 20 ? 3 : 0)} MiB`;
+
 /** Synchronous core of {@link readPytorchCheckpoint}. */
-export function decodePytorchCheckpoint(input: Uint8Array, source = '<bytes>', opts: Pick<ReadPytorchCheckpointOptions, 'key'> = {}): StateDict {
+export function decodePytorchCheckpoint(input: Uint8Array, source = '<bytes>', opts: Pick<ReadPytorchCheckpointOptions, 'key' | 'limits'> = {}): StateDict {
   const bytes = asPlainBytes(input);
+  const limits = { ...DEFAULT_LIMITS, ...opts.limits };
   const fail = (why: string): never => {
     throw new Error(`${source}: ${why}`);
+  };
+  /** fflate allocates an entry's declared size before inflating: refuse what the file cannot honestly hold. */
+  const entryProblem = (f: { name: string; size: number; originalSize: number; compression: number }, maxBytes: number): string | undefined => {
+    if (f.originalSize > maxBytes) return `zip entry '${f.name}' declares ${f.originalSize} bytes, more than the ${maxBytes} expected`;
+    if (f.compression === 0 && f.originalSize !== f.size) return `zip entry '${f.name}' is stored with ${f.size} bytes but declares ${f.originalSize}`;
+    if (f.compression !== 0 && f.originalSize > SMALL_ENTRY_BYTES && f.originalSize > f.size * limits.maxCompressionRatio) {
+      return `zip entry '${f.name}' would inflate ${MiB(f.size)} to ${MiB(f.originalSize)} (over ${limits.maxCompressionRatio}:1; a zip bomb? torch.save stores entries uncompressed)`;
+    }
+    return undefined;
   };
   if (!isZip(bytes)) {
     if (isLegacyTorchFile(bytes)) fail(`legacy (pre-1.6, non-zip) PyTorch checkpoint, which is not supported. ${LEGACY_CHECKPOINT_HELP}`);
     fail('not a PyTorch zip checkpoint (torch >= 1.6 torch.save format)');
   }
-  const unzip = (filter: (name: string) => boolean) => {
+  type Entry = { name: string; size: number; originalSize: number; compression: number };
+  const unzip = (filter: (name: string, f: Entry) => boolean) => {
     try {
-      return unzipSync(bytes, { filter: (f) => filter(f.name) });
+      return unzipSync(bytes, { filter: (f) => filter(f.name, f) });
     } catch (err) {
       return fail(`corrupt or truncated zip archive (${(err as Error).message})`);
     }
   };
   const names: string[] = [];
-  const meta = unzip((name) => {
+  let refused: string | undefined;
+  const meta = unzip((name, f) => {
     names.push(name);
-    return /^([^/]+\/)?(data\.pkl|byteorder)$/.test(name);
+    if (!/^([^/]+\/)?(data\.pkl|byteorder)$/.test(name)) return false;
+    refused ??= entryProblem(f, name.endsWith('byteorder') ? 16 : limits.maxPickleBytes);
+    return refused === undefined;
   });
+  if (refused) fail(refused);
   const pkl = names.filter((n) => /^([^/]+\/)?data\.pkl$/.test(n)).sort((a, b) => a.length - b.length)[0];
   if (!pkl) {
     if (names.some((n) => /(^|\/)(constants\.pkl|code\/)/.test(n))) {
@@ -287,8 +329,32 @@ export function decodePytorchCheckpoint(input: Uint8Array, source = '<bytes>', o
     fail(`no tensors found in the checkpoint (top-level keys: ${keys.join(', ') || 'none'})`);
   }
 
-  const wanted = new Set(refs.map(([, r]) => `${prefix}data/${r.storage.key}`));
-  const files = unzip((name) => wanted.has(name));
+  // Every view checked against its storage's declared size before a byte is inflated.
+  for (const [key, { size, stride, offset, storage }] of refs) {
+    if (size.length !== stride.length) fail(`tensor '${key}': size ${formatShape(size)} and stride ${formatShape(stride)} differ in rank`);
+    if (size.some((d) => d < 0) || stride.some((st) => st < 0) || offset < 0) fail(`tensor '${key}': negative size, stride or offset`);
+    const n = numel(size);
+    if (n > 0) {
+      const last = offset + size.reduce((acc, d, i) => acc + (d - 1) * stride[i], 0);
+      if (last >= storage.numel) {
+        fail(`tensor '${key}': view (offset ${offset}, size ${formatShape(size)}, stride ${formatShape(stride)}) reaches element ${last} of a storage with ${storage.numel}`);
+      }
+    }
+    if (n > storage.numel && n > limits.maxExpandedElements) {
+      fail(
+        `tensor '${key}': a view of ${n} elements (size ${formatShape(size)}, stride ${formatShape(stride)}) on a storage of ${storage.numel}; ` +
+          `refusing to expand a storage beyond ${limits.maxExpandedElements} elements (limits.maxExpandedElements)`,
+      );
+    }
+  }
+  const needed = new Map(refs.map(([, r]) => [`${prefix}data/${r.storage.key}`, r.storage.numel * DTYPE_BYTES[r.storage.dtype]]));
+  const files = unzip((name, f) => {
+    const want = needed.get(name);
+    if (want === undefined) return false;
+    refused ??= entryProblem(f, want);
+    return refused === undefined;
+  });
+  if (refused) fail(refused);
   const storages = new Map<string, TensorArray>();
   const storageData = (ref: StorageRef, tensorKey: string): TensorArray => {
     const cached = storages.get(ref.key);
@@ -314,15 +380,7 @@ export function decodePytorchCheckpoint(input: Uint8Array, source = '<bytes>', o
   let out: StateDict = {};
   for (const [key, ref] of refs) {
     const { size, stride, offset, storage } = ref;
-    if (size.length !== stride.length) fail(`tensor '${key}': size ${formatShape(size)} and stride ${formatShape(stride)} differ in rank`);
-    if (size.some((d) => d < 0) || stride.some((s) => s < 0) || offset < 0) fail(`tensor '${key}': negative size, stride or offset`);
     const data = storageData(storage, key);
-    if (numel(size) > 0) {
-      const last = offset + size.reduce((acc, d, i) => acc + (d - 1) * stride[i], 0);
-      if (last >= storage.numel) {
-        fail(`tensor '${key}': view (offset ${offset}, size ${formatShape(size)}, stride ${formatShape(stride)}) reaches element ${last} of a storage with ${storage.numel}`);
-      }
-    }
     setEntry(out, key, { shape: [...size], dtype: storage.dtype, data: gather(data, size, stride, offset, allocLike(data)) });
   }
   out = stripCommonPrefix(out, 'module.');

@@ -83,6 +83,7 @@ export function decodeSafetensors(input: Uint8Array, source = '<bytes>'): Safete
   const metadata: Record<string, string> = {};
   const tensors: StateDict = {};
   const ranges: Array<[number, number, string]> = [];
+  const pending: { name: string; shape: number[]; dtype: WeightDtype; begin: number; end: number; count: number }[] = [];
   for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
     if (name === '__metadata__') {
       if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) fail('__metadata__ must be an object of strings');
@@ -114,17 +115,17 @@ export function decodeSafetensors(input: Uint8Array, source = '<bytes>'): Safete
       fail(`tensor '${name}': data_offsets [${begin}, ${end}] run past the end of the data (${dataLen} bytes; file truncated?)`);
     }
     ranges.push([begin, end, name]);
-    setEntry(tensors, name, {
-      shape: [...(shape as number[])],
-      dtype: dtype!,
-      data: decodeElements(bytes.subarray(dataStart + begin, dataStart + end), dtype!, count),
-    });
+    pending.push({ name, shape: [...(shape as number[])], dtype: dtype!, begin, end, count });
   }
-  ranges.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-  for (let i = 1; i < ranges.length; i++) {
-    const [pb, pe, pn] = ranges[i - 1];
-    const [b, e, n] = ranges[i];
-    if (b < pe && e > b && pe > pb) fail(`tensors '${pn}' and '${n}' overlap in the data section`);
+  // Checked before anything is decoded. Empty tensors take no bytes: they neither overlap nor hide an overlap.
+  const filled = ranges.filter(([b, e]) => e > b).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let reach: [number, string] | undefined;
+  for (const [b, e, n] of filled) {
+    if (reach && b < reach[0]) fail(`tensors '${reach[1]}' and '${n}' overlap in the data section`);
+    if (!reach || e > reach[0]) reach = [e, n];
+  }
+  for (const t of pending) {
+    setEntry(tensors, t.name, { shape: t.shape, dtype: t.dtype, data: decodeElements(bytes.subarray(dataStart + t.begin, dataStart + t.end), t.dtype, t.count) });
   }
   return { tensors, metadata };
 }

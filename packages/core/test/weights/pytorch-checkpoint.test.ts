@@ -114,4 +114,51 @@ describe('PyTorch zip checkpoints', () => {
     expect(() => decodePytorchCheckpoint(torchSave(stateDict({ w: { storage, offset: 2, size: [3], stride: [1] } })), 'oob.pth')).toThrow(/oob\.pth: tensor 'w': view .* reaches element 4 of a storage with 4/);
     expect(() => decodePytorchCheckpoint(torchSave(new PyDict([['epoch', 3]])), 'empty.pth')).toThrow(/empty\.pth: no tensors found.*epoch/);
   });
+
+  describe('hostile files (issue 18): limits checked from the declarations, before anything is allocated', () => {
+    const view = (size: number[], stride: number[]): TorchTensor => ({ storage: { dtype: 'float32', data: [1] }, offset: 0, size, stride });
+
+    it('a ~730-byte file declaring a 2^28-element stride-0 view of one number (was: 1.2 GB RSS, 9.5 s) is refused, naming the file and tensor', async () => {
+      const file = join(mkdtempSync(join(tmpdir(), 'pth-')), 'stride0.pth');
+      const bytes = torchSave(stateDict({ 'conv1.weight': view([2 ** 28], [0]) }));
+      expect(bytes.length).toBeLessThan(1024);
+      writeFileSync(file, bytes);
+      await expect(readPytorchCheckpoint(file)).rejects.toThrow(
+        /stride0\.pth: tensor 'conv1\.weight': a view of 268435456 elements \(size \[268435456\], stride \[0\]\) on a storage of 1; refusing to expand a storage beyond 16777216 elements/,
+      );
+    });
+
+    it('a 2^34-element view (was: "RangeError: Invalid typed array length", no file named) is a clear error naming the file', () => {
+      expect(() => decodePytorchCheckpoint(torchSave(stateDict({ w: view([2 ** 17, 2 ** 17], [0, 0]) })), 'huge.pth')).toThrow(/^huge\.pth: tensor 'w': a view of 17179869184 elements/);
+    });
+
+    it('small expanded views still load; the limit is configurable', () => {
+      const out = decodePytorchCheckpoint(torchSave(stateDict({ w: view([2, 3], [0, 0]) })), 'ok.pth');
+      expect(out.w).toEqual({ shape: [2, 3], dtype: 'float32', data: new Float32Array(6).fill(1) });
+      expect(() => decodePytorchCheckpoint(torchSave(stateDict({ w: view([2, 3], [0, 0]) })), 'ok.pth', { limits: { maxExpandedElements: 4 } })).toThrow(/beyond 4 elements/);
+    });
+
+    it('a deflated storage entry that inflates 64 MiB from ~64 KB (a zip bomb; the 1 GiB one took 3.3 GB RSS, 55 s) is refused before inflating', () => {
+      const storage = { dtype: 'float32' as const, data: { length: 2 ** 24 } as ArrayLike<number> };
+      const pickle = new Pickler().proto(2).value(stateDict({ w: { storage, offset: 0, size: [2 ** 24], stride: [1] } })).stop();
+      const zeros = new Uint8Array(2 ** 26);
+      const bomb = zipSync({ 'archive/data.pkl': [pickle, { level: 0 }], 'archive/data/0': [zeros, { level: 9 }], 'archive/version': [new TextEncoder().encode('3\n'), { level: 0 }] });
+      expect(bomb.length).toBeLessThan(2 ** 20);
+      expect(() => decodePytorchCheckpoint(bomb, 'bomb.pth')).toThrow(/^bomb\.pth: zip entry 'archive\/data\/0' would inflate [\d.]+ MiB to 64 MiB \(over 100:1; a zip bomb\?/);
+    });
+
+    it('zip entries whose declared size differs from the storage (forged central directory) are refused', () => {
+      const good = torchSave(stateDict({ w: tensor(seq(8), [8]) }));
+      // Grow the declared uncompressed size of archive/data/0 in the central directory to 1 GiB.
+      const forged = good.slice();
+      const dv = new DataView(forged.buffer);
+      const name = new TextEncoder().encode('archive/data/0');
+      for (let o = 0; o < forged.length - 46; o++) {
+        if (dv.getUint32(o, true) !== 0x02014b50) continue;
+        const n = dv.getUint16(o + 28, true);
+        if (n === name.length && forged.subarray(o + 46, o + 46 + n).every((b, i) => b === name[i])) dv.setUint32(o + 24, 2 ** 30, true);
+      }
+      expect(() => decodePytorchCheckpoint(forged, 'forged.pth')).toThrow(/^forged\.pth: zip entry 'archive\/data\/0' declares 1073741824 bytes, more than the 32 expected/);
+    });
+  });
 });

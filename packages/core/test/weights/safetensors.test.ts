@@ -120,6 +120,14 @@ describe('safetensors', () => {
     expect(
       bad({ a: { dtype: 'F32', shape: [3], data_offsets: [0, 12] }, b: { dtype: 'F32', shape: [2], data_offsets: [8, 16] } }),
     ).toThrow(/'a' and 'b' overlap/);
+    // issue 18: a zero-length tensor sorted between two overlapping ones hid the overlap; so did a range inside an earlier longer one
+    expect(
+      bad({ a: { dtype: 'F32', shape: [3], data_offsets: [0, 12] }, e: { dtype: 'F32', shape: [0], data_offsets: [4, 4] }, b: { dtype: 'F32', shape: [2], data_offsets: [8, 16] } }),
+    ).toThrow(/'a' and 'b' overlap/);
+    expect(
+      bad({ a: { dtype: 'F32', shape: [4], data_offsets: [0, 16] }, b: { dtype: 'F32', shape: [1], data_offsets: [0, 4] }, c: { dtype: 'F32', shape: [1], data_offsets: [8, 12] } }),
+    ).toThrow(/'b' and 'a' overlap/);
+    expect(decodeSafetensors(handBuilt({ e: { dtype: 'F32', shape: [0], data_offsets: [4, 4] }, a: { dtype: 'F32', shape: [4], data_offsets: [0, 16] } }, data)).tensors.e.shape).toEqual([0]);
     expect(() => decodeSafetensors(handBuilt([1, 2] as unknown as object, data), 'arr.safetensors')).toThrow(/arr\.safetensors.*not a JSON object/);
   });
 });
