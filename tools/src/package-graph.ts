@@ -21,10 +21,12 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   // data and training are task-agnostic: core at most, never heads
   '@hrnet/data-coco': ['@hrnet/core'],
   '@hrnet/data-imagenet': ['@hrnet/core'],
+  '@hrnet/data-cityscapes': ['@hrnet/core'],
   '@hrnet/train': ['@hrnet/core'],
   // applications of the models
   '@hrnet/cli': ['@hrnet/core', '@hrnet/heads'],
-  '@hrnet/deploy': ['@hrnet/core', '@hrnet/heads'],
+  // deploy: backend-native only for its bench (tfjs native vs onnxruntime)
+  '@hrnet/deploy': ['@hrnet/core', '@hrnet/heads', '@hrnet/backend-native'],
   // the examples are the top: any library package, never another example
   '@hrnet/example-coco-pose': ['@hrnet/core', '@hrnet/heads', '@hrnet/data-coco', '@hrnet/train', '@hrnet/backend-native'],
   '@hrnet/example-imagenet-cls': ['@hrnet/core', '@hrnet/heads', '@hrnet/data-imagenet', '@hrnet/train', '@hrnet/backend-native'],

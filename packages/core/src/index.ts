@@ -41,6 +41,7 @@ export type { LossTerms, Task, TaskDecoder, TaskMetric } from './task.js';
 export { crossEntropy, type CrossEntropyOptions } from './losses/cross-entropy.js';
 export { countTopKCorrect, topKAccuracy } from './metrics/top-k.js';
 export { isProcessAlive } from './utils/process-alive.js';
+export { writeFileAtomic } from './utils/write-file-atomic.js';
 export { invertAffine, roundHalfEven, warpAffine, type RawImage } from './image/warp-affine.js';
 export { multiScaleSize } from './image/multi-scale-size.js';
 export type { EncodedBatch, EncodedTargets, KeypointEncoder, KeypointEncoderRef, KeypointSample, TargetArray } from './keypoints/keypoint-encoder.js';

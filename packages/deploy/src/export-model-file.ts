@@ -1,8 +1,8 @@
 import type * as tf from '@tensorflow/tfjs';
+import { writeFileAtomic } from '@hrnet/core';
 import { z } from 'zod';
 import { exportOnnx, exportOnnxOptionsSchema } from './export-onnx.js';
 import { parseOptions } from './parse-options.js';
-import { writeFileAtomic } from './write-file-atomic.js';
 
 const exportModelFileSchema = exportOnnxOptionsSchema.extend({
   out: z.string().min(1),

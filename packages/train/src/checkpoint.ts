@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { open, readdir, readFile, rm } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { decodeSafetensors, isProcessAlive, SeededRng, writeSafetensors, type SafetensorsTensorInput, type TensorArray } from '@hrnet/core';
+import { decodeSafetensors, isProcessAlive, SeededRng, writeFileAtomic, writeSafetensors, type SafetensorsTensorInput, type TensorArray } from '@hrnet/core';
 import type { OptimizerState } from './optimizer-base.js';
 
 /** Identifies our checkpoints in the safetensors `__metadata__` (key `hrnet_train`). */
@@ -59,28 +59,6 @@ export interface LoadedCheckpoint {
   meta: CheckpointMeta;
   /** `model/<i>` and `optimizer/<slot>/<i>` tensors as typed arrays. */
   tensors: Record<string, { shape: number[]; data: TensorArray }>;
-}
-
-/** Writes `bytes` to `path` atomically: a temp file in the same folder, fsync, then rename over `path`. */
-export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
-  const fh = await open(tmp, 'w');
-  try {
-    await fh.writeFile(bytes);
-    await fh.sync();
-  } catch (err) {
-    await fh.close().catch(() => undefined);
-    await rm(tmp, { force: true });
-    throw err;
-  }
-  await fh.close();
-  try {
-    await rename(tmp, path);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
 }
 
 export interface CheckpointContents {

@@ -50,7 +50,6 @@ export {
   restoreModelWeights,
   restoreOptimizerState,
   saveCheckpoint,
-  writeFileAtomic,
   type CheckpointContents,
   type CheckpointManagerOptions,
   type CheckpointMeta,
@@ -65,7 +64,7 @@ export {
   type StaticLossScalerOptions,
 } from './loss-scale.js';
 // The Trainer's RNG is @hrnet/core's; re-exported here as documented.
-export { SeededRng } from '@hrnet/core';
+export { SeededRng, writeFileAtomic } from '@hrnet/core';
 export {
   Communicator,
   DistAbortError,

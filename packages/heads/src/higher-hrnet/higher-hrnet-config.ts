@@ -1,5 +1,6 @@
 import { parseHrnetConfig, type HrnetConfig } from '@hrnet/core';
 import { z } from 'zod';
+import { parseOfficialConfig } from '../shared/parse-official-config.js';
 
 /**
  * The official HigherHRNet config (HRNet/HigherHRNet-Human-Pose-Estimation, `lib/config/default.py` merged with
@@ -119,21 +120,9 @@ export type HigherHrnetConfigInput = z.input<typeof higherHrnetConfigSchema>;
 export type HigherHrnetConfig = z.output<typeof higherHrnetConfigSchema>;
 export type HigherHrnetLossConfig = HigherHrnetConfig['LOSS'];
 
-function formatIssues(error: z.ZodError, source: string): Error {
-  const lines = error.issues.map((i) => {
-    const path = i.path.join('.') || '(root)';
-    // zod reports unknown keys on the parent object; name each key in full.
-    if (i.code === 'unrecognized_keys') return i.keys.map((k) => `  ${i.path.length ? `${path}.` : ''}${k}: unknown key`).join('\n');
-    return `  ${path}: ${i.message}`;
-  });
-  return new Error(`invalid ${source}:\n${lines.join('\n')}`);
-}
-
 /** Validates a HigherHRNet config; the error names every offending key path, e.g. `MODEL.EXTRA.DECONV.KERNEL_SIZE`. */
 export function parseHigherHrnetConfig(cfg: unknown, source = 'HigherHRNet config'): HigherHrnetConfig {
-  const result = higherHrnetConfigSchema.safeParse(cfg);
-  if (!result.success) throw formatIssues(result.error, source);
-  return result.data;
+  return parseOfficialConfig(higherHrnetConfigSchema, cfg, source);
 }
 
 /**

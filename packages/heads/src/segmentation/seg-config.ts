@@ -1,5 +1,6 @@
 import { parseHrnetConfig, resolveConfig, type HrnetConfig } from '@hrnet/core';
 import { z } from 'zod';
+import { parseOfficialConfig } from '../shared/parse-official-config.js';
 
 /**
  * The `MODEL.EXTRA` block of an official HRNet-Semantic-Segmentation experiment yaml
@@ -57,20 +58,9 @@ export interface SegNetworkConfig {
   finalConvKernel: 1 | 3;
 }
 
-function formatIssues(error: z.ZodError, source: string): Error {
-  const lines = error.issues.map((i) => {
-    const path = i.path.join('.') || '(root)';
-    if (i.code === 'unrecognized_keys') return i.keys.map((k) => `  ${i.path.length ? `${path}.` : ''}${k}: unknown key`).join('\n');
-    return `  ${path}: ${i.message}`;
-  });
-  return new Error(`invalid ${source}:\n${lines.join('\n')}`);
-}
-
 /** Validates a MODEL.EXTRA block; the error names every offending key path, e.g. `MODEL.EXTRA.STAGE3.NUM_CHANNELS`. */
 export function parseSegExtra(extra: unknown, source = 'MODEL.EXTRA'): SegExtra {
-  const result = segExtraSchema.safeParse(extra);
-  if (!result.success) throw formatIssues(result.error, source);
-  return result.data;
+  return parseOfficialConfig(segExtraSchema, extra, source);
 }
 
 /** MODEL.EXTRA → core's timm-style cfg (seg_hrnet hard-codes the 64-wide stem). */
