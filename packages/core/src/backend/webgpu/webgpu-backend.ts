@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { describeImportError } from '../describe-import-error.js';
 import { chooseAdapter, parseAdapterList, type AdapterEntry, type AdapterSpec } from './adapter-choice.js';
 import { installNavigatorGpu, loadDawn, type DawnAdapter, type DawnModule } from './dawn.js';
+import { probeDefaultAdapter } from './hardware-probe.js';
 import { guardSyncReads } from './sync-reads.js';
 import { describeVulkanIcds } from './vulkan-icds.js';
 
@@ -60,7 +61,7 @@ function vulkanLoaderNote(): string {
 }
 
 /** A CPU rasteriser posing as a GPU (lavapipe/llvmpipe, SwiftShader, WARP). */
-export function isSoftwareAdapter(a: DawnAdapter): boolean {
+export function isSoftwareAdapter(a: Pick<DawnAdapter, 'info' | 'isFallbackAdapter'>): boolean {
   return a.info.architecture === 'software' || a.isFallbackAdapter === true || /llvmpipe|lavapipe|swiftshader|microsoft basic render/i.test(`${a.info.device} ${a.info.description}`);
 }
 
@@ -90,6 +91,13 @@ export async function useWebgpu(spec: AdapterSpec | undefined, allowSoftware: bo
   const fail = (reason: string): WebgpuResult => ({ ok: false, detail: '', reason });
   const { mod, reason } = await loadDawn();
   if (!mod) return fail(reason!);
+  if (!allowSoftware && spec === undefined) {
+    // 'auto': look at the default adapter out of process first; a software-only machine never loads Dawn here.
+    const probed = await probeDefaultAdapter();
+    if (probed && isSoftwareAdapter({ info: { ...probed, vendor: '' }, isFallbackAdapter: probed.isFallbackAdapter })) {
+      return fail(`only a software adapter (${probed.description || probed.device}): slower than the CPU backends; initBackend('webgpu') uses it anyway`);
+    }
+  }
   const list = await listWith(mod);
   if (list.length === 0) return fail(`no WebGPU adapter: ${vulkanLoaderNote()}${describeVulkanIcds()}; ${INSTALL_HINT}`);
   let flags: string[] = [];
