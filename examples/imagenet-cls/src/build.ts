@@ -7,13 +7,11 @@ import {
   randomResizedCropTransform,
   scanFlatImageFolder,
   scanImageFolder,
-  topKAccuracy,
   trainTransform,
-  type ImageBatch,
   type ImageFolder,
 } from '@hrnet/data-imagenet';
-import { createClassifier } from '@hrnet/heads';
-import { crossEntropy, isTrainCheckpoint, loadCheckpoint, restoreModelWeights, type MetricFn } from '@hrnet/train';
+import { classificationTask, createClassifier } from '@hrnet/heads';
+import { isTrainCheckpoint, loadCheckpoint, restoreModelWeights } from '@hrnet/train';
 import type { ClassificationConfig } from './config.js';
 
 /** The train and val folders of `root` (val: class folders, or the flat layout with `data.val_labels`). */
@@ -95,16 +93,9 @@ export function buildModel(cfg: ClassificationConfig, numClasses: number): tf.La
   return model;
 }
 
-export function classificationLoss(cfg: ClassificationConfig): (out: tf.Tensor | tf.Tensor[], b: ImageBatch) => tf.Scalar {
-  const smoothing = cfg.loss.label_smoothing;
-  const style = cfg.loss.smoothing_style;
-  return (out, b) => crossEntropy(out as tf.Tensor, b.labels, { smoothing, style });
-}
-
-export function classificationMetrics(numClasses: number): Record<string, MetricFn<ImageBatch>> {
-  const metrics: Record<string, MetricFn<ImageBatch>> = { top1: (out, b) => topKAccuracy(out as tf.Tensor2D, b.labels, 1) };
-  if (numClasses > 5) metrics.top5 = (out, b) => topKAccuracy(out as tf.Tensor2D, b.labels, 5);
-  return metrics;
+/** The classification task of @hrnet/heads with the config's label smoothing (`loss.label_smoothing`, `loss.smoothing_style`). */
+export function classifierTask(cfg: ClassificationConfig, model: tf.LayersModel) {
+  return classificationTask(model, { loss: { smoothing: cfg.loss.label_smoothing, style: cfg.loss.smoothing_style } });
 }
 
 /**

@@ -15,7 +15,7 @@ import {
   type FitResult,
   type ProgressMode,
 } from '@hrnet/train';
-import { buildModel, classificationLoss, classificationMetrics, loadWeights, scanDataset, trainLoader, valLoader } from './build.js';
+import { buildModel, classifierTask, loadWeights, scanDataset, trainLoader, valLoader } from './build.js';
 import type { ClassificationConfig } from './config.js';
 
 export interface TrainClassifierOptions {
@@ -105,8 +105,7 @@ export async function trainClassifier(cfg: ClassificationConfig, opts: TrainClas
     const lossScaler = createLossScaler(cfg.loss_scale, { amp: opts.amp });
     if (lossScaler) log(`[train] loss scaling: ${lossScaler.checksOverflow && opts.amp ? 'dynamic (--amp; float32 compute: tfjs has no float16 on CPU backends)' : JSON.stringify(lossScaler.getState())}`);
     const trainer = new Trainer<ImageBatch>({
-      model,
-      loss: classificationLoss(cfg),
+      task: classifierTask(cfg, model),
       optimizer,
       lrSchedule: createLrSchedule(cfg.scheduler, { baseLr: cfg.optimizer.lr, epochs, stepsPerEpoch: trainData.length }),
       gradClip: cfg.optimizer.clip_grad ? { max: cfg.optimizer.clip_grad, mode: cfg.optimizer.clip_mode } : undefined,
@@ -115,7 +114,6 @@ export async function trainClassifier(cfg: ClassificationConfig, opts: TrainClas
       isMain: parallel.isMain,
       seed: cfg.seed,
       config: cfg,
-      metrics: classificationMetrics(numClasses),
       progress: opts.progress,
       stream: opts.stream,
     });

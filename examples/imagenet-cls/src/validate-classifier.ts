@@ -1,7 +1,7 @@
 import { activeBackend, initBackend } from '@hrnet/core';
 import type { ImageBatch } from '@hrnet/data-imagenet';
 import { SGD, Trainer } from '@hrnet/train';
-import { buildModel, classificationLoss, classificationMetrics, loadWeights, scanDataset, valLoader } from './build.js';
+import { buildModel, classifierTask, loadWeights, scanDataset, valLoader } from './build.js';
 import type { ClassificationConfig } from './config.js';
 
 export interface ValidateResult {
@@ -31,7 +31,7 @@ export async function validateClassifier(
   const weights = await loadWeights(model, ckptPath);
   log(`[model] ${cfg.model.name ?? 'HRNet from model.cfg'}: ${numClasses} classes, ${weights} weights from ${ckptPath}`);
   const data = valLoader(cfg, val, batchSize);
-  const trainer = new Trainer<ImageBatch>({ model, loss: classificationLoss(cfg), optimizer: new SGD({ learningRate: 0 }), metrics: classificationMetrics(numClasses), progress: 'none' });
+  const trainer = new Trainer<ImageBatch>({ task: classifierTask(cfg, model), optimizer: new SGD({ learningRate: 0 }), progress: 'none' });
   try {
     const r = await trainer.evaluate(data);
     if (data.skippedCount) log(`[data] skipped ${data.skippedCount} corrupt image(s)`);
