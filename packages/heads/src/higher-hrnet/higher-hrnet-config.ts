@@ -1,5 +1,6 @@
 import { parseHrnetConfig, type HrnetConfig } from '@hrnet/core';
 import { z } from 'zod';
+import { timmStage } from '../shared/official-stage.js';
 import { parseOfficialConfig } from '../shared/parse-official-config.js';
 
 /**
@@ -130,22 +131,14 @@ export function parseHigherHrnetConfig(cfg: unknown, source = 'HigherHRNet confi
  * planes), stages 2–4 from EXTRA.
  */
 export function higherHrnetBackboneConfig(cfg: HigherHrnetConfig): HrnetConfig {
-  const stage = (s: z.output<typeof stageSchema>) => ({
-    num_modules: s.NUM_MODULES,
-    num_branches: s.NUM_BRANCHES,
-    block_type: s.BLOCK,
-    num_blocks: s.NUM_BLOCKS,
-    num_channels: s.NUM_CHANNELS,
-    fuse_method: s.FUSE_METHOD,
-  });
   const e = cfg.MODEL.EXTRA;
   return parseHrnetConfig(
     {
       stem_width: 64,
       stage1: { num_modules: 1, num_branches: 1, block_type: 'BOTTLENECK', num_blocks: [4], num_channels: [64], fuse_method: 'SUM' },
-      stage2: stage(e.STAGE2),
-      stage3: stage(e.STAGE3),
-      stage4: stage(e.STAGE4),
+      stage2: timmStage(e.STAGE2),
+      stage3: timmStage(e.STAGE3),
+      stage4: timmStage(e.STAGE4),
     },
     'HigherHRNet MODEL.EXTRA',
   );

@@ -1,5 +1,6 @@
 import { parseHrnetConfig, resolveConfig, type HrnetConfig } from '@hrnet/core';
 import { z } from 'zod';
+import { timmStage } from '../shared/official-stage.js';
 import { parseOfficialConfig } from '../shared/parse-official-config.js';
 
 /**
@@ -66,21 +67,13 @@ export function parseSegExtra(extra: unknown, source = 'MODEL.EXTRA'): SegExtra 
 /** MODEL.EXTRA → core's timm-style cfg (seg_hrnet hard-codes the 64-wide stem). */
 export function segBackboneConfig(extra: SegExtra): HrnetConfig {
   const s1 = extra.STAGE1;
-  const stage = (s: z.output<typeof stageSchema>) => ({
-    num_modules: s.NUM_MODULES,
-    num_branches: s.NUM_BRANCHES,
-    block_type: s.BLOCK,
-    num_blocks: s.NUM_BLOCKS,
-    num_channels: s.NUM_CHANNELS,
-    fuse_method: s.FUSE_METHOD,
-  });
   return parseHrnetConfig(
     {
       stem_width: 64,
       stage1: { num_modules: 1, num_branches: 1, block_type: s1.BLOCK, num_blocks: s1.NUM_BLOCKS, num_channels: s1.NUM_CHANNELS, fuse_method: 'SUM' },
-      stage2: stage(extra.STAGE2),
-      stage3: stage(extra.STAGE3),
-      stage4: stage(extra.STAGE4),
+      stage2: timmStage(extra.STAGE2),
+      stage3: timmStage(extra.STAGE3),
+      stage4: timmStage(extra.STAGE4),
     },
     'MODEL.EXTRA',
   );
