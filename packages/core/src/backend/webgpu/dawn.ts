@@ -32,7 +32,7 @@ let dawn: Promise<{ mod?: DawnModule; reason?: string }> | undefined;
  * unset (containers, CI, cron) a fresh private temp dir stands in. Set before Dawn creates its Vulkan
  * instance: Node's main thread writes `process.env` through to the C environment.
  */
-function ensureXdgRuntimeDir(): void {
+export function ensureXdgRuntimeDir(): void {
   if (!process.env.XDG_RUNTIME_DIR) process.env.XDG_RUNTIME_DIR = mkdtempSync(join(tmpdir(), 'hrnet-xdg-'));
 }
 

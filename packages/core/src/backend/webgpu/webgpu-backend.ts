@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { existsSync } from 'node:fs';
 import { describeImportError } from '../describe-import-error.js';
 import { chooseAdapter, parseAdapterList, type AdapterEntry, type AdapterSpec } from './adapter-choice.js';
-import { installNavigatorGpu, loadDawn, type DawnAdapter, type DawnModule } from './dawn.js';
+import { ensureXdgRuntimeDir, installNavigatorGpu, loadDawn, type DawnAdapter, type DawnModule } from './dawn.js';
 import { probeDefaultAdapter } from './hardware-probe.js';
 import { guardSyncReads } from './sync-reads.js';
 import { describeVulkanIcds } from './vulkan-icds.js';
@@ -89,15 +89,16 @@ export interface WebgpuResult {
  */
 export async function useWebgpu(spec: AdapterSpec | undefined, allowSoftware: boolean): Promise<WebgpuResult> {
   const fail = (reason: string): WebgpuResult => ({ ok: false, detail: '', reason });
-  const { mod, reason } = await loadDawn();
-  if (!mod) return fail(reason!);
   if (!allowSoftware && spec === undefined) {
     // 'auto': look at the default adapter out of process first; a software-only machine never loads Dawn here.
+    ensureXdgRuntimeDir();
     const probed = await probeDefaultAdapter();
     if (probed && isSoftwareAdapter({ info: { ...probed, vendor: '' }, isFallbackAdapter: probed.isFallbackAdapter })) {
       return fail(`only a software adapter (${probed.description || probed.device}): slower than the CPU backends; initBackend('webgpu') uses it anyway`);
     }
   }
+  const { mod, reason } = await loadDawn();
+  if (!mod) return fail(reason!);
   const list = await listWith(mod);
   if (list.length === 0) return fail(`no WebGPU adapter: ${vulkanLoaderNote()}${describeVulkanIcds()}; ${INSTALL_HINT}`);
   let flags: string[] = [];
