@@ -46,3 +46,24 @@ export { predictScores, scoresToLabels, segmentImage, type SegmentImageOptions }
 export { segmentationTask, type SegmentationTask, type SegmentationTaskOptions } from './segmentation/segmentation-task.js';
 export { listSegmenterPresets, segmenterPreset, type SegmenterPreset, type SegPreprocessing } from './segmentation/segmenter-presets.js';
 export { initSegmenterWeights } from './segmentation/init-segmenter.js';
+// Family: top-down heatmap pose (MMPose TopDown: HF-HRNet, HRNet-W32): network, presets, MSRA heatmap codec, loss, task, inference
+export { createTopDownModel, type TopDownOptions } from './top-down/create-top-down.js';
+export { parseTopDownConfig, topDownBackbone, topDownConfigSchema, topDownModelSchema, type TopDownConfig, type TopDownConfigInput, type TopDownModelConfig } from './top-down/top-down-config.js';
+export { listTopDownPresets, resolveTopDownConfig, topDownPreset, type TopDownPreset } from './top-down/top-down-presets.js';
+export { MsraHeatmapCodec, type MsraHeatmapCodecOptions } from './top-down/msra-heatmap-codec.js';
+export { jointsMseLoss } from './top-down/joints-mse-loss.js';
+export { oksNms, rescore, type TopDownPrediction } from './top-down/oks-nms.js';
+export { topDownTask, type TopDownDecodeOptions, type TopDownTask } from './top-down/task.js';
+export {
+  codecForModel,
+  cropPerson,
+  estimateCropKeypoints,
+  estimateTopDownPoses,
+  predictHeatmaps,
+  rescoreAndSuppress,
+  type EstimateTopDownPosesOptions,
+  type PersonBox,
+  type PersonCrop,
+  type TopDownInferenceOptions,
+  type TopDownModel,
+} from './top-down/estimate-poses.js';

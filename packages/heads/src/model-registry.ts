@@ -3,11 +3,12 @@ import { filterModelNames } from '@hrnet/core';
 import { classificationFamily } from './classification/family.js';
 import { higherHrnetFamily } from './higher-hrnet/family.js';
 import { segmentationFamily } from './segmentation/family.js';
+import { topDownFamily } from './top-down/family.js';
 import type { ModelFamily, ModelInfo, ModelOptions } from './model-family.js';
 
 // The built-in families; a new family adds its folder and one entry here.
 const families = new Map<string, ModelFamily<never, never>>();
-for (const f of [classificationFamily, higherHrnetFamily, segmentationFamily] as ModelFamily<never, never>[]) families.set(f.name, f);
+for (const f of [classificationFamily, higherHrnetFamily, segmentationFamily, topDownFamily] as ModelFamily<never, never>[]) families.set(f.name, f);
 
 /** A family config with the family named: `{ family: 'higher-hrnet', config: { MODEL, LOSS } }`. */
 export interface FamilyConfig {

@@ -18,11 +18,11 @@ beforeAll(async () => {
 });
 
 describe('createModel / listModels / modelInfo', () => {
-  it('lists every classifier variant, HigherHRNet and segmentation preset, sorted, with its family', () => {
+  it('lists every classifier variant, HigherHRNet, segmentation and top-down preset, sorted, with its family', () => {
     const names = listModels();
-    expect(listFamilies()).toEqual(['classification', 'higher-hrnet', 'segmentation']);
+    expect(listFamilies()).toEqual(['classification', 'higher-hrnet', 'segmentation', 'top-down']);
     expect(names).toEqual(
-      [...listBackbones(undefined, { family: 'hrnet' }), 'higherhrnet_w32_512', 'higherhrnet_w32_640', 'higherhrnet_w48_640', 'hrnetv2_w48_cityscapes', 'hrnetv2_w48_cityscapes_ohem'].sort(),
+      [...listBackbones(undefined, { family: 'hrnet' }), 'higherhrnet_w32_512', 'higherhrnet_w32_640', 'higherhrnet_w48_640', 'hrnetv2_w48_cityscapes', 'hrnetv2_w48_cityscapes_ohem', 'hf_hrnet_18_coco_256x192', 'hf_hrnet_30_coco_256x192', 'pose_hrnet_w32_256x192', 'pose_hrnet_w32_384x288'].sort(),
     );
     expect(modelInfo('hrnetv2_w48_cityscapes_ohem').family).toBe('segmentation');
     for (const n of ['hrnet_w18_small', 'hrnet_w18_small_v2', 'hrnet_w18', 'hrnet_w30', 'hrnet_w32', 'hrnet_w40', 'hrnet_w44', 'hrnet_w48', 'hrnet_w64']) {
@@ -45,9 +45,9 @@ describe('createModel / listModels / modelInfo', () => {
   });
 
   it('names the valid choices for an unknown model or family', () => {
-    expect(() => createModel('hrnet_w99')).toThrow(/unknown model 'hrnet_w99'; valid names: higherhrnet_w32_512, .*hrnet_w18_small, .*hrnet_w64/);
+    expect(() => createModel('hrnet_w99')).toThrow(/unknown model 'hrnet_w99'; valid names: hf_hrnet_18_coco_256x192, .*higherhrnet_w32_512, .*hrnet_w18_small, .*hrnet_w64/);
     expect(() => modelInfo('resnet50')).toThrow(/unknown model 'resnet50'/);
-    expect(() => createModel({ family: 'top-down', config: {} })).toThrow(/unknown model family 'top-down'; valid families: classification, higher-hrnet, segmentation/);
+    expect(() => createModel({ family: 'keypoint-rcnn', config: {} })).toThrow(/unknown model family 'keypoint-rcnn'; valid families: classification, higher-hrnet, segmentation, top-down/);
   });
 
   it('builds a segmentation preset with its classes and align_corners, and a family config given its options', () => {

@@ -6,7 +6,7 @@ import { aggregateResults, emptyAggregate, finishAggregation } from '../src/high
 import { matchByTag, nmsHeatmaps, topK } from '../src/higher-hrnet/heatmap-parser.js';
 import { getMultiScaleSize } from '../src/higher-hrnet/multi-scale-size.js';
 import { getMultiStageOutputs } from '../src/higher-hrnet/multi-stage-outputs.js';
-import { getAffineTransform } from '../src/pose-common/affine-transform.js';
+import { getAffineTransform } from '@hrnet/core';
 import { GROUPING_DIR, maxAbsDiff, maxAbsDiffNested, openFixtures, personRows } from './pose-decoding-fixtures.js';
 
 // HigherHRNet test-time post-processing against the grouping fixture (hand-crafted network outputs with

@@ -6,7 +6,7 @@ import { aggregateResults, emptyAggregate, finishAggregation } from '../src/high
 import { decodeAggregatedMaps } from '../src/higher-hrnet/decode-poses.js';
 import { getMultiStageOutputs } from '../src/higher-hrnet/multi-stage-outputs.js';
 import { resizeAlignMultiScale } from '../src/higher-hrnet/resize-align.js';
-import { getAffineTransform } from '../src/pose-common/affine-transform.js';
+import { getAffineTransform } from '@hrnet/core';
 import { PIPELINE_DIR, maxAbsDiff, maxAbsDiffNested, openFixtures, personRows, readU8 } from './pose-decoding-fixtures.js';
 
 // tools/valid.py's single-scale flip-test flow on the 100x150 synthetic image with the tiny random model.

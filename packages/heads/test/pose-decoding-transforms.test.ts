@@ -7,7 +7,7 @@ import { aggregateResults, emptyAggregate, finishAggregation } from '../src/high
 import { ceil64, getMultiScaleSize } from '../src/higher-hrnet/multi-scale-size.js';
 import { getMultiStageOutputs } from '../src/higher-hrnet/multi-stage-outputs.js';
 import { warpAffineBilinear } from '../src/higher-hrnet/resize-align.js';
-import { applyAffine, getAffineTransform } from '../src/pose-common/affine-transform.js';
+import { applyAffine, getAffineTransform } from '@hrnet/core';
 import { resizeBilinear } from '../src/pose-common/interpolate-bilinear.js';
 import { makePlanes } from '../src/pose-common/planes.js';
 import { maxAbsDiff } from './pose-decoding-fixtures.js';

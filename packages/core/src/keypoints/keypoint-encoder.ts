@@ -61,3 +61,23 @@ export interface EncodedBatch {
   imageShape: [number, number, number, number];
   targets: EncodedTargets;
 }
+
+/**
+ * One top-down training sample: a person crop warped to the network input (`inputSize = [width, height]`, as
+ * MMPose's `image_size`) and that person's joints in input pixels.
+ */
+export interface TopDownSample {
+  /** Normalised crop, HWC float32 `height x width x 3`. */
+  image: Float32Array;
+  inputSize: readonly [number, number];
+  numJoints: number;
+  /** `numJoints * 3` `[x, y, visible]` in input pixels; visible is 0 or 1 (`min(1, v)` of the COCO flag). */
+  joints: Float64Array;
+}
+
+/** A top-down family's target encoder (the `encode` half of its heatmap codec). */
+export interface TopDownTargetEncoder {
+  /** `[width, height]` of the network input the encoder's targets are made for. */
+  readonly inputSize: readonly [number, number];
+  encode(sample: TopDownSample): EncodedTargets;
+}

@@ -4,7 +4,7 @@
  * back to image coordinates — `tools/valid.py` after the forward passes.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Point2 } from '../pose-common/affine-transform.js';
+import type { Point2 } from '@hrnet/core';
 import { aggregateResults, emptyAggregate, finishAggregation, type AggregatedMaps } from './aggregate-results.js';
 import { getFinalPreds } from '../pose-common/final-preds.js';
 import { parseHeatmaps, type HeatmapParserOptions } from './heatmap-parser.js';

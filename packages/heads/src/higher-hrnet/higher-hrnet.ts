@@ -5,7 +5,7 @@ import type { ModelOptions } from '../model-family.js';
 import { higherHrnetBackboneConfig, type HigherHrnetConfigInput } from './higher-hrnet-config.js';
 import { higherHrnetHead } from './higher-hrnet-head.js';
 import { resolveHigherHrnetConfig } from './higher-hrnet-presets.js';
-import { initHigherHrnetWeights } from './init.js';
+import { initPoseConvWeights } from '../shared/normal-init.js';
 
 export interface HigherHrnetOptions extends ModelOptions {
   /** Model name; default the preset name, or 'pose_higher_hrnet'. */
@@ -33,6 +33,6 @@ export function createHigherHRNet(nameOrCfg: string | HigherHrnetConfigInput, op
   const featureInfo = hrnetFeatureInfo(backbone).slice(0, features.length);
   const name = opts.name ?? (typeof nameOrCfg === 'string' ? nameOrCfg : 'pose_higher_hrnet');
   const model = composeHeadModel({ input, features, featureInfo, head: higherHrnetHead(cfg), name });
-  if (opts.seed !== undefined && cfg.MODEL.INIT_WEIGHTS) initHigherHrnetWeights(model, opts.seed);
+  if (opts.seed !== undefined && cfg.MODEL.INIT_WEIGHTS) initPoseConvWeights(model, opts.seed);
   return model;
 }

@@ -4,7 +4,7 @@
  * the network input size, then `(x / 255 - mean) / std` per channel, in float32.
  */
 import { warpAffine, type RawImage } from '@hrnet/core';
-import { getAffineTransform, type Affine2x3, type Point2 } from '../pose-common/affine-transform.js';
+import { getAffineTransform, type Affine2x3, type Point2 } from '@hrnet/core';
 import { getMultiScaleSize } from './multi-scale-size.js';
 
 /** An 8-bit image, row-major HWC, RGB (3 channels) or RGBA (4, alpha ignored), e.g. an `ImageData`. */

@@ -4,7 +4,7 @@
  * `get_affine_transform(center, scale, 0, heatmapSize)`. Other columns are unchanged; results are float32
  * like the reference's.
  */
-import { applyAffine, getAffineTransform, type Point2 } from './affine-transform.js';
+import { applyAffine, getAffineTransform, type Point2 } from '@hrnet/core';
 
 export function getFinalPreds(
   people: readonly Float32Array[],

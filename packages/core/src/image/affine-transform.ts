@@ -1,6 +1,7 @@
 /**
- * 2x3 affine transforms of HigherHRNet's test flow (`get_affine_transform`, `affine_transform` in
- * lib/utils/transforms.py, and OpenCV's `getAffineTransform` / `invertAffineTransform`).
+ * 2x3 affine transforms of the HRNet pose code bases (`get_affine_transform`, `affine_transform` in HigherHRNet's
+ * lib/utils/transforms.py and MMPose's post_transforms.py, and OpenCV's `getAffineTransform`): HigherHRNet's test
+ * flow and the top-down crops of training and test share them.
  *
  * A matrix is `[a, b, c, d, e, f]` (row-major 2x3): `x' = a x + b y + c`, `y' = d x + e y + f`.
  */
