@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { createRng, ImageDecodeError, mixSeed, permutation, type EncodedBatch, type KeypointEncoder, type KeypointEncoderRef, type Rng, type TargetArray } from '@hrnet/core';
+import { createRng, ImageDecodeError, mixSeed, permutation, type EncodedBatch, type KeypointEncoder, type KeypointEncoderRef, type Rng } from '@hrnet/core';
 import { createCocoImageResolver, type CocoImageLayout } from './coco-image-path.js';
 import { resolvePipelineConfig, type KeypointPipelineConfig, type KeypointPipelineConfigInput } from './keypoint-sample.js';
 import { DEFAULT_MAX_IMAGE_PIXELS } from './decode-image.js';
@@ -8,6 +8,7 @@ import { loadCocoKeypoints, type CocoKeypointsDataset } from './load-coco-keypoi
 import { loadKeypointEncoder } from './load-encoder.js';
 import type { AffineParams } from './random-affine.js';
 import { inProcessExecutor, SampleWorkerPool, type PipelineSample, type SampleExecutor } from './sample-worker-pool.js';
+import { stackTargets } from './stack-targets.js';
 import { makeTrainingSample, type SampleSpec, type TrainingSample } from './training-sample-spec.js';
 
 export interface CocoKeypointsTrainSetOptions {
@@ -362,15 +363,7 @@ export class CocoKeypointsTrainSet {
     const R = this.config.inputSize;
     const images = new Float32Array(B * R * R * 3);
     items.forEach((it, b) => images.set(it.sample.image, b * R * R * 3));
-    const targets: Record<string, TargetArray[]> = {};
-    for (const [name, list] of Object.entries(items[0].sample.targets)) {
-      targets[name] = list.map((first, k) => {
-        const n = first.data.length;
-        const data = first.data instanceof Int32Array ? new Int32Array(B * n) : new Float32Array(B * n);
-        items.forEach((it, b) => data.set(it.sample.targets[name][k].data, b * n));
-        return { data, shape: [B, ...first.shape] };
-      });
-    }
+    const targets = stackTargets(items.map((it) => it.sample.targets));
     return {
       size: B,
       indices: items.map((it) => it.index),

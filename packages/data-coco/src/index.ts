@@ -108,3 +108,24 @@ export {
   type StickFigure,
 } from './synthetic-person.js';
 export { generateSyntheticCocoKeypoints, type SyntheticCocoOptions, type SyntheticCocoResult } from './synthetic-coco.js';
+// Top-down pose (one sample per person box): the person list (ground truth or a detection file), the train_pipeline, batches
+export {
+  groundTruthPeople,
+  loadPersonDetections,
+  personDetectionSchema,
+  personDetectionsSchema,
+  type LoadPersonDetectionsOptions,
+  type PersonDetection,
+  type TopDownPeople,
+  type TopDownPerson,
+} from './top-down-people.js';
+export {
+  COCO_UPPER_BODY_IDS,
+  drawTopDownParams,
+  makeTopDownSample,
+  resolveTopDownPipelineConfig,
+  type TopDownParams,
+  type TopDownPipelineConfig,
+  type TopDownTrainingSample,
+} from './top-down-sample.js';
+export { CocoTopDownTrainSet, type CocoTopDownTrainSetOptions, type TopDownBatch, type TopDownBatchOptions } from './coco-top-down-train-set.js';
