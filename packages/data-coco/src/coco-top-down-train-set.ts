@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { createRng, mixSeed, permutation, type EncodedBatch, type Rng, type TopDownTargetEncoder } from '@hrnet/core';
+import { createRng, mixSeed, permutation, shardBatches, type EncodedBatch, type ShardSpec, type Rng, type TopDownTargetEncoder } from '@hrnet/core';
 import { createCocoImageResolver, type CocoImageLayout } from './coco-image-path.js';
 import { decodeRgb, DEFAULT_MAX_IMAGE_PIXELS } from './decode-image.js';
 import { loadCocoKeypoints, type CocoKeypointsDataset } from './load-coco-keypoints.js';
@@ -44,6 +44,11 @@ export interface TopDownBatchOptions {
   prefetch?: number;
   /** Random augmentation (default true); false: the val pipeline's plain box crops. */
   augment?: boolean;
+  /**
+   * Data-parallel rank (`--dist`): global batches of `batchSize x worldSize` people (last partial one dropped), this rank
+   * gets its slice of each; the order and augmentations are those of one process with the larger batch.
+   */
+  shard?: ShardSpec;
 }
 
 /**
@@ -107,7 +112,8 @@ export class CocoTopDownTrainSet {
   async *batches(o: TopDownBatchOptions): AsyncGenerator<TopDownBatch, void, undefined> {
     const { batchSize, seed = 0, epoch = 0, prefetch = 2, dropLast = false, augment = true } = o;
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batchSize must be a positive integer, got ${batchSize}`);
-    const order = (o.shuffle ?? true) ? Array.from(permutation(this.length, createRng(mixSeed(seed, epoch, 0x70d0)))) : [...this.people.keys()];
+    let order = (o.shuffle ?? true) ? Array.from(permutation(this.length, createRng(mixSeed(seed, epoch, 0x70d0)))) : [...this.people.keys()];
+    if (o.shard && o.shard.worldSize > 1) order = shardBatches(Int32Array.from(order), batchSize * o.shard.worldSize, { shard: o.shard, dropLast: true }).flatMap((b) => [...b]);
     const window = Math.max(1, (prefetch + 1) * batchSize);
     const inflight: Promise<{ index: number; s: TopDownTrainingSample }>[] = [];
     let next = 0;
