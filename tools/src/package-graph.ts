@@ -29,6 +29,7 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   '@hrnet/deploy': ['@hrnet/core', '@hrnet/heads', '@hrnet/backend-native'],
   // the examples are the top: any library package, never another example
   '@hrnet/example-coco-pose': ['@hrnet/core', '@hrnet/heads', '@hrnet/data-coco', '@hrnet/train', '@hrnet/backend-native'],
+  '@hrnet/example-coco-topdown': ['@hrnet/core', '@hrnet/heads', '@hrnet/data-coco', '@hrnet/train'],
   '@hrnet/example-imagenet-cls': ['@hrnet/core', '@hrnet/heads', '@hrnet/data-imagenet', '@hrnet/train', '@hrnet/backend-native'],
   // this checker
   '@hrnet/tools': [],

@@ -82,8 +82,14 @@ export async function trainTopDown(cfg: TopDownExampleConfig, opts: TrainTopDown
   const log = isMain ? (opts.log ?? ((line: string) => console.log(line))) : () => {};
   await initBackend(cfg.backend, { log, threads: opts.threads });
   const backend = activeBackend()!.kind;
+  // The network first: a size it cannot take fails before any data is read or generated.
+  const family = familyConfig(cfg);
+  const model = createTopDownModel(family, { seed: cfg.seed });
+  const params = model.countParams();
+  log(`[model] ${cfg.model.backbone.type} top-down: ${params.toLocaleString('en-US')} parameters; N(0, 0.001) conv initialisation`);
   let root = opts.datadir;
   let tempRoot: string | undefined;
+  let done = false;
   try {
     if (!root && dist) throw new Error('data-parallel ranks need the dataset root (the launcher generates the synthetic dataset)');
     if (!root) {
@@ -96,10 +102,6 @@ export async function trainTopDown(cfg: TopDownExampleConfig, opts: TrainTopDown
     const [w, h] = cfg.data_cfg.image_size;
     log(`[data] ${root}: ${data.set.length} people (ground-truth boxes), input ${w}x${h} (WxH), heatmaps ${cfg.data_cfg.heatmap_size.join('x')}, ${data.length} updates per epoch`);
 
-    const family = familyConfig(cfg);
-    const model = createTopDownModel(family, { seed: cfg.seed });
-    const params = model.countParams();
-    log(`[model] ${cfg.model.backbone.type} top-down: ${params.toLocaleString('en-US')} parameters; N(0, 0.001) conv initialisation`);
     if (opts.initWeights) log(`[model] weights from ${opts.initWeights} (${await loadTopDownWeights(model, opts.initWeights)})`);
     const parallel = joinDataParallel(model, dist);
     const epochs = opts.maxEpochs ?? cfg.total_epochs;
@@ -130,9 +132,10 @@ export async function trainTopDown(cfg: TopDownExampleConfig, opts: TrainTopDown
       seconds: (performance.now() - t0) / 1000,
       weightsDigests: parallel.startDigest ? { start: parallel.startDigest, end: weightsDigest(model) } : undefined,
     };
-    if (!opts.keepModel) model.dispose();
+    done = true;
     return result;
   } finally {
+    if (!done || !opts.keepModel) model.dispose();
     if (tempRoot) await rm(tempRoot, { recursive: true, force: true });
   }
 }
