@@ -19,7 +19,7 @@ import {
   type KeypointEvaluation,
   type TopDownPerson,
 } from '@hrnet/data-coco';
-import { cropPerson, estimateCropKeypoints, posesToCocoResults, rescoreAndSuppress, type Pose } from '@hrnet/heads';
+import { cropPerson, estimateCropKeypoints, peopleToCocoResults, rescoreAndSuppress } from '@hrnet/heads';
 import { splitOf, topDownCodec, valPipelineConfig, type TopDownExampleConfig } from './config.js';
 import { annotationFile, checkDataRoot } from './data.js';
 
@@ -89,8 +89,12 @@ export async function evaluateTopDown(model: tf.LayersModel, cfg: TopDownExample
         keypoints.map((k, n) => ({ keypoints: k, area: crops[n]!.scale[0] * PIXEL_STD * crops[n]!.scale[1] * PIXEL_STD, score: mine[n]!.score, boxScore: mine[n]!.score })),
         { visThr: d.vis_thr, oksThr: d.oks_thr, nms: d.use_nms },
       );
-      const poses: Pose[] = kept.map((p) => ({ keypoints: Array.from({ length: 17 }, (_, j) => ({ x: p.keypoints[j * 3]!, y: p.keypoints[j * 3 + 1]!, score: p.keypoints[j * 3 + 2]!, name: '' })), score: p.score }));
-      results.push(...(posesToCocoResults(poses, img.id) as CocoKeypointResult[]));
+      const records = peopleToCocoResults(
+        kept.map((p) => p.keypoints),
+        kept.map((p) => p.score),
+        img.id,
+      );
+      results.push(...(records as CocoKeypointResult[]));
       boxes += mine.length;
     }
     opts.onImage?.(i + 1, images.length);

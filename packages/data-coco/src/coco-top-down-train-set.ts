@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { createRng, mixSeed, permutation, shardBatches, type EncodedBatch, type ShardSpec, type Rng, type TopDownTargetEncoder } from '@hrnet/core';
 import { createCocoImageResolver, type CocoImageLayout } from './coco-image-path.js';
+import type { KeypointBatchOptions } from './coco-keypoints-dataset.js';
 import { decodeRgb, DEFAULT_MAX_IMAGE_PIXELS } from './decode-image.js';
 import { loadCocoKeypoints, type CocoKeypointsDataset } from './load-coco-keypoints.js';
 import { stackTargets } from './stack-targets.js';
@@ -32,16 +33,8 @@ export interface TopDownBatch extends EncodedBatch {
   params: TopDownParams[];
 }
 
-export interface TopDownBatchOptions {
-  batchSize: number;
-  /** Visit people in a seeded random order (default true). */
-  shuffle?: boolean;
-  /** Seeds the order and every crop's augmentation, with the epoch. Default 0. */
-  seed?: number;
-  epoch?: number;
-  dropLast?: boolean;
-  /** Samples prepared ahead of the batch being consumed, in batches. Default 2. */
-  prefetch?: number;
+/** The bottom-up set's batch options that mean the same here (the order and augmentation seeds are per person). */
+export interface TopDownBatchOptions extends Pick<KeypointBatchOptions, 'batchSize' | 'shuffle' | 'seed' | 'epoch' | 'dropLast' | 'prefetch'> {
   /** Random augmentation (default true); false: the val pipeline's plain box crops. */
   augment?: boolean;
   /**
