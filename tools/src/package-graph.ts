@@ -24,7 +24,7 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   '@hrnet/data-cityscapes': ['@hrnet/core'],
   '@hrnet/train': ['@hrnet/core'],
   // applications of the models
-  '@hrnet/cli': ['@hrnet/core', '@hrnet/heads'],
+  '@hrnet/cli': ['@hrnet/core', '@hrnet/heads', '@hrnet/train', '@hrnet/deploy'],
   // deploy: backend-native only for its bench (tfjs native vs onnxruntime)
   '@hrnet/deploy': ['@hrnet/core', '@hrnet/heads', '@hrnet/backend-native'],
   // the examples are the top: any library package, never another example
