@@ -4,7 +4,7 @@ import { classificationFamily } from './classification/family.js';
 import { higherHrnetFamily } from './higher-hrnet/family.js';
 import { segmentationFamily } from './segmentation/family.js';
 import type { ModelFamily, ModelInfo, ModelOptions } from './model-family.js';
-import { loadPublishedWeights, publishedWeights, type PretrainedOptions } from './pretrained-weights.js';
+import { downloadPublished, loadPublishedWeights, publishedWeights, type PretrainedOptions } from './pretrained-weights.js';
 
 // The built-in families; a new family adds its folder and one entry here.
 const families = new Map<string, ModelFamily<never, never>>();
@@ -92,4 +92,13 @@ export function createModel(nameOrConfig: string | FamilyConfig, opts: CreateOpt
 export async function loadPretrained(model: tf.LayersModel, preset: string, opts: PretrainedOptions = {}): Promise<void> {
   const { pretrained = true, ...rest } = opts;
   if (pretrained) await loadPublishedWeights(model, publishedWeights(familyOf(preset)!, preset, pretrained), rest);
+}
+
+/**
+ * The local path of the published weights of `preset` (downloaded once into the cache, verified), for loading them
+ * another way: e.g. timm's ImageNet `hrnet_w32` as the backbone of a pose model (HigherHRNet's MODEL.PRETRAINED).
+ */
+export async function fetchPretrained(preset: string, opts: PretrainedOptions = {}): Promise<string> {
+  const { pretrained = true, ...rest } = opts;
+  return downloadPublished(publishedWeights(familyOf(preset)!, preset, pretrained || true), rest);
 }

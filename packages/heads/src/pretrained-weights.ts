@@ -25,15 +25,20 @@ export function publishedWeights(family: ModelFamily<never, never>, preset: stri
   return family.pretrained(preset, tag);
 }
 
-/** Downloads `weights` (once, into the cache, verified) and loads them into `model`. */
-export async function loadPublishedWeights(model: tf.LayersModel, weights: PretrainedWeights, opts: Omit<PretrainedOptions, 'pretrained'>): Promise<void> {
+/** The local path of `weights`, downloaded once into the cache and verified (see core's `fetchCached`). */
+export async function downloadPublished(weights: PretrainedWeights, opts: Omit<PretrainedOptions, 'pretrained'>): Promise<string> {
   const hub = (opts.hubUrl ?? process.env[HRNET_HUB_ENV] ?? DEFAULT_HUB).replace(/\/+$/, '');
-  const file = await fetchCached(`${hub}/${weights.repo}/resolve/main/${weights.file}`, {
+  return fetchCached(`${hub}/${weights.repo}/resolve/main/${weights.file}`, {
     cachePath: `${weights.repo}/${weights.file}`,
     cacheDir: opts.cacheDir,
     what: `pretrained weights ${weights.id}`,
     log: opts.log,
   });
+}
+
+/** Downloads `weights` (once, into the cache, verified) and loads them into `model`. */
+export async function loadPublishedWeights(model: tf.LayersModel, weights: PretrainedWeights, opts: Omit<PretrainedOptions, 'pretrained'>): Promise<void> {
+  const file = await downloadPublished(weights, opts);
   await weights.load(model, file).catch((err: Error) => {
     throw new Error(`pretrained weights ${weights.id}: ${err.message}`);
   });

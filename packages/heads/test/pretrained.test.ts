@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportPytorchStateDict, initBackend, writeSafetensors } from '@hrnet/core';
-import { createClassifier, createModel, loadPretrained, TIMM_PRETRAINED_TAGS } from '../src/index.js';
+import { createClassifier, createModel, fetchPretrained, loadPretrained, TIMM_PRETRAINED_TAGS } from '../src/index.js';
 import { startFakeHub, type FakeHub } from '../../../test-utils/fake-hub.js';
 
 // timm's published hrnet_w18_small.ms_in1k stood in for by random weights in timm's naming, served from a
@@ -46,6 +46,7 @@ describe('createModel(name, { pretrained })', () => {
     const model = createClassifier('hrnet_w18_small', { numClasses: 5, dropRate: 0.2 });
     await loadPretrained(model, 'hrnet_w18_small', { pretrained: 'ms_in1k', ...where() });
     expect(hub.requests).toHaveLength(n);
+    expect(await fetchPretrained('hrnet_w18_small', where())).toBe(join(cacheDir, 'timm', 'hrnet_w18_small.ms_in1k', 'model.safetensors'));
     expectPublished(model, ['conv1.weight', 'final_layer.0.weight']);
     expect(model.getLayer('classifier').getWeights()[0].shape).toEqual([2048, 5]);
     // a published tag that the hub does not have (here: a preset the test hub does not serve)
