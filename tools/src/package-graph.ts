@@ -28,8 +28,8 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   // deploy: backend-native only for its bench (tfjs native vs onnxruntime)
   '@hrnet/deploy': ['@hrnet/core', '@hrnet/heads', '@hrnet/backend-native'],
   // the examples are the top: any library package, never another example
-  '@hrnet/example-coco-pose': ['@hrnet/core', '@hrnet/heads', '@hrnet/data-coco', '@hrnet/train', '@hrnet/backend-native'],
-  '@hrnet/example-imagenet-cls': ['@hrnet/core', '@hrnet/heads', '@hrnet/data-imagenet', '@hrnet/train', '@hrnet/backend-native'],
+  '@hrnet/example-coco-pose': ['@hrnet/core', '@hrnet/heads', '@hrnet/data-coco', '@hrnet/train', '@hrnet/deploy', '@hrnet/backend-native'],
+  '@hrnet/example-imagenet-cls': ['@hrnet/core', '@hrnet/heads', '@hrnet/data-imagenet', '@hrnet/train', '@hrnet/deploy', '@hrnet/backend-native'],
   // this checker
   '@hrnet/tools': [],
 };

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { evaluateKeypoints, loadCocoKeypoints } from '@hrnet/data-coco';
+import { runtimeModel } from '@hrnet/deploy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPoseModel } from '../src/checkpoint.js';
 import { loadPoseConfig } from '../src/config.js';
@@ -89,6 +90,18 @@ describe('coco-pose example', () => {
       expect(trained.fit.history).toHaveLength(cfg.TRAIN.END_EPOCH);
       expect(ap).toBeGreaterThanOrEqual(0.5);
     }, 900_000);
+
+    it('--runtime onnx: the same AP through onnxruntime-node (our ONNX export)', async () => {
+      expect(trained, 'training failed').toBeDefined();
+      const cfg = await loadPoseConfig(tinyConfig);
+      const net = await runtimeModel(trained.model, { runtime: 'onnx' });
+      try {
+        const ev = await evaluatePose(net, cfg, { root: data });
+        expect(Math.abs(ev.stats[0] - ap)).toBeLessThanOrEqual(0.01);
+      } finally {
+        await net.dispose();
+      }
+    }, 300_000);
 
     it('saves an atomic model directory and epoch checkpoints that reload to the same poses', async () => {
       expect(trained, 'training failed').toBeDefined();
