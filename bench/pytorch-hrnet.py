@@ -136,12 +136,17 @@ class HRNet(nn.Module):
         self.final = conv_bn(head[3] * 4, 2048, 1, bias=True)
         self.fc = nn.Linear(2048, num_classes)
 
-    def forward(self, x):
+    def branches(self, x):
+        """The stem, then each stage after its transition: the branch outputs of the last stage."""
         xs = [self.stem(x)]
         xs = self.stages[0](xs)
         for t, stage in zip(self.transitions, self.stages[1:]):
             xs = [t[i](xs[i] if i < len(xs) else xs[-1]) for i in range(len(t))]
             xs = stage(xs)
+        return xs
+
+    def forward(self, x):
+        xs = self.branches(x)
         y = self.incre[0](xs[0])
         for i, d in enumerate(self.down):
             y = self.incre[i + 1](xs[i + 1]) + d(y)
@@ -164,11 +169,7 @@ class HigherHRNet(nn.Module):
         self.final1 = nn.Conv2d(c, num_joints, 1)
 
     def forward(self, x):
-        xs = [self.stem(x)]
-        xs = self.stages[0](xs)
-        for t, stage in zip(self.transitions, self.stages[1:]):
-            xs = [t[i](xs[i] if i < len(xs) else xs[-1]) for i in range(len(t))]
-            xs = stage(xs)
+        xs = HRNet.branches(self, x)
         y0 = self.final0(xs[0])
         return y0, self.final1(self.deconv(torch.cat([xs[0], y0], 1)))
 
