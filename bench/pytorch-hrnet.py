@@ -1,4 +1,5 @@
-"""PyTorch reference timings for `npm run bench -- --pytorch` (bench/hrnet-throughput.bench.ts).
+"""PyTorch reference timings for `npm run bench -- --pytorch` (bench/hrnet-throughput.bench.ts) and the
+deploy bench (packages/deploy/bench/inference-runtimes.bench.ts: `--arch higherhrnet --infer-only`).
 
 Builds timm's HRNet classifier (same modules, same order, same parameter count as timm's
 `hrnet_*` models: the bench checks the count against @hrnet/core's) from the config dict that
@@ -6,6 +7,11 @@ Builds timm's HRNet classifier (same modules, same order, same parameter count a
 softmax cross-entropy) the way the bench does: warm-up, then the median of N steps.
 
     python3 bench/pytorch-hrnet.py CONFIG.json --size 224 --train-batch 8 --steps 5 --threads 2 [--device cuda]
+    python3 bench/pytorch-hrnet.py CONFIG.json --arch higherhrnet --size 512 --infer-only
+
+`--arch higherhrnet`: pose_higher_hrnet (HigherHRNet-Human-Pose-Estimation) on the same backbone cfg: the last
+module fuses to the highest resolution only, a 1x1 conv to 17 heatmaps + 17 tags, one deconvolution stage
+(concat, ConvTranspose 4x4 / 2, BN, ReLU, 4 BasicBlocks) and its 1x1 conv to 17 heatmaps.
 
 `--device cuda`: fp32 (TF32 off) eager timing on the GPU, synchronised after each step. Needs PyTorch (Debian: apt-get install python3-torch); prints one JSON line.
 """
@@ -130,17 +136,42 @@ class HRNet(nn.Module):
         self.final = conv_bn(head[3] * 4, 2048, 1, bias=True)
         self.fc = nn.Linear(2048, num_classes)
 
-    def forward(self, x):
+    def branches(self, x):
+        """The stem, then each stage after its transition: the branch outputs of the last stage."""
         xs = [self.stem(x)]
         xs = self.stages[0](xs)
         for t, stage in zip(self.transitions, self.stages[1:]):
             xs = [t[i](xs[i] if i < len(xs) else xs[-1]) for i in range(len(t))]
             xs = stage(xs)
+        return xs
+
+    def forward(self, x):
+        xs = self.branches(x)
         y = self.incre[0](xs[0])
         for i, d in enumerate(self.down):
             y = self.incre[i + 1](xs[i + 1]) + d(y)
         y = self.final(y)
         return self.fc(torch.flatten(F.adaptive_avg_pool2d(y, 1), 1))
+
+
+class HigherHRNet(nn.Module):
+    def __init__(self, cfg, num_joints=17):
+        super().__init__()
+        backbone = HRNet(cfg)
+        self.stem, self.transitions, self.stages = backbone.stem, backbone.transitions, backbone.stages
+        last = self.stages[-1][-1]
+        last.fuse = last.fuse[:1]  # multi_scale_output=False
+        c = cfg['stage4']['num_channels'][0]
+        self.final0 = nn.Conv2d(c, 2 * num_joints, 1)
+        self.deconv = nn.Sequential(
+            nn.ConvTranspose2d(c + 2 * num_joints, c, 4, 2, 1, 0, bias=False), nn.BatchNorm2d(c), nn.ReLU(inplace=True),
+            *[BasicBlock(c, c) for _ in range(4)])
+        self.final1 = nn.Conv2d(c, num_joints, 1)
+
+    def forward(self, x):
+        xs = HRNet.branches(self, x)
+        y0 = self.final0(xs[0])
+        return y0, self.final1(self.deconv(torch.cat([xs[0], y0], 1)))
 
 
 def median_seconds(fn, steps, warmup=2, sync=lambda: None):
@@ -164,6 +195,9 @@ def main():
     ap.add_argument('--steps', type=int, default=5)
     ap.add_argument('--threads', type=int, default=2)
     ap.add_argument('--device', default='cpu')
+    ap.add_argument('--arch', choices=['classifier', 'higherhrnet'], default='classifier')
+    ap.add_argument('--batches', default='1,8')
+    ap.add_argument('--infer-only', action='store_true')
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     dev = torch.device(args.device)
@@ -175,16 +209,19 @@ def main():
     torch.manual_seed(0)
     with open(args.config) as f:
         cfg = json.load(f)
-    model = HRNet(cfg).to(dev)
+    model = (HigherHRNet(cfg) if args.arch == 'higherhrnet' else HRNet(cfg)).to(dev)
     params = sum(p.numel() for p in model.parameters())
     out = {'torch': torch.__version__, 'threads': torch.get_num_threads(), 'params': params, 'device': str(dev)}
     if dev.type == 'cuda':
         out['gpu'] = torch.cuda.get_device_name(dev)
     model.eval()
-    for batch in (1, 8):
+    for batch in map(int, args.batches.split(',')):
         x = torch.randn(batch, 3, args.size, args.size, device=dev)
         with torch.no_grad():
             out[f'infer b{batch}'] = batch / median_seconds(lambda: model(x), args.steps, sync=sync)
+    if args.infer_only:
+        print(json.dumps(out))
+        return
     model.train()
     b = args.train_batch
     x = torch.randn(b, 3, args.size, args.size, device=dev)

@@ -9,6 +9,7 @@ import { basename, extname, join } from 'node:path';
 import { initBackend } from '@hrnet/core';
 import { decodeRgb } from '@hrnet/data-coco';
 import { estimatePoses } from '@hrnet/heads';
+import { runtimeModel } from '@hrnet/deploy';
 import { ArgsError, ConfigError } from '@hrnet/train';
 import { loadPoseModel } from './src/checkpoint.js';
 import { decodeOptions, loadPoseConfig } from './src/config.js';
@@ -16,9 +17,10 @@ import { parseInferenceArgs } from './src/inference-args.js';
 import { writeOverlay } from './src/overlay.js';
 
 const USAGE = `usage: tsx predict.ts --image <file> [--image <file> ...] --ckpt <model dir | checkpoint | weights.pth> [--out <dir>]
-                       [--cfg <config.yaml>] [--flip[=true|false]] [--scales 0.5,1,2] [--min_score S]
+                       [--cfg <config.yaml>] [--flip[=true|false]] [--scales 0.5,1,2] [--min_score S] [--runtime tfjs|onnx]
   writes <out>/<image name>.poses.json and <out>/<image name>.overlay.png (default --out: predictions)
-  --min_score  people below this score are left out of both files (default 0: all people the parser found)`;
+  --min_score  people below this score are left out of both files (default 0: all people the parser found)
+  --runtime    tfjs (default) or onnx (onnxruntime-node on an ONNX export of the model)`;
 
 function args() {
   const a = parseInferenceArgs(process.argv.slice(2), { image: { type: 'string', multiple: true }, min_score: { type: 'string' } });
@@ -46,11 +48,12 @@ async function main(): Promise<void> {
     inputSize: cfg.DATASET.INPUT_SIZE,
   };
   await mkdir(a.out, { recursive: true });
+  const net = await runtimeModel(model, { runtime: a.runtime });
   try {
     for (const image of a.images) {
       const t0 = performance.now();
       const rgb = await decodeRgb(image);
-      const poses = (await estimatePoses(model, rgb, opts)).filter((p) => p.score >= a.minScore).sort((x, y) => y.score - x.score);
+      const poses = (await estimatePoses(net, rgb, opts)).filter((p) => p.score >= a.minScore).sort((x, y) => y.score - x.score);
       const ms = performance.now() - t0;
       const stem = basename(image, extname(image));
       const json = join(a.out, `${stem}.poses.json`);
@@ -61,6 +64,7 @@ async function main(): Promise<void> {
       console.log(`${image}: ${poses.length} people (${ms.toFixed(0)} ms) -> ${json}, ${png}`);
     }
   } finally {
+    await net.dispose();
     model.dispose();
   }
 }

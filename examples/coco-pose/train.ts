@@ -49,7 +49,7 @@ async function trainDistributed(cfg: PoseConfig, args: TrainArgs, out: string, w
     const threads = Math.max(1, Math.floor(availableParallelism() / worldSize));
     const data: DistWorkerData = {
       cfg,
-      opts: { datadir: root, maxEpochs: args.max_epochs, outputDir: out, resume: args.resume, initWeights: args.ckpt_path, amp: args.amp, threads, syncBn: args.sync_bn },
+      opts: { datadir: root, maxEpochs: args.max_epochs, outputDir: out, resume: args.resume, initWeights: args.ckpt_path, pretrained: args.pretrained, amp: args.amp, threads, syncBn: args.sync_bn },
     };
     const results = await launchDataParallel<DistWorkerResult>({ worldSize, module: new URL('./src/dist-worker.ts', import.meta.url), data });
     const r = results[0];
@@ -91,6 +91,7 @@ async function main(): Promise<void> {
     outputDir: out,
     resume: args.resume,
     initWeights: args.ckpt_path,
+    pretrained: args.pretrained,
     amp: args.amp,
     // The generated dataset lives in a temp dir: evaluate on its val split before it is removed.
     afterTraining: args.datadir ? undefined : (model, root) => evaluateGenerated(model, cfg, root, out),

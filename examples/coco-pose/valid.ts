@@ -8,6 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { initBackend } from '@hrnet/core';
+import { runtimeModel, type RuntimeModel } from '@hrnet/deploy';
 import { ArgsError, ConfigError } from '@hrnet/train';
 import { loadPoseConfig } from './src/config.js';
 import { loadPoseModel } from './src/checkpoint.js';
@@ -16,7 +17,7 @@ import { evaluatePose, formatApTable, resultsFileIn } from './src/evaluate.js';
 import { parseInferenceArgs } from './src/inference-args.js';
 
 const USAGE = `usage: tsx valid.ts --ckpt <model dir | checkpoint.safetensors | weights.pth> [--cfg <config.yaml>] [--datadir <coco root>]
-                     [--flip[=true|false]] [--scales 0.5,1,2] [--out <results.json>] [--limit N]
+                     [--flip[=true|false]] [--scales 0.5,1,2] [--out <results.json>] [--limit N] [--runtime tfjs|onnx]
   --ckpt      a model directory written by train.ts (model.json, weights.bin, config.json), a training checkpoint,
               or official PyTorch weights (then --cfg is required)
   --cfg       the config (default: the one stored with the checkpoint); its TEST block sets the defaults below
@@ -25,7 +26,8 @@ const USAGE = `usage: tsx valid.ts --ckpt <model dir | checkpoint.safetensors | 
   --flip      flip test (default TEST.FLIP_TEST)
   --scales    test scales, comma-separated (default TEST.SCALE_FACTOR)
   --out       results file (default <ckpt folder>/results/keypoints_<split>_results.json)
-  --limit     evaluate only the first N images`;
+  --limit     evaluate only the first N images
+  --runtime   tfjs (default: the config's BACKEND) or onnx (onnxruntime-node on an ONNX export of the model)`;
 
 function args() {
   const a = parseInferenceArgs(process.argv.slice(2), { datadir: { type: 'string' }, limit: { type: 'string' } });
@@ -47,6 +49,7 @@ async function main(): Promise<void> {
   console.log(`[model] ${a.ckpt} (${kind}), ${model.countParams().toLocaleString('en-US')} parameters, backend ${backend}`);
   let root = a.datadir;
   let temp: string | undefined;
+  let net: RuntimeModel | undefined;
   try {
     if (!root) {
       root = temp = await mkdtemp(join(tmpdir(), 'hrnet-coco-pose-val-'));
@@ -57,7 +60,8 @@ async function main(): Promise<void> {
     const scales = a.scales ?? cfg.TEST.SCALE_FACTOR;
     const resultsFile = a.out ?? resultsFileIn(kind === 'model-dir' ? dirname(a.ckpt.replace(/\/+$/, '')) : dirname(a.ckpt), cfg);
     const isTty = process.stderr.isTTY;
-    const ev = await evaluatePose(model, cfg, {
+    net = await runtimeModel(model, { runtime: a.runtime });
+    const ev = await evaluatePose(net, cfg, {
       root,
       flip,
       scales,
@@ -75,6 +79,7 @@ async function main(): Promise<void> {
     console.log(formatApTable(ev.evaluation));
     console.log(`results: ${resultsFile}`);
   } finally {
+    await net?.dispose();
     model.dispose();
     if (temp) await rm(temp, { recursive: true, force: true });
   }

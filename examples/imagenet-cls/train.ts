@@ -2,7 +2,7 @@
  * Trains an HRNet classifier on an ImageNet-layout folder, or on a generated synthetic one.
  *
  *   tsx train.ts --cfg configs/demo-tiny.yaml [--datadir <root>] [--max_epochs N] [--amp] [--dist N [--sync_bn]]
- *                [--resume <ckpt>] [--ckpt_path <weights>] [--ckpt_save_dir <dir>]
+ *                [--resume <ckpt>] [--ckpt_path <weights>] [--pretrained [tag]] [--ckpt_save_dir <dir>]
  */
 import { ArgsError, CheckpointError, checkTrainArgs, ConfigError, launchDataParallel, loadConfig, parseTrainArgs, TRAIN_ARGS_USAGE, TrainingDivergedError } from '@hrnet/train';
 import { classificationConfigSchema } from './src/config.js';
@@ -19,7 +19,7 @@ async function main(): Promise<void> {
   }
   checkTrainArgs(args);
   const cfg = await loadConfig(args.cfg, classificationConfigSchema);
-  const opts = { datadir: args.datadir, maxEpochs: args.max_epochs, amp: args.amp, resume: args.resume, ckptPath: args.ckpt_path, ckptSaveDir: args.ckpt_save_dir };
+  const opts = { datadir: args.datadir, maxEpochs: args.max_epochs, amp: args.amp, resume: args.resume, ckptPath: args.ckpt_path, pretrained: args.pretrained, ckptSaveDir: args.ckpt_save_dir };
 
   if (args.dist && args.dist > 1) {
     if (cfg.batch_size % args.dist !== 0) throw new ArgsError(`--dist ${args.dist}: batch_size ${cfg.batch_size} is not a multiple of ${args.dist}`);

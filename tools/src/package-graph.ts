@@ -24,13 +24,13 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   '@hrnet/data-cityscapes': ['@hrnet/core'],
   '@hrnet/train': ['@hrnet/core'],
   // applications of the models
-  '@hrnet/cli': ['@hrnet/core', '@hrnet/heads'],
+  '@hrnet/cli': ['@hrnet/core', '@hrnet/heads', '@hrnet/train', '@hrnet/deploy'],
   // deploy: backend-native only for its bench (tfjs native vs onnxruntime)
   '@hrnet/deploy': ['@hrnet/core', '@hrnet/heads', '@hrnet/backend-native'],
   // the examples are the top: any library package, never another example
-  '@hrnet/example-coco-pose': ['@hrnet/core', '@hrnet/heads', '@hrnet/data-coco', '@hrnet/train', '@hrnet/backend-native'],
+  '@hrnet/example-coco-pose': ['@hrnet/core', '@hrnet/heads', '@hrnet/data-coco', '@hrnet/train', '@hrnet/deploy', '@hrnet/backend-native'],
   '@hrnet/example-coco-topdown': ['@hrnet/core', '@hrnet/heads', '@hrnet/data-coco', '@hrnet/train'],
-  '@hrnet/example-imagenet-cls': ['@hrnet/core', '@hrnet/heads', '@hrnet/data-imagenet', '@hrnet/train', '@hrnet/backend-native'],
+  '@hrnet/example-imagenet-cls': ['@hrnet/core', '@hrnet/heads', '@hrnet/data-imagenet', '@hrnet/train', '@hrnet/deploy', '@hrnet/backend-native'],
   // this checker
   '@hrnet/tools': [],
 };

@@ -1,6 +1,5 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type * as tf from '@tensorflow/tfjs';
 import {
   createCocoImageResolver,
   decodeRgb,
@@ -10,7 +9,7 @@ import {
   type CocoKeypointResult,
   type KeypointEvaluation,
 } from '@hrnet/data-coco';
-import { estimatePoses, posesToCocoResults, type Pose } from '@hrnet/heads';
+import { estimatePoses, posesToCocoResults, type Pose, type PoseModel } from '@hrnet/heads';
 import { decodeOptions, type PoseConfig } from './config.js';
 import { annotationFile, checkDataRoot } from './data.js';
 
@@ -45,7 +44,7 @@ export interface PoseEvaluation {
  * HeatmapParser grouping), the results in COCO's format, and COCO keypoint AP with `evaluateKeypoints`
  * (pycocotools' COCOeval numbers).
  */
-export async function evaluatePose(model: tf.LayersModel, cfg: PoseConfig, opts: EvaluatePoseOptions): Promise<PoseEvaluation> {
+export async function evaluatePose(model: PoseModel, cfg: PoseConfig, opts: EvaluatePoseOptions): Promise<PoseEvaluation> {
   const t0 = performance.now();
   const split = cfg.DATASET.TEST;
   await checkDataRoot(opts.root, split);

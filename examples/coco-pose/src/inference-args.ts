@@ -12,6 +12,8 @@ export interface InferenceArgs {
   flip?: boolean;
   /** Test scales; undefined: the config's TEST.SCALE_FACTOR. */
   scales?: number[];
+  /** `--runtime tfjs|onnx` (checked by @hrnet/deploy's `runtimeModel`); undefined: tfjs. */
+  runtime?: 'tfjs' | 'onnx';
   /** The script's own flags as given (strings, or string lists for `multiple` ones). */
   values: Record<string, string | string[] | boolean | undefined>;
 }
@@ -25,12 +27,12 @@ function parseScales(v: string): number[] {
 }
 
 /**
- * The command line of a script that runs a trained model: --ckpt, --cfg, --out, the test-time options that
+ * The command line of a script that runs a trained model: --ckpt, --cfg, --out, --runtime, the test-time options that
  * override the config's TEST block (--flip, --scales) and -h, plus the script's own `options`; strict, as
  * `@hrnet/train`'s `parseFlags`, so an unknown flag is an error naming it.
  */
 export function parseInferenceArgs(argv: readonly string[], options: FlagOptions): InferenceArgs {
-  const values = parseFlags(argv, { ckpt: { type: 'string' }, cfg: { type: 'string' }, out: { type: 'string' }, scales: { type: 'string' }, ...options }, ['flip']);
+  const values = parseFlags(argv, { ckpt: { type: 'string' }, cfg: { type: 'string' }, out: { type: 'string' }, scales: { type: 'string' }, runtime: { type: 'string' }, ...options }, ['flip']);
   const s = (k: string) => values[k] as string | undefined;
   const flip = s('flip');
   const scales = s('scales');
@@ -41,6 +43,7 @@ export function parseInferenceArgs(argv: readonly string[], options: FlagOptions
     out: s('out'),
     flip: flip != null ? parseBooleanFlag('flip', flip) : undefined,
     scales: scales != null ? parseScales(scales) : undefined,
+    runtime: s('runtime') as InferenceArgs['runtime'],
     values,
   };
 }

@@ -40,6 +40,8 @@ export interface TrainPoseOptions {
   resume?: string;
   /** Weights to start from (`--ckpt_path`): a model directory, a training checkpoint or official PyTorch weights. */
   initWeights?: string;
+  /** `--pretrained [tag]`: the ImageNet backbone from timm's published `hrnet_w<C>` instead of the MODEL.PRETRAINED file. */
+  pretrained?: true | string;
   /** Runs after training, before a generated temp dataset is removed (e.g. evaluation on its val split). */
   afterTraining?: (model: tf.LayersModel, root: string) => Promise<void>;
   /** Dynamic loss scaling (`--amp`). */
@@ -136,7 +138,7 @@ export async function trainPose(cfg: PoseConfig, opts: TrainPoseOptions = {}): P
     const model = createHigherHRNet(net, { seed: cfg.TRAIN.SEED });
     const params = model.countParams();
     const c = cfg.MODEL.EXTRA.STAGE4.NUM_CHANNELS;
-    log(`[model] HigherHRNet (stage-4 widths ${c.join('/')}): ${params.toLocaleString('en-US')} parameters; ${await loadPretrained(model, cfg)}`);
+    log(`[model] HigherHRNet (stage-4 widths ${c.join('/')}): ${params.toLocaleString('en-US')} parameters; ${await loadPretrained(model, cfg, { pretrained: opts.pretrained, log })}`);
 
     if (opts.initWeights) log(`[model] weights from ${opts.initWeights} (${await loadPoseWeights(model, opts.initWeights)})`);
     const parallel = joinDataParallel(model, dist);

@@ -109,7 +109,7 @@ describe('coco-pose example', () => {
       tf.dispose([x, ...ref]);
     }, 120_000);
 
-    it('valid.ts prints the AP table and writes the results; predict.ts writes poses JSON and an overlay PNG', async () => {
+    it('valid.ts prints the AP table and writes the results; predict.ts writes poses JSON and an overlay PNG, the same with --runtime onnx', async () => {
       expect(trained, 'training failed').toBeDefined();
       const results = join(dir, 'valid-results.json');
       const { stdout } = await cli('valid.ts', ['--ckpt', trained.modelDir!, '--datadir', data, '--flip', '--scales', '1', '--out', results]);
@@ -130,6 +130,11 @@ describe('coco-pose example', () => {
       expect(poses.poses[0].keypoints).toHaveLength(17);
       const png = await readFile(join(out, `${stem}.overlay.png`));
       expect(png.subarray(1, 4).toString()).toBe('PNG');
+      // --runtime onnx: the same people through onnxruntime-node (our ONNX export of the model)
+      const outOnnx = join(dir, 'pred-onnx');
+      await cli('predict.ts', ['--image', image, '--ckpt', trained.modelDir!, '--out', outOnnx, '--runtime', 'onnx']);
+      const onnx = JSON.parse(await readFile(join(outOnnx, `${stem}.poses.json`), 'utf8')) as typeof poses;
+      expect(onnx.poses.map((q) => q.score)).toEqual(poses.poses.map((q) => expect.closeTo(q.score, 3)));
     }, 180_000);
   });
 

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { activeBackend, initBackend } from '@hrnet/core';
+import { loadPretrained } from '@hrnet/heads';
 import { generateImageFolderDataset, type ImageBatch } from '@hrnet/data-imagenet';
 import {
   CheckpointManager,
@@ -31,6 +32,8 @@ export interface TrainClassifierOptions {
   resume?: string;
   /** Initialise the weights from our checkpoint or timm weights (`--ckpt_path`). */
   ckptPath?: string;
+  /** Start from timm's published weights of `model.name` (`--pretrained [tag]`), downloaded once into the cache. */
+  pretrained?: true | string;
   /** Overrides `checkpoint.dir` (`--ckpt_save_dir`). */
   ckptSaveDir?: string;
   /** Data-parallel context when running as a `--dist` worker. */
@@ -96,6 +99,11 @@ export async function trainClassifier(cfg: ClassificationConfig, opts: TrainClas
 
     const model = buildModel(cfg, numClasses);
     log(`[model] ${cfg.model.name ?? 'HRNet from model.cfg'}: ${model.countParams().toLocaleString('en-US')} parameters, ${numClasses} classes`);
+    if (opts.pretrained) {
+      if (!cfg.model.name) throw new Error('--pretrained needs model.name (a preset with published weights), not model.cfg');
+      await loadPretrained(model, cfg.model.name, { pretrained: opts.pretrained, log });
+      log(`[model] initialised from the published ${cfg.model.name} weights${opts.pretrained === true ? '' : ` (tag ${opts.pretrained})`}`);
+    }
     if (opts.ckptPath) log(`[model] initialised from ${opts.ckptPath} (${await loadWeights(model, opts.ckptPath)} weights)`);
     const parallel = joinDataParallel(model, dist);
     if (parallel.syncBnLayers) log(`[dist] synchronized BatchNorm in ${parallel.syncBnLayers} layers`);

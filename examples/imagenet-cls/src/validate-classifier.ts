@@ -1,4 +1,5 @@
 import { activeBackend, initBackend } from '@hrnet/core';
+import { runtimeModel, type Runtime } from '@hrnet/deploy';
 import type { ImageBatch } from '@hrnet/data-imagenet';
 import { SGD, Trainer } from '@hrnet/train';
 import { buildModel, classifierTask, loadWeights, scanDataset, valLoader } from './build.js';
@@ -9,6 +10,8 @@ export interface ValidateResult {
   /** 'checkpoint' (ours) or 'timm' (PyTorch / safetensors weights). */
   weights: 'checkpoint' | 'timm';
   numClasses: number;
+  /** Where the model ran: tfjs (on `backend`) or onnxruntime-node. */
+  runtime: Runtime;
   samples: number;
   loss: number;
   top1: number;
@@ -19,7 +22,7 @@ export interface ValidateResult {
 /** MindCV's validate.py: the val split through the eval transform, loss and top-1/top-5. */
 export async function validateClassifier(
   cfg: ClassificationConfig,
-  { datadir, ckptPath, batchSize, log = (l: string) => console.log(l) }: { datadir: string; ckptPath: string; batchSize?: number; log?: (l: string) => void },
+  { datadir, ckptPath, batchSize, runtime, log = (l: string) => console.log(l) }: { datadir: string; ckptPath: string; batchSize?: number; runtime?: Runtime; log?: (l: string) => void },
 ): Promise<ValidateResult> {
   const t0 = performance.now();
   await initBackend(cfg.backend, { log });
@@ -30,14 +33,16 @@ export async function validateClassifier(
   const model = buildModel(cfg, numClasses);
   const weights = await loadWeights(model, ckptPath);
   log(`[model] ${cfg.model.name ?? 'HRNet from model.cfg'}: ${numClasses} classes, ${weights} weights from ${ckptPath}`);
+  const net = await runtimeModel(model, { runtime });
   const data = valLoader(cfg, val, batchSize);
   const trainer = new Trainer<ImageBatch>({ task: classifierTask(cfg, model), optimizer: new SGD({ learningRate: 0 }), progress: 'none' });
   try {
-    const r = await trainer.evaluate(data);
+    const r = await trainer.evaluate(data, 0, net.runtime === 'onnx' ? (x) => net.predict(x) : undefined);
     if (data.skippedCount) log(`[data] skipped ${data.skippedCount} corrupt image(s)`);
-    return { backend, weights, numClasses, samples: r.samples, loss: r.loss, top1: r.metrics.top1, top5: r.metrics.top5, seconds: (performance.now() - t0) / 1000 };
+    return { backend, weights, numClasses, runtime: net.runtime, samples: r.samples, loss: r.loss, top1: r.metrics.top1, top5: r.metrics.top5, seconds: (performance.now() - t0) / 1000 };
   } finally {
     await data.close();
+    await net.dispose();
     model.dispose();
   }
 }

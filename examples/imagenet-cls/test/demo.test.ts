@@ -109,9 +109,13 @@ describe('imagenet-cls example', () => {
     await writeFile(timmFile, writeSafetensors(exportPytorchStateDict(model)));
     model.dispose();
     const r = await validateClassifier(cfg, { datadir: data, ckptPath: timmFile, log: () => undefined });
-    expect([r.weights, r.samples, r.numClasses]).toEqual(['timm', 4, 2]);
+    expect([r.weights, r.samples, r.numClasses, r.runtime]).toEqual(['timm', 4, 2, 'tfjs']);
     expect(r.top1).toBeGreaterThanOrEqual(0);
     expect(Number.isFinite(r.loss)).toBe(true);
+    // --runtime onnx: the same numbers through onnxruntime-node (loss to 1e-4 relative)
+    const onnx = await validateClassifier(cfg, { datadir: data, ckptPath: timmFile, runtime: 'onnx', log: () => undefined });
+    expect([onnx.runtime, onnx.samples, onnx.top1]).toEqual(['onnx', 4, r.top1]);
+    expect(Math.abs(onnx.loss - r.loss)).toBeLessThanOrEqual(1e-4 * Math.max(1, r.loss));
   }, 60_000);
 
   it('train.ts --dist 2 --sync_bn trains data-parallel in worker threads', async () => {

@@ -175,7 +175,9 @@ describe('hrnet CLI', () => {
     expect(bad.err).toMatch(/^hrnet: error: invalid HRNet cfg:/);
     const noOpt = await cli(['convert', '--model', cfgJson]);
     expect(noOpt.code).toBe(1);
-    expect(noOpt.err).toMatch(/required option '--weights <file>' not specified/);
+    expect(noOpt.err).toMatch(/required option '--out <dir>' not specified/);
+    const noWeights = await cli(['convert', '--model', cfgJson, '--out', join(work, 'x')]);
+    expect(noWeights.err).toMatch(/^hrnet: error: --weights is required with --model '.*tiny\.json' \(a name or cfg JSON gives the network, not its weights\)\n$/);
     const badInt = await cli(['convert', '--model', cfgJson, '--weights', ckpt, '--out', 'x', '--num-classes', 'ten']);
     expect(badInt.code).toBe(1);
     expect(badInt.err).toMatch(/--num-classes must be a non-negative integer, got 'ten'/);

@@ -59,6 +59,7 @@ export { readPytorchCheckpoint, decodePytorchCheckpoint, type PytorchCheckpointL
 export { PickleSecurityError, UnpicklingError } from './weights/restricted-unpickler.js';
 export { readWeights, type WeightsFile, type WeightsFormat } from './weights/read-weights.js';
 export { registerNaming, resolveNaming, listNamings, type NamingFn, type NamingScheme } from './weights/naming.js';
+export { cacheDirectory, fetchCached, HRNET_CACHE_ENV, type FetchCachedOptions } from './weights/fetch-cached.js';
 export { saveModelToDir, loadModelFromDir, dirSaveHandler, dirLoadHandler, type SaveModelToDirOptions } from './weights/model-dir.js';
 export type { StateDict, StateTensor, WeightDtype, TensorArray } from './weights/state-dict.js';
 // HigherHRNet: transposed convolution (PyTorch ConvTranspose2d semantics)

@@ -86,21 +86,21 @@ export function exportOnnx(model: tf.LayersModel, options: ExportOnnxOptions): U
   }
 
   for (const t of order) {
-    if (isInputLayer(t)) continue;
+    if (isInputLayer(t) || values.has(t.id)) continue;
     const layer = t.sourceLayer;
-    if (t.tensorIndex !== 0) throw new Error(`exportOnnx: layer '${layer.name}' (${layer.getClassName()}) has several outputs; not supported`);
+    // One layer application at a time; a multi-output layer (SplitChannels) gives all its outputs at once.
+    const applied = layer.inboundNodes[t.nodeIndex].outputTensors;
     const name = t.nodeIndex === 0 ? layer.name : `${layer.name}_${t.nodeIndex}`;
-    const rank = t.shape.length;
-    const isOutput = outputIds.has(t.id);
     // An NHWC model's rank-4 output is the transposed value; the NCHW one inside the graph gets a suffix.
-    const transposeOut = isOutput && inputLayout === 'NHWC' && rank === 4;
-    const output = transposeOut ? `${name}.nchw` : name;
+    const transposed = applied.map((o) => outputIds.has(o.id) && inputLayout === 'NHWC' && o.shape.length === 4);
+    const outputs = applied.map((_, i) => (applied.length === 1 ? name : `${name}:${i}`) + (transposed[i] ? '.nchw' : ''));
     const alias = LAYER_CONVERTERS[layer.getClassName()]({
       layer,
       config: layer.getConfig(),
       name,
       inputs: t.inputs.map((i) => values.get(i.id)!),
-      output,
+      output: outputs[0],
+      outputs,
       graph,
       param: (torchName) => {
         const key = `${layer.name}.${torchName}`;
@@ -109,10 +109,14 @@ export function exportOnnx(model: tf.LayersModel, options: ExportOnnxOptions): U
       },
       metadata: (key, value) => metadata.set(key, value),
     });
-    const value = { name: alias ?? output, rank };
-    values.set(t.id, value);
-    if (transposeOut) graph.node('Transpose', `${name}.to_nhwc`, [value.name], [name], { perm: [0, 2, 3, 1] });
-    if (isOutput) graphOutputs.set(t.id, transposeOut ? name : value.name);
+    applied.forEach((o, i) => {
+      const value = { name: (applied.length === 1 && alias) || outputs[i], rank: o.shape.length };
+      values.set(o.id, value);
+      if (!outputIds.has(o.id)) return;
+      const outName = transposed[i] ? outputs[i].slice(0, -'.nchw'.length) : value.name;
+      if (transposed[i]) graph.node('Transpose', `${outName}.to_nhwc`, [value.name], [outName], { perm: [0, 2, 3, 1] });
+      graphOutputs.set(o.id, outName);
+    });
   }
 
   const message = ModelProto.fromObject({

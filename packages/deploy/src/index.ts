@@ -3,3 +3,4 @@ export { exportModelFile, type ExportModelFileOptions } from './export-model-fil
 export { loadPredictor, type LoadPredictorOptions, type Predictor, type PredictorOutput, type Runtime } from './predictor.js';
 export type { PredictorInput } from './batch-input.js';
 export { readOnnxModelInfo, type OnnxModelInfo } from './onnx-model-info.js';
+export { runtimeModel, type RuntimeModel, type RuntimeModelOptions } from './runtime-model.js';

@@ -14,8 +14,10 @@ export interface ConvertContext {
   /** Node name: the layer name (= the PyTorch module path). */
   name: string;
   inputs: OnnxValue[];
-  /** The value name the layer's output must get. */
+  /** The value name the layer's output must get (its first output's). */
   output: string;
+  /** The value names of all its outputs, in order (one but for SplitChannels). */
+  outputs: string[];
   graph: OnnxGraph;
   /** The initializer holding the layer's PyTorch parameter (`weight`, `running_var`, …), PyTorch layout = ONNX layout; undefined when absent. */
   param(torchName: string): string | undefined;
@@ -108,6 +110,70 @@ const upSampling2d: LayerConverter = (ctx) => {
   ctx.graph.node('Resize', ctx.name, [x.name, '', scales], [ctx.output], { mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' });
 };
 
+/** ONNX Resize's coordinate mapping for PyTorch's bilinear `align_corners` (false: half-pixel centres, as tfjs' `halfPixelCenters`). */
+const linearResize = (alignCorners: boolean) => ({ mode: 'linear', coordinate_transformation_mode: alignCorners ? 'align_corners' : 'half_pixel' });
+
+const upsampleBilinear: LayerConverter = (ctx) => {
+  const x = only(ctx);
+  expectRank(ctx, x, 4);
+  const f = ctx.config.factor as number;
+  const scales = ctx.graph.initializer(`${ctx.name}.scales`, [4], Float32Array.from([1, 1, f, f]));
+  ctx.graph.node('Resize', ctx.name, [x.name, '', scales], [ctx.output], linearResize(ctx.config.alignCorners as boolean));
+};
+
+const resizeBilinear: LayerConverter = (ctx) => {
+  if (ctx.inputs.length !== 2) throw unsupported(ctx, `expects two inputs [x, ref], got ${ctx.inputs.length}`);
+  const [x, ref] = ctx.inputs;
+  expectRank(ctx, x, 4);
+  expectRank(ctx, ref, 4);
+  // sizes = [N, C] of x ++ [H, W] of ref, computed in the graph: both are dynamic.
+  const g = ctx.graph;
+  const part = (v: OnnxValue, what: string, from: number, to: number) => {
+    g.node('Shape', `${ctx.name}.${what}_shape`, [v.name], [`${ctx.name}.${what}_shape`]);
+    g.node('Slice', `${ctx.name}.${what}_dims`, [`${ctx.name}.${what}_shape`, g.int64s([from]), g.int64s([to])], [`${ctx.name}.${what}_dims`]);
+    return `${ctx.name}.${what}_dims`;
+  };
+  const sizes = `${ctx.name}.sizes`;
+  g.node('Concat', sizes, [part(x, 'x', 0, 2), part(ref, 'ref', 2, 4)], [sizes], { axis: 0 });
+  g.node('Resize', ctx.name, [x.name, '', '', sizes], [ctx.output], linearResize(ctx.config.alignCorners as boolean));
+};
+
+const avgPool2d: LayerConverter = (ctx) => {
+  const x = only(ctx);
+  expectRank(ctx, x, 4);
+  const { kernelSize: k, strides: s, padding: p } = ctx.config as { kernelSize: number; strides: number; padding: number };
+  // PyTorch's count_include_pad=True: every window is divided by k², the zero padding included.
+  ctx.graph.node('AveragePool', ctx.name, [x.name], [ctx.output], { kernel_shape: [k, k], strides: [s, s], pads: [p, p, p, p], count_include_pad: 1, ceil_mode: 0 });
+};
+
+const ACTIVATIONS: Readonly<Record<string, string>> = { relu: 'Relu', sigmoid: 'Sigmoid', tanh: 'Tanh' };
+
+const activation: LayerConverter = (ctx) => {
+  const fn = ctx.config.activation as string;
+  if (fn === 'linear') return identity(ctx);
+  const op = ACTIVATIONS[fn];
+  if (!op) throw unsupported(ctx, `has activation '${fn}'; supported: linear, ${Object.keys(ACTIVATIONS).join(', ')}`);
+  ctx.graph.node(op, ctx.name, [only(ctx).name], [ctx.output]);
+};
+
+const splitChannels: LayerConverter = (ctx) => {
+  const x = only(ctx);
+  expectRank(ctx, x, 4);
+  ctx.graph.node('Split', ctx.name, [x.name, ctx.graph.int64s(ctx.config.sizes as number[])], ctx.outputs, { axis: 1 });
+};
+
+const multiply: LayerConverter = (ctx) => {
+  const [first, ...rest] = ctx.inputs;
+  if (!rest.length) return first.name;
+  // ONNX's Mul is binary: a chain for more inputs.
+  let acc = first.name;
+  rest.forEach((v, i) => {
+    const out = i === rest.length - 1 ? ctx.output : `${ctx.name}.mul${i}`;
+    ctx.graph.node('Mul', i === rest.length - 1 ? ctx.name : out, [acc, v.name], [out]);
+    acc = out;
+  });
+};
+
 const concatenate: LayerConverter = (ctx) => {
   const rank = ctx.inputs[0].rank;
   if (ctx.inputs.some((v) => v.rank !== rank)) throw unsupported(ctx, 'has inputs of different ranks');
@@ -148,6 +214,12 @@ export const LAYER_CONVERTERS: Readonly<Record<string, LayerConverter>> = {
   HrnetAdd: add,
   ImageInputCheck: imageInputCheck,
   UpSampling2D: upSampling2d,
+  UpsampleBilinear: upsampleBilinear,
+  HrnetResizeBilinear: resizeBilinear,
+  AvgPool2d: avgPool2d,
+  Activation: activation,
+  SplitChannels: splitChannels,
+  Multiply: multiply,
   Concatenate: concatenate,
   GlobalAveragePooling2D: globalAveragePooling2d,
   Dense: dense,

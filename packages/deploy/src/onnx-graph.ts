@@ -1,4 +1,4 @@
-import { ATTR, ONNX_FLOAT, type OnnxAttribute, type OnnxNode, type OnnxTensor } from './onnx-schema.js';
+import { ATTR, ONNX_FLOAT, ONNX_INT64, type OnnxAttribute, type OnnxNode, type OnnxTensor } from './onnx-schema.js';
 
 /** An attribute value as the converters write it: integer(s), a string, or `{ float }` for a FLOAT. */
 export type AttrValue = number | string | number[] | { float: number };
@@ -28,12 +28,21 @@ export class OnnxGraph {
    * already added is returned as is (a layer applied twice shares its weights).
    */
   initializer(name: string, dims: number[], data: Float32Array): string {
-    if (this.initializerNames.has(name)) return name;
     const size = dims.reduce((a, b) => a * b, 1);
     if (size !== data.length) throw new Error(`initializer '${name}': ${data.length} values for shape [${dims.join(', ')}]`);
+    return this.addInitializer(name, dims, ONNX_FLOAT, data);
+  }
+
+  /** A 1-D int64 constant (shape arithmetic, split sizes), shared by every node that needs the same values. */
+  int64s(values: number[]): string {
+    return this.addInitializer(`const.int64.${values.join('_')}`, [values.length], ONNX_INT64, BigInt64Array.from(values, (v) => BigInt(v)));
+  }
+
+  private addInitializer(name: string, dims: number[], dataType: number, data: Float32Array | BigInt64Array): string {
+    if (this.initializerNames.has(name)) return name;
     this.initializerNames.add(name);
     const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    this.initializers.push({ name, dims, data_type: ONNX_FLOAT, raw_data: bytes });
+    this.initializers.push({ name, dims, data_type: dataType, raw_data: bytes });
     return name;
   }
 }

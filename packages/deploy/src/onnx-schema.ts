@@ -99,6 +99,7 @@ export const ModelProto = root.lookupType('onnx.ModelProto');
 
 /** ONNX element type of float32 tensors (`TensorProto.DataType.FLOAT`). */
 export const ONNX_FLOAT = 1;
+export const ONNX_INT64 = 7;
 
 /** `AttributeProto.AttributeType` values of the attributes the exporter writes. */
 export const ATTR = { FLOAT: 1, INT: 2, STRING: 3, INTS: 7 } as const;

@@ -1,15 +1,16 @@
 /**
- * The two families' tiny reference models with their PyTorch fixture weights, for the export tests: the timm
- * classifier (fixtures/hrnet-cls, as heads' classifier parity test loads it) and HigherHRNet tiny
- * (fixtures/higherhrnet/model_tiny).
+ * Each family's tiny reference model with its PyTorch fixture weights, for the export tests: the timm
+ * classifier (fixtures/hrnet-cls, as heads' classifier parity test loads it), HigherHRNet tiny
+ * (fixtures/higherhrnet/model_tiny), HRNetV2 segmentation tiny with either `align_corners`
+ * (fixtures/hrnet-seg) and the HF-HRNet tiny backbone (fixtures/hf-hrnet).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { loadPytorchWeights } from '@hrnet/core';
+import { createBackbone, loadPytorchWeights } from '@hrnet/core';
 import { loadFixtureTensor, readManifest } from '@hrnet/core/testing';
-import { createClassifier, createHigherHRNet } from '@hrnet/heads';
+import { createClassifier, createHigherHRNet, createSegmenter } from '@hrnet/heads';
 
 const fixtures = fileURLToPath(new URL('../../../fixtures/', import.meta.url));
 
@@ -22,7 +23,7 @@ export interface FixtureModel {
   expected: tf.Tensor[];
 }
 
-async function load(family: string, dir: string, manifest: string, weights: string, naming: 'timm' | 'higherhrnet', model: tf.LayersModel, outputs: string[]): Promise<FixtureModel> {
+async function load(family: string, dir: string, manifest: string, weights: string, naming: string, model: tf.LayersModel, outputs: string[]): Promise<FixtureModel> {
   await loadPytorchWeights(model, join(dir, weights), { naming });
   const tensors = readManifest(dir, manifest);
   return {
@@ -44,4 +45,17 @@ export async function higherHrnetTiny(): Promise<FixtureModel> {
   const dir = join(fixtures, 'higherhrnet', 'model_tiny');
   const model = createHigherHRNet(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')));
   return load('higherhrnet tiny', dir, 'manifest.json', 'weights.safetensors', 'higherhrnet', model, ['output_0', 'output_1']);
+}
+
+export async function segmenterTiny(alignCorners: boolean): Promise<FixtureModel> {
+  const dir = join(fixtures, 'hrnet-seg');
+  const config = JSON.parse(readFileSync(join(dir, 'tiny.config.json'), 'utf8'));
+  const model = createSegmenter(config['MODEL.EXTRA'], { numClasses: config.num_classes, alignCorners });
+  return load(`hrnet-seg tiny align_corners=${alignCorners}`, dir, 'tiny.manifest.json', 'tiny.safetensors', 'hrnet-seg', model, [`ac-${alignCorners}.logits`]);
+}
+
+export async function hfHrnetTiny(): Promise<FixtureModel> {
+  const dir = join(fixtures, 'hf-hrnet');
+  const model = createBackbone(JSON.parse(readFileSync(join(dir, 'hf_hrnet_tiny.config.json'), 'utf8')).extra);
+  return load('hf-hrnet tiny', dir, 'hf_hrnet_tiny.manifest.json', 'hf_hrnet_tiny.safetensors', 'hf-hrnet', model, ['output']);
 }

@@ -137,6 +137,14 @@ describe('export errors', () => {
     model.dispose();
   });
 
+  it('a supported class with an unsupported setting names the layer, its class and the setting', () => {
+    const input = tf.input({ shape: [32, 32, 3], name: 'image' });
+    const act = tf.layers.activation({ activation: 'softplus', name: 'head.act' }).apply(input) as tf.SymbolicTensor;
+    const model = tf.model({ inputs: input, outputs: act });
+    expect(() => exportOnnx(model, { inputLayout: 'NHWC' })).toThrow(/^exportOnnx: layer 'head.act' \(Activation\) has activation 'softplus'; supported: linear, relu, sigmoid, tanh$/);
+    model.dispose();
+  });
+
   it('a bad option names the key', () => {
     const model = createClassifier('hrnet_w18_small', { numClasses: 2 });
     expect(() => exportOnnx(model, { inputLayout: 'NWHC' as never })).toThrow(/exportOnnx options: .*inputLayout/);

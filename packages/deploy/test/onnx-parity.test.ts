@@ -6,7 +6,7 @@ import { initBackend } from '@hrnet/core';
 import { assertClose } from '@hrnet/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportModelFile, loadPredictor, type Predictor, type PredictorOutput } from '../src/index.js';
-import { higherHrnetTiny, hrnetClassifierTiny, type FixtureModel } from './fixture-models.js';
+import { hfHrnetTiny, higherHrnetTiny, hrnetClassifierTiny, segmenterTiny, type FixtureModel } from './fixture-models.js';
 
 // onnxruntime-node running our export of each family's tiny reference model (PyTorch fixture weights, random
 // BN statistics) against the same model on tfjs (wasm backend), and against PyTorch's outputs. One exported
@@ -22,17 +22,24 @@ beforeAll(async () => {
 const asTensor = (o: PredictorOutput) => tf.tensor(o.data, o.shape);
 /**
  * Batch 1: the first fixture sample; batch 2: the fixture's two samples, or the sample and its mirror image;
- * then the first sample stretched to 1.5x its width (64x96 for the classifier, 128x192 for HigherHRNet).
+ * then the first sample stretched to at least 1.5x its width, a multiple of the model's input divisor and
+ * not square (64x96 for the classifier, 128x192 for HigherHRNet and HF-HRNet, 64x144 for segmentation).
  */
-const batches = (x: tf.Tensor4D) => {
+const batches = (x: tf.Tensor4D, divisor: number) => {
   const first = x.slice(0, 1);
-  const two = x.shape[0] >= 2 ? x.slice(0, 2) : tf.concat([x, tf.reverse(x, 2)]);
-  return [first, two, tf.image.resizeBilinear(first, [x.shape[1], (x.shape[2] * 3) / 2])];
+  const two = x.shape[0] >= 2 ? x.slice(0, 2) : tf.concat([x.slice(0, 1), tf.reverse(x.slice(0, 1), 2)]);
+  let w = Math.ceil((x.shape[2] * 1.5) / divisor) * divisor;
+  if (w === x.shape[1]) w += divisor;
+  return [first, two, tf.image.resizeBilinear(first, [x.shape[1], w])];
 };
+const divisorOf = (model: tf.LayersModel) => (model.layers.find((l) => l.getClassName() === 'ImageInputCheck')?.getConfig().divisor as number | undefined) ?? 1;
 
 describe.each([
   ['hrnet-cls tiny', hrnetClassifierTiny],
   ['higherhrnet tiny', higherHrnetTiny],
+  ['hrnet-seg tiny align_corners=true', () => segmenterTiny(true)],
+  ['hrnet-seg tiny align_corners=false', () => segmenterTiny(false)],
+  ['hf-hrnet tiny', hfHrnetTiny],
 ] as const)('%s exported to ONNX', (_family, build) => {
   let fx: FixtureModel;
   let tfjs: Predictor;
@@ -56,7 +63,7 @@ describe.each([
       expect(onnx.runtime).toBe('onnx');
       expect(onnx.outputNames).toEqual(tfjs.outputNames);
       expect(onnx.inputShape).toEqual(tfjs.inputShape);
-      const xs = batches(fx.input);
+      const xs = batches(fx.input, divisorOf(fx.model));
       for (const x of xs) {
         const [got, want] = [await onnx.predict(x), await tfjs.predict(x)];
         expect(got.map((o) => o.shape)).toEqual(want.map((o) => o.shape));

@@ -1,6 +1,8 @@
 // One factory over every family and preset
-export { createModel, listFamilies, listModels, modelInfo, registerFamily, type FamilyConfig } from './model-registry.js';
-export type { ModelFamily, ModelInfo, ModelOptions, Preprocessing } from './model-family.js';
+export { createModel, fetchPretrained, listFamilies, listModels, loadPretrained, modelInfo, registerFamily, type FamilyConfig } from './model-registry.js';
+export { HRNET_HUB_ENV, type PretrainedOptions } from './pretrained-weights.js';
+export { TIMM_PRETRAINED_TAGS } from './classification/pretrained.js';
+export type { ModelFamily, ModelInfo, ModelOptions, PretrainedWeights, Preprocessing } from './model-family.js';
 // The head contract (for family authors)
 export { composeHeadModel, expectFeatures, type Head } from './head.js';
 

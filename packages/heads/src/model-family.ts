@@ -34,6 +34,17 @@ export interface ModelOptions {
   seed?: number;
 }
 
+/** Weights a family publishes on a hub for one preset and tag. */
+export interface PretrainedWeights {
+  /** `<preset>.<tag>`, for messages. */
+  id: string;
+  /** Hub repository (`timm/hrnet_w18_small.ms_in1k`) and the file in it: `<hub>/<repo>/resolve/main/<file>`. */
+  repo: string;
+  file: string;
+  /** Loads the downloaded file into a model of the preset (converting names and layouts). */
+  load(model: tf.LayersModel, file: string): Promise<void>;
+}
+
 /**
  * One model family (one folder of @hrnet/heads): its presets and its factory. Adding a family = a folder with
  * a `family.ts` exporting one of these, listed in `model-registry.ts` (or passed to `registerFamily`).
@@ -46,4 +57,8 @@ export interface ModelFamily<Config = unknown, Options extends ModelOptions = Mo
   info(preset: string): ModelInfo;
   /** The network from a preset name or a family config. */
   create(nameOrConfig: string | Config, opts?: Options): tf.LayersModel;
+  /** Published weights of a preset (`tag` true: the default); absent where the family's weights are on no hub. */
+  pretrained?(preset: string, tag: string | true): PretrainedWeights;
+  /** Where weights that are on no hub come from, for the error `pretrained` gives otherwise. */
+  manualWeights?: string;
 }

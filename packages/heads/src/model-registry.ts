@@ -5,6 +5,7 @@ import { higherHrnetFamily } from './higher-hrnet/family.js';
 import { segmentationFamily } from './segmentation/family.js';
 import { topDownFamily } from './top-down/family.js';
 import type { ModelFamily, ModelInfo, ModelOptions } from './model-family.js';
+import { downloadPublished, loadPublishedWeights, publishedWeights, type PretrainedOptions } from './pretrained-weights.js';
 
 // The built-in families; a new family adds its folder and one entry here.
 const families = new Map<string, ModelFamily<never, never>>();
@@ -51,15 +52,54 @@ export function modelInfo(name: string): ModelInfo {
   return familyOf(name)!.info(name);
 }
 
+type CreateOptions = ModelOptions & Record<string, unknown>;
+
 /**
  * Builds any registered model: a preset name (`hrnet_w18_small` … `hrnet_w64`, `higherhrnet_w32_512`, …) or a
  * family config (`{ family: 'classification', config: <timm cfg> }`). `opts` go to the family's factory
  * (`numClasses` for classifiers, default 1000 as timm's; `seed` for the official initialisation).
+ *
+ * `pretrained: true | '<tag>'` (timm's `create_model(name, pretrained=True)`): a promise of the model with the
+ * preset's published weights, downloaded once into a cache (`cacheDir`, `$HRNET_CACHE_DIR`, `~/.cache/hrnet`),
+ * verified against the hub's size and sha256, converted on load. A classifier of another `numClasses` keeps
+ * its own classifier, as timm's. Families whose weights are on no hub say where to download them by hand.
  */
-export function createModel(nameOrConfig: string | FamilyConfig, opts: ModelOptions & Record<string, unknown> = {}): tf.LayersModel {
-  if (typeof nameOrConfig === 'string') return familyOf(nameOrConfig)!.create(nameOrConfig as never, opts as never);
-  if (nameOrConfig == null || typeof nameOrConfig.family !== 'string') {
+export function createModel(nameOrConfig: string | FamilyConfig, opts: CreateOptions & PretrainedOptions & { pretrained: true | string }): Promise<tf.LayersModel>;
+export function createModel(nameOrConfig: string | FamilyConfig, opts?: CreateOptions & { pretrained?: false }): tf.LayersModel;
+export function createModel(nameOrConfig: string | FamilyConfig, opts?: CreateOptions & PretrainedOptions): tf.LayersModel | Promise<tf.LayersModel>;
+export function createModel(nameOrConfig: string | FamilyConfig, opts: CreateOptions & PretrainedOptions = {}): tf.LayersModel | Promise<tf.LayersModel> {
+  const { pretrained, cacheDir, hubUrl, log, ...rest } = opts;
+  if (typeof nameOrConfig !== 'string' && (nameOrConfig == null || typeof nameOrConfig.family !== 'string')) {
     throw new Error(`createModel: expected a model name or { family, config }, got ${JSON.stringify(nameOrConfig)}`);
   }
-  return family(nameOrConfig.family).create(nameOrConfig.config as never, opts as never);
+  const f = typeof nameOrConfig === 'string' ? familyOf(nameOrConfig)! : family(nameOrConfig.family);
+  if (pretrained && typeof nameOrConfig !== 'string') throw new Error('createModel: pretrained weights come with a preset name, not a family config');
+  const weights = pretrained ? publishedWeights(f, nameOrConfig as string, pretrained) : undefined;
+  const model = f.create((typeof nameOrConfig === 'string' ? nameOrConfig : nameOrConfig.config) as never, rest as never);
+  if (!weights) return model;
+  return loadPublishedWeights(model, weights, { cacheDir, hubUrl, log }).then(
+    () => model,
+    (err: unknown) => {
+      model.dispose();
+      throw err;
+    },
+  );
+}
+
+/**
+ * Loads the published weights of `preset` into a model built for it (e.g. by `createClassifier` with your own
+ * `numClasses` / `dropRate`): what `createModel(preset, { pretrained })` does after building.
+ */
+export async function loadPretrained(model: tf.LayersModel, preset: string, opts: PretrainedOptions = {}): Promise<void> {
+  const { pretrained = true, ...rest } = opts;
+  if (pretrained) await loadPublishedWeights(model, publishedWeights(familyOf(preset)!, preset, pretrained), rest);
+}
+
+/**
+ * The local path of the published weights of `preset` (downloaded once into the cache, verified), for loading them
+ * another way: e.g. timm's ImageNet `hrnet_w32` as the backbone of a pose model (HigherHRNet's MODEL.PRETRAINED).
+ */
+export async function fetchPretrained(preset: string, opts: PretrainedOptions = {}): Promise<string> {
+  const { pretrained = true, ...rest } = opts;
+  return downloadPublished(publishedWeights(familyOf(preset)!, preset, pretrained || true), rest);
 }

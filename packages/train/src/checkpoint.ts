@@ -35,6 +35,8 @@ export interface CheckpointMeta {
   globalStep: number;
   /** Model weights in `model.weights` order: name and shape (tensors are `model/<index>`). */
   weights: { name: string; shape: number[]; trainable: boolean }[];
+  /** The network's tfjs topology (`model.toJSON`), so that the checkpoint alone rebuilds it (`hrnet export`); absent in older checkpoints. */
+  topology?: unknown;
   /** Optimizer class, update count, rate and hyper-parameters (slot tensors are `optimizer/<slot>/<weight index>`). */
   optimizer?: Omit<OptimizerState, 'slots'> & { slots: string[] };
   /** The LR schedule's parameters, when it has a `spec` (its state is `globalStep`). */
@@ -64,7 +66,7 @@ export interface LoadedCheckpoint {
 export interface CheckpointContents {
   model: tf.LayersModel;
   optimizer?: tf.Optimizer;
-  meta: Omit<CheckpointMeta, 'format' | 'version' | 'weights' | 'optimizer' | 'createdAt'>;
+  meta: Omit<CheckpointMeta, 'format' | 'version' | 'weights' | 'topology' | 'optimizer' | 'createdAt'>;
 }
 
 type StatefulOptimizer = tf.Optimizer & { getState(): OptimizerState; setState(s: OptimizerState): void };
@@ -117,6 +119,7 @@ export function encodeCheckpoint({ model, optimizer, meta }: CheckpointContents)
     version: CHECKPOINT_VERSION,
     ...meta,
     weights,
+    topology: model.toJSON(undefined, false),
     optimizer: optimizerMeta,
     createdAt: new Date().toISOString(),
   };

@@ -20,6 +20,8 @@ export interface TrainArgs {
   resume?: string;
   /** Checkpoint to initialise the model weights from. */
   ckpt_path?: string;
+  /** Start from the published pretrained weights (`true`: the default tag), downloaded once into the cache. */
+  pretrained?: true | string;
   help?: boolean;
 }
 
@@ -32,6 +34,7 @@ export const TRAIN_ARGS_USAGE = `options:
   --sync_bn [true|false] synchronized BatchNorm across the --dist workers
   --resume <ckpt>       resume training from a checkpoint
   --ckpt_path <ckpt>    initialise weights from a checkpoint (ours, or timm/PyTorch weights)
+  --pretrained [tag]    start from timm's published ImageNet weights (downloaded once to ~/.cache/hrnet)
   --ckpt_save_dir <dir> where checkpoints are written
   -h, --help            show this help
 Values may be given as "--flag value" or "--flag=value".`;
@@ -120,8 +123,10 @@ export function parseFlags(
  * or an explicit one (`--amp false`, `--amp=0`).
  */
 export function parseTrainArgs(argv: readonly string[] = process.argv.slice(2)): TrainArgs {
+  // `--pretrained` alone means the default tag
+  const withTag = argv.map((a, i) => (a === '--pretrained' && (argv[i + 1] == null || argv[i + 1].startsWith('-')) ? '--pretrained=true' : a));
   const values = parseFlags(
-    argv,
+    withTag,
     {
       cfg: { type: 'string' },
       datadir: { type: 'string' },
@@ -130,6 +135,7 @@ export function parseTrainArgs(argv: readonly string[] = process.argv.slice(2)):
       ckpt_save_dir: { type: 'string' },
       resume: { type: 'string' },
       ckpt_path: { type: 'string' },
+      pretrained: { type: 'string' },
     },
     ['amp', 'sync_bn'],
   );
@@ -144,8 +150,9 @@ export function parseTrainArgs(argv: readonly string[] = process.argv.slice(2)):
   if (str('ckpt_save_dir') != null) args.ckpt_save_dir = str('ckpt_save_dir');
   if (str('resume') != null) args.resume = str('resume');
   if (str('ckpt_path') != null) args.ckpt_path = str('ckpt_path');
+  if (str('pretrained') != null && !FALSE.test(str('pretrained')!)) args.pretrained = TRUE.test(str('pretrained')!) ? true : str('pretrained');
   if (values.help) args.help = true;
-  for (const k of ['cfg', 'datadir', 'resume', 'ckpt_path', 'ckpt_save_dir'] as const) {
+  for (const k of ['cfg', 'datadir', 'resume', 'ckpt_path', 'ckpt_save_dir', 'pretrained'] as const) {
     if (args[k] === '') throw new ArgsError(`--${k} expects a value`);
   }
   return args;

@@ -310,20 +310,29 @@ export class Trainer<B = ImageBatchLike> {
     return c.mode === 'value' ? clipGradValue(grads, c.max) : clipGradNorm(grads, c.max).grads;
   }
 
-  /** Mean loss and metrics per sample over `data` (inference mode: `training: false`). */
-  async evaluate(data: TrainData<B>, epoch = 0): Promise<EvalResult> {
+  /**
+   * Mean loss and metrics per sample over `data` (inference mode: `training: false`). `forward` runs the model
+   * elsewhere instead (e.g. onnxruntime through @hrnet/deploy's `runtimeModel`): outputs in the model's order.
+   */
+  async evaluate(data: TrainData<B>, epoch = 0, forward?: (x: tf.Tensor) => Promise<tf.Tensor[]>): Promise<EvalResult> {
     const names = Object.keys(this.metrics);
     const sums = new Float64Array(names.length + 1);
     let samples = 0;
     const t0 = performance.now();
     for await (const batch of epochBatches(data, epoch)) {
       let n = 0;
+      let external: tf.Tensor[] | undefined;
+      if (forward) {
+        const x = this.inputs(batch);
+        external = await forward(firstTensor(x)).finally(() => tf.dispose(x));
+      }
       const values = tf.tidy(() => {
         const x = this.inputs(batch);
         n = firstTensor(x).shape[0] ?? 0;
-        const out = this.model.apply(x, { training: false }) as ModelOutputs;
+        const out = external ?? (this.model.apply(x, { training: false }) as ModelOutputs);
         return [this.loss(out, batch), ...names.map((k) => this.metrics[k](out, batch))];
       });
+      tf.dispose(external);
       const host = await Promise.all(values.map((v) => v.data()));
       tf.dispose(values);
       host.forEach((v, i) => (sums[i] += v[0] * n));

@@ -10,6 +10,14 @@ describe('parseTrainArgs', () => {
     expect(equals).toEqual(expected);
   });
 
+  it('--pretrained: bare for the default tag, or a tag; false turns it off', () => {
+    expect(parseTrainArgs(['--pretrained', '--cfg', 'x'])).toEqual({ pretrained: true, cfg: 'x' });
+    expect(parseTrainArgs(['--cfg', 'x', '--pretrained'])).toEqual({ pretrained: true, cfg: 'x' });
+    expect(parseTrainArgs(['--pretrained', 'ms_aug_in1k'])).toEqual({ pretrained: 'ms_aug_in1k' });
+    expect(parseTrainArgs(['--pretrained=false'])).toEqual({});
+    expect(() => parseTrainArgs(['--pretrained='])).toThrow('--pretrained expects a value');
+  });
+
   it('boolean flags also work bare and accept 1/0/yes/no', () => {
     expect(parseTrainArgs(['--amp', '--cfg', 'x'])).toEqual({ amp: true, cfg: 'x' });
     expect(parseTrainArgs(['--sync_bn'])).toEqual({ sync_bn: true });

@@ -10,10 +10,15 @@ import type { Pose } from '../pose-common/pose-types.js';
 import { normalizeImage } from '@hrnet/core';
 import { resizeAlignMultiScale, type RgbImage } from './resize-align.js';
 
-/** Anything that maps an NHWC float32 batch to the HigherHRNet outputs (lowest resolution first). */
+type PoseOutputs = tf.Tensor | tf.Tensor[];
+
+/**
+ * Anything that maps an NHWC float32 batch to the HigherHRNet outputs (lowest resolution first), at once or
+ * through a promise (another runtime, e.g. @hrnet/deploy's `runtimeModel` on onnxruntime).
+ */
 export type PoseModel =
-  | { predict(x: tf.Tensor4D): tf.Tensor | tf.Tensor[] }
-  | ((x: tf.Tensor4D) => tf.Tensor | tf.Tensor[]);
+  | { predict(x: tf.Tensor4D): PoseOutputs | Promise<PoseOutputs> }
+  | ((x: tf.Tensor4D) => PoseOutputs | Promise<PoseOutputs>);
 
 export interface EstimatePosesOptions extends DecodeOptions {
   /** Also run the width-mirrored image and average (TEST.FLIP_TEST), default true. */
@@ -29,15 +34,17 @@ export interface EstimatePosesOptions extends DecodeOptions {
 
 const DEFAULT_PREPROCESSING = higherHrnetPreset('higherhrnet_w32_512').preprocessing;
 
-function run(model: PoseModel, x: tf.Tensor4D): tf.Tensor[] {
-  const y = typeof model === 'function' ? model(x) : model.predict(x);
-  return Array.isArray(y) ? y : [y];
-}
-
-/** Runs the model (in a tidy scope) and copies its outputs to host planes. */
+/** Runs the model (a synchronous one in a tidy scope) and copies its outputs to host planes. */
 async function forward(model: PoseModel, input: tf.Tensor4D, mirrored: boolean) {
-  const outs = tf.tidy(() => run(model, mirrored ? tf.reverse(input, 2) : input));
+  const x = mirrored ? tf.reverse(input, 2) : input;
+  let y: PoseOutputs | Promise<PoseOutputs> | undefined;
+  const kept = tf.tidy(() => {
+    y = typeof model === 'function' ? model(x) : model.predict(x);
+    return y instanceof Promise ? [] : [y].flat();
+  });
+  let outs: tf.Tensor[] = kept;
   try {
+    if (y instanceof Promise) outs = [await y].flat();
     return await Promise.all(
       outs.map(async (t) => {
         if (t.rank !== 4 || t.shape[0] !== 1) throw new Error(`estimatePoses: model output of shape [${t.shape.join(', ')}], expected [1, H, W, C]`);
@@ -47,6 +54,7 @@ async function forward(model: PoseModel, input: tf.Tensor4D, mirrored: boolean) 
     );
   } finally {
     tf.dispose(outs);
+    if (mirrored) x.dispose();
   }
 }
 

@@ -9,4 +9,6 @@ export const higherHrnetFamily: ModelFamily<HigherHrnetConfigInput, HigherHrnetO
   presets: listHigherHrnetPresets,
   info: higherHrnetInfo,
   create: createHigherHRNet,
+  manualWeights:
+    "the official checkpoints (pose_higher_hrnet_w32_512.pth, …) are in the model zoo of HRNet/HigherHRNet-Human-Pose-Estimation (Google Drive / OneDrive links in its README): download one by hand and load it with loadPytorchWeights(model, file, { naming: 'higherhrnet' }) (examples/coco-pose: --ckpt_path, or MODEL.PRETRAINED for the ImageNet backbone)",
 };

@@ -21,6 +21,8 @@ export const segmentationFamily: ModelFamily<SegExtraInput, SegmentationModelOpt
   name: 'segmentation',
   presets: listSegmenterPresets,
   info,
+  manualWeights:
+    "the official Cityscapes checkpoints (hrnet_w48_cityscapes_cls19_1024x2048_trainset.pth, …) are linked from HRNet/HRNet-Semantic-Segmentation's README (OneDrive / Baidu): download one by hand and load it with loadPytorchWeights(model, file, { naming: 'hrnet-seg' })",
   create: (nameOrExtra, opts = {}) => {
     const { seed, ...rest } = opts;
     const preset = typeof nameOrExtra === 'string' ? segmenterPreset(nameOrExtra) : undefined;
