@@ -1,28 +1,17 @@
-/**
- * Trains HigherHRNet on a COCO keypoints folder, or on a generated synthetic one (no --datadir).
- *
- *   tsx train.ts --cfg configs/w32_512_adam_lr1e-3.yaml --datadir /data/coco2017 [--max_epochs=N] [--amp] [--dist N [--sync_bn]]
- *                [--resume <checkpoint>] [--ckpt_path <weights>] [--ckpt_save_dir <dir>]
- */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '@hrnet/core';
-import { BadSampleError, CocoFormatError, ImageDecodeError } from '@hrnet/data-coco';
-import { ArgsError, CheckpointError, checkTrainArgs, ConfigError, launchDataParallel, parseTrainArgs, TRAIN_ARGS_USAGE, TrainingDivergedError, type TrainArgs } from '@hrnet/train';
-import { loadPoseModel } from './src/checkpoint.js';
-import { configName, loadPoseConfig, type PoseConfig } from './src/config.js';
-import { generateSyntheticDataset } from './src/data.js';
-import type { DistWorkerData, DistWorkerResult } from './src/dist-worker.js';
-import { evaluatePose, formatApTable, resultsFileIn } from './src/evaluate.js';
-import { trainPose } from './src/train-pose.js';
+import { checkResume, commandLine, distWorldSize, launchDataParallel, type TrainArgs } from '@hrnet/train';
+import { loadPoseModel } from './checkpoint.js';
+import { configName, loadPoseConfig, type PoseConfig } from './config.js';
+import { generateSyntheticDataset } from './data.js';
+import type { DistWorkerData, DistWorkerResult } from './dist-worker.js';
+import { evaluatePose, formatApTable, resultsFileIn } from './evaluate.js';
+import { trainPose } from './train-pose.js';
 
-const USAGE = `usage: tsx train.ts --cfg <config.yaml> [--datadir <coco root>] [--max_epochs N] [--amp] [--dist N [--sync_bn]] [--resume <ckpt>] [--ckpt_path <weights>] [--ckpt_save_dir <dir>]
-Without --datadir a synthetic COCO dataset (DATASET.SYNTHETIC) is generated in a temp dir, and evaluated after training.
---dist N: N data-parallel worker threads, each with TRAIN.IMAGES_PER_GPU images of every global batch (as N GPUs).
---datadir <coco root>: annotations/person_keypoints_{train,val}2017.json, images/{train,val}2017/ (or {train,val}2017/).
-${TRAIN_ARGS_USAGE}`;
+const validScript = new URL('../valid.ts', import.meta.url);
 
 /** The official output folder: OUTPUT_DIR/<DATASET.DATASET>/<MODEL.NAME>/<config name>. */
 function outputDir(cfg: PoseConfig, cfgFile: string): string {
@@ -51,7 +40,7 @@ async function trainDistributed(cfg: PoseConfig, args: TrainArgs, out: string, w
       cfg,
       opts: { datadir: root, maxEpochs: args.max_epochs, outputDir: out, resume: args.resume, initWeights: args.ckpt_path, amp: args.amp, threads, syncBn: args.sync_bn },
     };
-    const results = await launchDataParallel<DistWorkerResult>({ worldSize, module: new URL('./src/dist-worker.ts', import.meta.url), data });
+    const results = await launchDataParallel<DistWorkerResult>({ worldSize, module: new URL('./dist-worker.ts', import.meta.url), data });
     const r = results[0];
     console.log(
       `done in ${((performance.now() - t0) / 1000).toFixed(1)} s on ${r.backend} x ${worldSize} ranks: ${r.steps} updates, final loss ${r.finalLoss?.toFixed(5) ?? 'n/a'}; ` +
@@ -65,26 +54,28 @@ async function trainDistributed(cfg: PoseConfig, args: TrainArgs, out: string, w
       } finally {
         model.dispose();
       }
-    } else if (args.datadir) {
-      console.log(`evaluate: tsx valid.ts --cfg ${args.cfg} --datadir ${args.datadir} --ckpt ${r.modelDir}`);
+    } else if (args.datadir && r.modelDir) {
+      console.log(`evaluate: ${commandLine(validScript, ['--cfg', args.cfg!, '--datadir', args.datadir, '--ckpt', r.modelDir])}`);
     }
   } finally {
     if (temp) await rm(temp, { recursive: true, force: true });
   }
 }
 
-async function main(): Promise<void> {
-  const args = parseTrainArgs();
-  if (args.help) {
-    console.log(USAGE);
-    return;
-  }
-  checkTrainArgs(args);
-
-  const cfg = await loadPoseConfig(args.cfg);
+/** train.ts after its flags are parsed: the config (with the command line's overrides), then one run or `--dist` ranks. */
+export async function runPoseTraining(args: TrainArgs & { cfg: string }): Promise<void> {
+  const cfg = await loadPoseConfig(args.cfg, args.overrides);
   const out = args.ckpt_save_dir ?? outputDir(cfg, args.cfg);
+  if (args.resume) {
+    const finished = await checkResume(args.resume, args.max_epochs ?? cfg.TRAIN.END_EPOCH);
+    if (finished) return console.log(finished);
+  }
   if (args.amp) console.log('[train] --amp: dynamic loss scaling (TF.js CPU backends compute in float32; there is no float16 path)');
-  if (args.dist != null && args.dist > 1) return trainDistributed(cfg, args, out, args.dist);
+  const dist = args.dist ?? (args.distribute ? 'all' : undefined);
+  const world = distWorldSize(dist);
+  if (dist === 'all') console.log(`[dist] one rank per GPU device: no GPU backend is in use, so ${world} process`);
+  if (world > 1) return trainDistributed(cfg, args, out, world);
+
   const result = await trainPose(cfg, {
     datadir: args.datadir,
     maxEpochs: args.max_epochs,
@@ -100,11 +91,5 @@ async function main(): Promise<void> {
     `done in ${result.seconds.toFixed(1)} s on ${result.backend}: ${result.fit.steps} updates, final loss ${last ? last.avgLoss.toFixed(5) : 'n/a'}; ` +
       `model: ${result.modelDir}, checkpoint: ${result.checkpoint ?? 'none (no epoch completed)'}`,
   );
-  if (args.datadir) console.log(`evaluate: tsx valid.ts --cfg ${args.cfg} --datadir ${args.datadir} --ckpt ${result.modelDir}`);
+  if (args.datadir) console.log(`evaluate: ${commandLine(validScript, ['--cfg', args.cfg, '--datadir', args.datadir, '--ckpt', result.modelDir!])}`);
 }
-
-main().catch((err: unknown) => {
-  const e = err as Error;
-  console.error(e instanceof ArgsError ? `error: ${e.message}\n${USAGE}` : e instanceof ConfigError ? `config error: ${e.message}` : [CheckpointError, TrainingDivergedError, BadSampleError, ImageDecodeError, CocoFormatError].some((c) => e instanceof c) ? `error: ${e.message}` : (e.stack ?? String(e)));
-  process.exitCode = 1;
-});

@@ -14,4 +14,4 @@ export {
   type FlagOptions,
   type TrainArgs,
 } from './cli-args.js';
-export { commandLine, debugRequested, formatScriptError, runScript, userCwd, type ScriptMain } from './run-script.js';
+export { commandLine, debugRequested, displayPath, formatScriptError, runScript, userCwd, type ScriptMain } from './run-script.js';

@@ -1,4 +1,4 @@
-import { relative } from 'node:path';
+import { isAbsolute, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** What a script's `main` may return: nothing (exit 0) or an exit code. */
@@ -55,6 +55,12 @@ export function userCwd(): string {
   return process.env.INIT_CWD ?? process.cwd();
 }
 
+/** A path as the user should type it: relative to {@link userCwd} when it lies below it, else absolute. */
+export function displayPath(path: string, cwd = userCwd()): string {
+  const rel = relative(cwd, path);
+  return rel === '' ? '.' : rel.startsWith('..') || isAbsolute(rel) ? path : rel;
+}
+
 /**
  * A command line to print for the user to run next (`try: …`), valid from where they stand ({@link userCwd}):
  * the script's path relative to it, arguments quoted where the shell needs it (paths among them are the caller's
@@ -62,7 +68,7 @@ export function userCwd(): string {
  */
 export function commandLine(script: string | URL, args: readonly string[] = [], cwd = userCwd()): string {
   const file = typeof script === 'string' ? script : fileURLToPath(script);
-  const rel = relative(cwd, file) || file;
+  const rel = displayPath(file, cwd);
   const quote = (a: string) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
   return ['npx', 'tsx', rel, ...args].map(quote).join(' ');
 }
