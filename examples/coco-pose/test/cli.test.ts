@@ -93,7 +93,7 @@ describe('coco-pose command lines', () => {
     expect(help[2].stdout).toContain("default: the config's TEST.DETECTION_THRESHOLD");
     const runs = await Promise.all(parseTime.map(([s, args]) => runScript(script(s), args, { noTfjs: true })));
     runs.forEach((r, k) => bad(r, parseTime[k][2]));
-    expect(runs[0].stderr).toContain(`(usage: npx tsx ${script('train.ts')} --help)`);
+    expect(runs[0].stderr).toContain('(usage: npx tsx train.ts --help)'); // as typed where it ran (the example folder)
 
     // Errors found after the flags: files, config keys, data (TensorFlow.js loads for these).
     const later: [string, string[], string | RegExp][] = [
