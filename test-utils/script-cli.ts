@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { expect } from 'vitest';
 
 /** tsx's loader by path, so a script runs from any working directory. */
 const TSX = pathToFileURL(new URL('../node_modules/tsx/dist/loader.mjs', import.meta.url).pathname).href;
@@ -47,4 +48,12 @@ export function userErrorLine(run: ScriptRun): string | undefined {
   const lines = run.stderr.split('\n').filter((l) => l.trim() !== '');
   if (run.code !== 1 || lines.length !== 1 || /^\s+at /m.test(run.stderr)) return undefined;
   return lines[0];
+}
+
+/** Asserts the user-error contract ({@link userErrorLine}) and that the line says `expected`. */
+export function expectUserError(run: ScriptRun, expected: string | RegExp): void {
+  const line = userErrorLine(run);
+  expect(line, `exit ${run.code}, stderr:\n${run.stderr}`).toBeDefined();
+  if (typeof expected === 'string') expect(line).toContain(expected);
+  else expect(line).toMatch(expected);
 }

@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import { ArgsError, parseFlagsWithOverrides, runScript } from '@hrnet/train/cli';
+import { CONFIG_FLAGS, configFlag } from './src/cli-flags.js';
 
 const IMAGENET_CLASSES = join(import.meta.dirname, 'data', 'imagenet-1k-classes.txt');
 
@@ -20,18 +21,16 @@ const USAGE = `usage: tsx predict.ts --cfg <config.yaml> --ckpt_path <checkpoint
 
 runScript(async (argv) => {
   const { values, overrides } = parseFlagsWithOverrides(argv, {
-    cfg: { type: 'string', short: 'c' },
-    config: { type: 'string' },
+    ...CONFIG_FLAGS,
     ckpt_path: { type: 'string' },
     image: { type: 'string', multiple: true },
     topk: { type: 'string' },
     class_names: { type: 'string' },
   });
   if (values.help) return console.log(USAGE);
-  const cfgFile = (values.cfg ?? values.config) as string | undefined;
+  const cfgFile = configFlag(values);
   const ckptPath = values.ckpt_path as string | undefined;
   const images = (values.image as string[] | undefined) ?? [];
-  if (!cfgFile) throw new ArgsError('--cfg is required');
   if (!ckptPath) throw new ArgsError('--ckpt_path is required');
   if (images.length === 0) throw new ArgsError('--image is required');
   const topkArg = (values.topk as string | undefined) ?? '5';

@@ -8,6 +8,7 @@
  * `{'Loss': …, 'Top_1_Acc': …, 'Top_5_Acc': …}` with a config that sets `eval_keys: mindspore`.
  */
 import { ArgsError, parseFlagsWithOverrides, runScript } from '@hrnet/train/cli';
+import { CONFIG_FLAGS, configFlag } from './src/cli-flags.js';
 
 const USAGE = `usage: tsx validate.ts --cfg <config.yaml> --datadir <root> --ckpt_path <checkpoint or timm weights> [--batch_size N]
   --cfg <file.yaml>       the model's config (ours, or MindCV's yaml); MindCV: --config, -c
@@ -19,18 +20,16 @@ const USAGE = `usage: tsx validate.ts --cfg <config.yaml> --datadir <root> --ckp
 
 runScript(async (argv) => {
   const { values, overrides } = parseFlagsWithOverrides(argv, {
-    cfg: { type: 'string', short: 'c' },
-    config: { type: 'string' },
+    ...CONFIG_FLAGS,
     datadir: { type: 'string' },
     data_dir: { type: 'string' },
     ckpt_path: { type: 'string' },
     batch_size: { type: 'string' },
   });
   if (values.help) return console.log(USAGE);
-  const cfgFile = (values.cfg ?? values.config) as string | undefined;
+  const cfgFile = configFlag(values);
   const datadir = (values.datadir ?? values.data_dir) as string | undefined;
   const ckptPath = values.ckpt_path as string | undefined;
-  if (!cfgFile) throw new ArgsError('--cfg is required');
   if (!datadir) throw new ArgsError('--datadir is required');
   if (!ckptPath) throw new ArgsError('--ckpt_path is required');
   const batchSize = values.batch_size != null ? Number(values.batch_size) : undefined;

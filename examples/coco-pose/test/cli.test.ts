@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runScript, userErrorLine, type ScriptRun } from '../../../test-utils/script-cli.js';
+import { expectUserError, runScript, userErrorLine } from '../../../test-utils/script-cli.js';
 import { loadPoseConfig } from '../src/config.js';
 import { generateSyntheticDataset } from '../src/data.js';
 
@@ -61,12 +61,6 @@ describe('coco-pose command lines', () => {
     expect(userErrorLine(other), other.stderr).toMatch(/^checkpoint error: .*checkpoint-epoch0002\.safetensors.*/);
   });
 
-  const bad = (run: ScriptRun, expected: string | RegExp) => {
-    const line = userErrorLine(run);
-    expect(line, `exit ${run.code}, stderr:\n${run.stderr}`).toBeDefined();
-    if (typeof expected === 'string') expect(line).toContain(expected);
-    else expect(line).toMatch(expected);
-  };
 
   it('every script: --help at once (before TensorFlow.js loads), bad flags as one line with exit 1', async () => {
     const parseTime: [string, string[], string | RegExp][] = [
@@ -92,7 +86,7 @@ describe('coco-pose command lines', () => {
     expect(help[0].stdout).toContain('--datadir <coco root>: annotations/person_keypoints_{train,val}2017.json');
     expect(help[2].stdout).toContain("default: the config's TEST.DETECTION_THRESHOLD");
     const runs = await Promise.all(parseTime.map(([s, args]) => runScript(script(s), args, { noTfjs: true })));
-    runs.forEach((r, k) => bad(r, parseTime[k][2]));
+    runs.forEach((r, k) => expectUserError(r, parseTime[k][2]));
     expect(runs[0].stderr).toContain('(usage: npx tsx train.ts --help)'); // as typed where it ran (the example folder)
 
     // Errors found after the flags: files, config keys, data (TensorFlow.js loads for these).
@@ -103,6 +97,6 @@ describe('coco-pose command lines', () => {
       ['valid.ts', ['--ckpt', join(dir, 'nowhere')], /^error: .*nowhere/],
     ];
     const laterRuns = await Promise.all(later.map(([s, args]) => runScript(script(s), args, { cwd: dir })));
-    laterRuns.forEach((r, k) => bad(r, later[k][2]));
+    laterRuns.forEach((r, k) => expectUserError(r, later[k][2]));
   });
 });
