@@ -15,11 +15,13 @@ export function debugRequested(argv: readonly string[] = process.argv.slice(2), 
 
 /**
  * The one line a failed script prints: `error: <message>` (`config error:`, `checkpoint error:` for those),
- * multi-line messages joined with "; ", and for a bad command line (`ArgsError`) where to find the usage.
+ * multi-line messages joined with "; " (without the stack frames an error relayed from a worker carries), and for a bad command line (`ArgsError`) where to find the usage.
  */
 export function formatScriptError(err: unknown, script: string): string {
   const e = err instanceof Error ? err : new Error(String(err));
-  const message = e.message.split('\n').map((l) => l.trim()).filter(Boolean).join('; ') || e.name;
+  // Stack frames inside a message (an error relayed from a worker thread carries its stack) are left to --debug.
+  const lines = e.message.split('\n').filter((l) => !/^\s+at /.test(l));
+  const message = lines.map((l) => l.trim()).filter(Boolean).join('; ') || e.name;
   const lead = LEADS[e.name] ?? 'error';
   const hint = e.name === 'ArgsError' ? ` (usage: ${script} --help)` : '';
   return `${lead}: ${message}${hint}`;

@@ -7,6 +7,8 @@ describe('runScript error policy', () => {
     expect(formatScriptError(new ConfigError("a.yaml: unknown key 'x'"), 's')).toBe("config error: a.yaml: unknown key 'x'");
     expect(formatScriptError(new Error('invalid config:\n  TRAIN.LR: expected number\n  TRAIN.X: unknown key'), 's')).toBe('error: invalid config:; TRAIN.LR: expected number; TRAIN.X: unknown key');
     expect(formatScriptError('a string', 's')).toBe('error: a string');
+    // a --dist rank's error arrives with the worker's stack in its message
+    expect(formatScriptError(new Error("rank 0: Error: dataset root '/x' does not exist\n    at requireDir (/a.ts:1:2)\n    at async main (/b.ts:3:4)"), 's')).toBe("error: rank 0: Error: dataset root '/x' does not exist");
     expect(formatScriptError(new RangeError('the wasm heap is exhausted'), 's')).not.toContain('\n');
   });
 
