@@ -17,11 +17,8 @@ const exampleDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const script = (name: string) => join(exampleDir, name);
 const demoConfig = join(exampleDir, 'configs', 'demo-tiny.yaml');
 const mindcvW32 = join(exampleDir, 'configs', 'hrnet', 'hrnet_w32_ascend.yaml');
-/**
- * MindCV's own flags that shrink its recipe to seconds: the smallest HRNet, 2 classes, 32 px, batch 2, 1 epoch, and
- * no epoch checkpoint (save interval 2) besides the best one (top_k), 134 MB each with the AdamW state.
- */
-const MINDCV_SMALL = ['--model', 'hrnet_w18_small', '--num_classes', '2', '--image_resize', '32', '--batch_size', '2', '--epoch_size', '1', '--num_parallel_workers', '0', '--ckpt_save_interval', '2'];
+/** MindCV's own flags that shrink its recipe to seconds: the smallest HRNet, 2 classes, 32 px, batch 2, 1 epoch. */
+const MINDCV_SMALL = ['--model', 'hrnet_w18_small', '--num_classes', '2', '--image_resize', '32', '--batch_size', '2', '--epoch_size', '1', '--num_parallel_workers', '0'];
 
 
 describe('imagenet-cls command lines', () => {
@@ -53,15 +50,16 @@ describe('imagenet-cls command lines', () => {
     }
     expect(dist.stdout).toContain('[dist] one rank per GPU device: no GPU backend is in use, so 1 process');
     expect(standalone.stdout).not.toContain('[dist]');
-    const ckpt = join(dir, 'mindcv', 'hrnet_w18_small-best.safetensors');
-    expect(await readdir(join(dir, 'mindcv'))).toEqual(['hrnet_w18_small-best.safetensors']);
+    const ckpt = join(dir, 'mindcv', 'hrnet_w18_small-epoch0001.safetensors');
+    // ckpt_save_policy top_k: the best checkpoint besides the epoch's
+    expect((await readdir(join(dir, 'mindcv'))).sort()).toEqual(['hrnet_w18_small-best.safetensors', 'hrnet_w18_small-epoch0001.safetensors']);
     // python validate.py -c configs/hrnet/hrnet_w32_ascend.yaml --data_dir /path/to/imagenet --ckpt_path /path/to/ckpt
     const val = await runScript(script('validate.ts'), ['-c', mindcvW32, '--data_dir', data, '--ckpt_path', ckpt, '--model', 'hrnet_w18_small', '--num_classes', '2', '--image_resize', '32'], { cwd: dir });
     expect(val.code, val.stderr).toBe(0);
     expect(val.stdout).toMatch(/2 images, [\d.]+ s on \w+\n\{'Top_1_Accuracy': [\d.]+, 'Loss': [\d.]+\}/);
   });
 
-  it("seed 002: MindSpore's run_standalone_train.sh (train, resume at BEGIN_EPOCH with EVAL_DATASET) and run_eval.sh print its eval keys", async () => {
+  it("seed 002: MindSpore's run_standalone_train.sh (train, resume at BEGIN_EPOCH with EVAL_DATASET) and run_eval.sh print its eval keys; predict.ts names the top classes", async () => {
     // The MindSpore recipe (RMSProp, linear warmup, label smoothing, loss scale 1024, its eval keys) on the demo's tiny network.
     const ms = await loadConfig(join(exampleDir, 'configs', 'mindspore-hrnetw48_cls.yaml'), classificationConfigSchema);
     const demo = await loadConfig(demoConfig, classificationConfigSchema);
@@ -76,12 +74,16 @@ describe('imagenet-cls command lines', () => {
     expect(train.code, train.stderr).toBe(0);
     expect(train.stdout).toMatch(/epoch: \[1\/1\], .*steps: 2,/);
     const ckpt = join(out, 'hrnet-epoch0001.safetensors');
-    const [evaluated, resumed, finished, wrongEpoch, tooFew] = await Promise.all([
+    const image = join(data, 'val', (await readdir(join(data, 'val')))[0]);
+    const firstImage = join(image, (await readdir(image))[0]);
+    const [evaluated, resumed, finished, wrongEpoch, tooFew, predicted] = await Promise.all([
       sh('run_eval.sh', [join(data, 'val'), ckpt], cfg1),
       sh('run_standalone_train.sh', [join(data, 'train'), out, ckpt, '1', join(data, 'val')], cfg2),
       sh('run_standalone_train.sh', [join(data, 'train'), out, ckpt, '1'], cfg1),
       sh('run_standalone_train.sh', [join(data, 'train'), out, ckpt, '5'], cfg2),
       sh('run_eval.sh', [join(data, 'val')], cfg1),
+      // and predict.ts with the checkpoint: the top classes of an image, named from the dataset's classes.txt
+      runScript(script('predict.ts'), ['--cfg', cfg1, '--ckpt_path', ckpt, '--class_names', join(data, 'classes.txt'), '--image', firstImage], { cwd: dir }),
     ]);
     expect(evaluated.code, evaluated.stderr).toBe(0);
     expect(evaluated.stdout).toMatch(/\n\{'Loss': [\d.]+, 'Top_1_Acc': [\d.]+\}\n$/);
@@ -91,6 +93,9 @@ describe('imagenet-cls command lines', () => {
     expect(finished.code, finished.stderr).toBe(0);
     expect(finished.stdout.trim()).toBe(`${ckpt} already completed epoch 1 of 1: nothing to train (to continue, raise --max_epochs above 1)`);
     expectUserError(wrongEpoch, `checkpoint error: ${ckpt} completed epoch 1, not the begin epoch 5 that was given`);
+    expect(predicted.code, predicted.stderr).toBe(0);
+    const names = (await readFile(join(data, 'classes.txt'), 'utf8')).trim().split('\n').map((l) => l.split(' ').slice(1).join(' '));
+    expect(predicted.stdout).toMatch(new RegExp(`${firstImage}:\\n( +[\\d.]+%  (${names.join('|')}) \\([01]\\)\\n){2}$`));
     expectUserError(tooFew, 'error: expected 2 arguments, got 1 (usage: bash scripts/run_eval.sh DATASET_PATH CHECKPOINT_PATH)');
   });
 
