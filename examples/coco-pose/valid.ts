@@ -7,13 +7,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { initBackend } from '@hrnet/core';
-import { runtimeModel, type RuntimeModel } from '@hrnet/deploy';
-import { ArgsError, ConfigError } from '@hrnet/train';
-import { loadPoseConfig } from './src/config.js';
-import { loadPoseModel } from './src/checkpoint.js';
-import { generateSyntheticDataset } from './src/data.js';
-import { evaluatePose, formatApTable, resultsFileIn } from './src/evaluate.js';
+import { ArgsError, runScript } from '@hrnet/train/cli';
 import { parseInferenceArgs } from './src/inference-args.js';
 
 const USAGE = `usage: tsx valid.ts --ckpt <model dir | checkpoint.safetensors | weights.pth> [--cfg <config.yaml>] [--datadir <coco root>]
@@ -29,27 +23,31 @@ const USAGE = `usage: tsx valid.ts --ckpt <model dir | checkpoint.safetensors | 
   --limit     evaluate only the first N images
   --runtime   tfjs (default: the config's BACKEND) or onnx (onnxruntime-node on an ONNX export of the model)`;
 
-function args() {
-  const a = parseInferenceArgs(process.argv.slice(2), { datadir: { type: 'string' }, limit: { type: 'string' } });
+function args(argv: string[]) {
+  const a = parseInferenceArgs(argv, { datadir: { type: 'string' }, limit: { type: 'string' } });
   const limit = a.values.limit as string | undefined;
   if (limit != null && !/^\d+$/.test(limit)) throw new ArgsError(`--limit expects a positive integer, got '${limit}'`);
   return { ...a, datadir: a.values.datadir as string | undefined, limit: limit != null ? Number(limit) : undefined };
 }
 
-async function main(): Promise<void> {
-  const a = args();
-  if (a.help) {
-    console.log(USAGE);
-    return;
-  }
+runScript(async (argv) => {
+  const a = args(argv);
+  if (a.help) return console.log(USAGE);
   if (!a.ckpt) throw new ArgsError('--ckpt is required');
+  // TensorFlow.js and the model code load after the flags are checked.
+  const { initBackend } = await import('@hrnet/core');
+  const { runtimeModel } = await import('@hrnet/deploy');
+  const { loadPoseConfig } = await import('./src/config.js');
+  const { loadPoseModel } = await import('./src/checkpoint.js');
+  const { generateSyntheticDataset } = await import('./src/data.js');
+  const { evaluatePose, formatApTable, resultsFileIn } = await import('./src/evaluate.js');
   const cfgFromFile = a.cfg ? await loadPoseConfig(a.cfg) : undefined;
   const backend = await initBackend(cfgFromFile?.BACKEND ?? 'auto');
   const { model, cfg, kind } = await loadPoseModel(a.ckpt, cfgFromFile);
   console.log(`[model] ${a.ckpt} (${kind}), ${model.countParams().toLocaleString('en-US')} parameters, backend ${backend}`);
   let root = a.datadir;
   let temp: string | undefined;
-  let net: RuntimeModel | undefined;
+  let net: Awaited<ReturnType<typeof runtimeModel>> | undefined;
   try {
     if (!root) {
       root = temp = await mkdtemp(join(tmpdir(), 'hrnet-coco-pose-val-'));
@@ -83,11 +81,4 @@ async function main(): Promise<void> {
     model.dispose();
     if (temp) await rm(temp, { recursive: true, force: true });
   }
-}
-
-main().catch((err: unknown) => {
-  const e = err as Error;
-  console.error(e instanceof ArgsError ? `error: ${e.message}\n${USAGE}` : e instanceof ConfigError ? `config error: ${e.message}` : `error: ${e.message}`);
-  if (!(e instanceof ArgsError || e instanceof ConfigError) && process.env.DEBUG) console.error(e.stack);
-  process.exitCode = 1;
 });

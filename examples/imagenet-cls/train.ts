@@ -1,61 +1,21 @@
 /**
  * Trains an HRNet classifier on an ImageNet-layout folder, or on a generated synthetic one.
  *
- *   tsx train.ts --cfg configs/demo-tiny.yaml [--datadir <root>] [--max_epochs N] [--amp] [--dist N [--sync_bn]]
- *                [--resume <ckpt>] [--ckpt_path <weights>] [--pretrained [tag]] [--ckpt_save_dir <dir>]
+ *   tsx train.ts --cfg configs/demo-tiny.yaml [--datadir <root>] [--max_epochs N] [--amp] [--dist [N] [--sync_bn]]
+ *                [--resume <ckpt>] [--ckpt_path <weights>] [--ckpt_save_dir <dir>] [--<config key> <value> ...]
+ *   tsx train.ts --config configs/hrnet/hrnet_w32_ascend.yaml --data_dir /path/to/imagenet [--distribute False]   (MindCV)
+ *
+ * Flags are parsed before TensorFlow.js is imported, so --help and flag errors come back at once.
  */
-import { ArgsError, CheckpointError, checkTrainArgs, ConfigError, launchDataParallel, loadConfig, parseTrainArgs, TRAIN_ARGS_USAGE, TrainingDivergedError } from '@hrnet/train';
-import { classificationConfigSchema } from './src/config.js';
-import type { DistWorkerData } from './src/dist-worker.js';
-import { prepareSyntheticData, trainClassifier } from './src/train-classifier.js';
+import { runScript, TRAIN_ARGS_USAGE, trainCommandLine } from '@hrnet/train/cli';
 
-const USAGE = `usage: tsx train.ts --cfg <config.yaml> [--datadir <root>] [--max_epochs N] [--amp] [--dist N] [--resume ckpt]\n${TRAIN_ARGS_USAGE}`;
+const USAGE = `usage: tsx train.ts --cfg <config.yaml> [--datadir <root>] [--max_epochs N] [--amp] [--dist [N]] [--resume ckpt] [--<key> <value> ...]
+The config is ours (configs/*.yaml) or MindCV's own yaml (configs/hrnet/*.yaml; its keys also as --key value, e.g. --batch_size 64).
+${TRAIN_ARGS_USAGE}`;
 
-async function main(): Promise<void> {
-  const args = parseTrainArgs();
-  if (args.help) {
-    console.log(USAGE);
-    return;
-  }
-  checkTrainArgs(args);
-  const cfg = await loadConfig(args.cfg, classificationConfigSchema);
-  const opts = { datadir: args.datadir, maxEpochs: args.max_epochs, amp: args.amp, resume: args.resume, ckptPath: args.ckpt_path, pretrained: args.pretrained, ckptSaveDir: args.ckpt_save_dir };
-
-  if (args.dist && args.dist > 1) {
-    if (cfg.batch_size % args.dist !== 0) throw new ArgsError(`--dist ${args.dist}: batch_size ${cfg.batch_size} is not a multiple of ${args.dist}`);
-    // The synthetic dataset is written once, here, and read by every worker.
-    const data = opts.datadir ? undefined : await prepareSyntheticData(cfg, (l) => console.log(l));
-    try {
-      console.log(`[dist] ${args.dist} data-parallel worker threads on this machine (gradients averaged every step${args.sync_bn ? ', synchronized BatchNorm' : ''})`);
-      const workerData: DistWorkerData = { cfg, opts: { ...opts, datadir: opts.datadir ?? data!.root, syncBn: args.sync_bn } };
-      const results = await launchDataParallel<Summary>({
-        worldSize: args.dist,
-        module: new URL('./src/dist-worker.ts', import.meta.url),
-        data: workerData,
-      });
-      report(results[0]);
-    } finally {
-      await data?.cleanup();
-    }
-    return;
-  }
-  report(await trainClassifier(cfg, opts));
-}
-
-type Summary = Pick<Awaited<ReturnType<typeof trainClassifier>>, 'seconds' | 'backend' | 'top1' | 'top5' | 'numClasses' | 'dataWaitPct'>;
-
-function report(r: Summary): void {
-  const top5 = r.top5 != null ? `, top-5 ${(r.top5 * 100).toFixed(1)}%` : '';
-  console.log(
-    `done in ${r.seconds.toFixed(1)} s on ${r.backend}: val top-1 ${(r.top1 * 100).toFixed(1)}%${top5} ` +
-      `(${r.numClasses} classes, chance ${(100 / r.numClasses).toFixed(1)}%); waited on data ${r.dataWaitPct.toFixed(1)}% of the training time`,
-  );
-}
-
-main().catch((err: unknown) => {
-  const e = err as Error;
-  console.error(
-    e instanceof ArgsError ? `error: ${e.message}\n${USAGE}` : e instanceof ConfigError ? `config error: ${e.message}` : e instanceof CheckpointError ? `checkpoint error: ${e.message}` : e instanceof TrainingDivergedError ? `error: ${e.message}` : (e.stack ?? String(e)),
-  );
-  process.exitCode = 1;
+runScript(async (argv) => {
+  const args = trainCommandLine(argv, USAGE);
+  if (!args) return;
+  const { runClassifierTraining } = await import('./src/train-command.js');
+  await runClassifierTraining(args);
 });

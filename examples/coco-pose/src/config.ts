@@ -14,7 +14,7 @@
 import { basename, extname } from 'node:path';
 import type { KeypointPipelineConfigInput } from '@hrnet/data-coco';
 import { HigherHrnetCodec, higherHrnetConfigSchema, type DecodeOptions, type HigherHrnetConfig } from '@hrnet/heads';
-import { loadConfig } from '@hrnet/train';
+import { loadConfig, type ConfigOverride } from '@hrnet/train';
 import { z } from 'zod';
 
 /** yacs writes tuples as strings, e.g. `WITH_HEATMAPS: (True, False)`: accept those and YAML lists. */
@@ -214,9 +214,9 @@ export const poseConfigSchema = z
 export type PoseConfig = z.output<typeof poseConfigSchema>;
 export type PoseConfigInput = z.input<typeof poseConfigSchema>;
 
-/** Reads and validates a config file; errors (ConfigError) name the file and every bad key. */
-export function loadPoseConfig(file: string): Promise<PoseConfig> {
-  return loadConfig(file, poseConfigSchema);
+/** Reads and validates a config file, with yacs-style `KEY VALUE` overrides; errors (ConfigError) name the file and every bad key. */
+export function loadPoseConfig(file: string, overrides?: readonly ConfigOverride[]): Promise<PoseConfig> {
+  return loadConfig(file, poseConfigSchema, { overrides });
 }
 
 /** The config's name (file name without extension), as the official output folders use it. */

@@ -1,4 +1,4 @@
-import { ArgsError, parseBooleanFlag, parseFlags, type FlagOptions } from '@hrnet/train';
+import { ArgsError, parseBooleanFlag, parseFlags, type FlagOptions } from '@hrnet/train/cli';
 
 /** The flags of a script that runs a trained model (valid.ts, predict.ts), parsed. */
 export interface InferenceArgs {

@@ -197,21 +197,4 @@ describe('coco-pose example', () => {
     expect((await stat(join(out, 'checkpoint-epoch0001.safetensors'))).size).toBeGreaterThan(0);
     expect((await stat(join(out, 'model', 'weights.bin'))).size).toBeGreaterThan(0);
   }, 180_000);
-
-  it('the command lines reject missing and unsupported flags with a clear message', async () => {
-    const [noCfg, syncBn, unknownFlag, validNoCkpt, badScales, predictNoImage] = await Promise.all([
-      cliFailure('train.ts', ['--max_epochs=2']),
-      cliFailure('train.ts', ['--cfg', tinyConfig, '--sync_bn']),
-      cliFailure('train.ts', ['--cfg', tinyConfig, '--epochs', '2']),
-      cliFailure('valid.ts', ['--cfg', tinyConfig]),
-      cliFailure('valid.ts', ['--ckpt', dir, '--scales', '1,x']),
-      cliFailure('predict.ts', ['--ckpt', dir]),
-    ]);
-    expect(noCfg).toContain('--cfg <config.yaml> is required');
-    expect(syncBn).toContain('--sync_bn needs --dist N with N > 1');
-    expect(unknownFlag).toMatch(/Unknown option '--epochs'/);
-    expect(validNoCkpt).toContain('--ckpt is required');
-    expect(badScales).toContain("--scales expects positive numbers separated by commas, got '1,x'");
-    expect(predictNoImage).toContain('--image is required');
-  }, 120_000);
 });

@@ -1,6 +1,7 @@
 import { hrnetConfigSchema } from '@hrnet/core';
-import { trainConfigSchema } from '@hrnet/train';
+import { loadConfig, trainConfigSchema, type ConfigOverride } from '@hrnet/train';
 import { z } from 'zod';
+import { fromMindcvConfig, isMindcvConfig, type MindcvSettings } from './mindcv-config.js';
 
 const interpolation = z.enum(['nearest', 'bilinear', 'bicubic']);
 const pair = z.tuple([z.number().positive(), z.number().positive()]);
@@ -8,6 +9,10 @@ const pair = z.tuple([z.number().positive(), z.number().positive()]);
 /** The classification config: @hrnet/train's base sections plus `backend`, `model`, `data` and `loss`. */
 export const classificationConfigSchema = trainConfigSchema.extend({
   backend: z.enum(['auto', 'tensorflow', 'native', 'wasm', 'cpu']).default('auto'),
+  /** MindSpore `begin_epoch`: with `--resume`, the epoch the checkpoint must have completed (a check, as its run_standalone_train.sh BEGIN_EPOCH). */
+  begin_epoch: z.number().int().min(0).default(0),
+  /** validate.ts' result keys: MindCV's `{'Top_1_Accuracy', 'Top_5_Accuracy', 'Loss'}` or MindSpore's eval `{'Loss', 'Top_1_Acc', 'Top_5_Acc'}`. */
+  eval_keys: z.enum(['mindcv', 'mindspore']).default('mindcv'),
   model: z
     .strictObject({
       /** A registered variant (`hrnet_w18_small`, ...; MindCV `model`). */
@@ -71,3 +76,23 @@ export const classificationConfigSchema = trainConfigSchema.extend({
 });
 
 export type ClassificationConfig = z.infer<typeof classificationConfigSchema>;
+
+/**
+ * Reads a classification config: ours, or MindCV's own yaml as it is (translated by `fromMindcvConfig`; then
+ * `mindcv` says what else it set and which keys do not apply). Command-line overrides are set first, in the
+ * file's own key names (MindCV's flat `--lr 0.01`, ours `--optimizer.lr 0.01`).
+ */
+export async function loadClassificationConfig(
+  file: string,
+  opts: { overrides?: readonly ConfigOverride[]; worldSize?: (distribute: boolean) => number } = {},
+): Promise<{ cfg: ClassificationConfig; mindcv?: MindcvSettings }> {
+  let mindcv: MindcvSettings | undefined;
+  const translate = (doc: unknown, source: string) => {
+    if (!isMindcvConfig(doc)) return doc;
+    const t = fromMindcvConfig(doc as Record<string, unknown>, source, opts.worldSize ?? (() => 1), opts.overrides);
+    mindcv = t.settings;
+    return t.config;
+  };
+  const cfg = await loadConfig(file, classificationConfigSchema, { overrides: opts.overrides, translate });
+  return { cfg, mindcv };
+}

@@ -143,23 +143,18 @@ describe('imagenet-cls example', () => {
     }
   }, 120_000);
 
-  it('reports bad flags, config keys and incompatible checkpoints and exits 1', async () => {
+  it('reports bad config keys and incompatible checkpoints and exits 1', async () => {
     const badCfg = join(dir, 'bad.yaml');
     await writeFile(badCfg, (await readFile(demoConfig, 'utf8')).replace('num_features: 128', 'num_featurez: 128'));
     const otherModel = join(dir, 'other.yaml');
     await writeFile(otherModel, (await readFile(smallCfgFile, 'utf8')).replace('"num_features":128', '"num_features":64'));
     const ckptFile = join(dir, 'ckpt', 'hrnet-epoch0001.safetensors');
-    const [noCfg, syncBn, unknownKey, noCkpt, mismatch] = await Promise.all([
-      fail('train.ts', ['--max_epochs', '2']),
-      fail('train.ts', ['--cfg', demoConfig, '--sync_bn']),
+    // Flag errors: test/cli.test.ts walks every script's bad invocations.
+    const [unknownKey, mismatch] = await Promise.all([
       fail('train.ts', ['--cfg', badCfg]),
-      fail('validate.ts', ['--cfg', smallCfgFile, '--datadir', data]),
       fail('validate.ts', ['--cfg', otherModel, '--datadir', data, '--ckpt_path', ckptFile]),
     ]);
-    expect(noCfg).toContain('--cfg <config.yaml> is required');
-    expect(syncBn).toContain('--sync_bn needs --dist N with N > 1');
     expect(unknownKey).toContain(`config error: ${badCfg}: unknown key 'model.num_featurez'`);
-    expect(noCkpt).toContain('--ckpt_path is required');
     expect(mismatch).toMatch(/checkpoint error: checkpoint '.*hrnet-epoch0001.safetensors' does not fit this model/);
   }, 120_000);
 });

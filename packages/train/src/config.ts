@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import type { ConfigOverride } from './cli-args.js';
+import { applyConfigOverrides } from './config-overrides.js';
 
 /**
  * `optimizer:` section. `sgd`/`nesterov` are SGD with Nesterov momentum, `momentum` is without (timm's
@@ -126,8 +128,16 @@ export function parseConfig<S extends z.ZodType>(data: unknown, schema: S, sourc
   return result.data;
 }
 
+/** How {@link loadConfig} reads a file beyond its YAML. */
+export interface LoadConfigOptions {
+  /** Keys set on the command line (`parseTrainArgs`' overrides), applied to the document before `translate`. */
+  overrides?: readonly ConfigOverride[];
+  /** Turns another format's document (e.g. MindCV's flat yaml) into the schema's; throws ConfigError. */
+  translate?: (doc: unknown, source: string) => unknown;
+}
+
 /** Reads a YAML file and validates it against `schema` (default {@link trainConfigSchema}). */
-export async function loadConfig<S extends z.ZodType = typeof trainConfigSchema>(path: string, schema?: S): Promise<z.infer<S>> {
+export async function loadConfig<S extends z.ZodType = typeof trainConfigSchema>(path: string, schema?: S, options: LoadConfigOptions = {}): Promise<z.infer<S>> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -140,5 +150,9 @@ export async function loadConfig<S extends z.ZodType = typeof trainConfigSchema>
   } catch (err) {
     throw new ConfigError(`${path}: invalid YAML: ${(err as Error).message.split('\n')[0]}`);
   }
-  return parseConfig(data, (schema ?? trainConfigSchema) as S, path);
+  const overrides = options.overrides ?? [];
+  const source = overrides.length ? `${path} with ${overrides.map((o) => o.given).join(' ')}` : path;
+  if (overrides.length) data = applyConfigOverrides(data, overrides, source);
+  if (options.translate) data = options.translate(data, source);
+  return parseConfig(data, (schema ?? trainConfigSchema) as S, source);
 }

@@ -102,6 +102,7 @@ export {
   schedulerConfigSchema,
   trainConfigSchema,
   type CheckpointConfig,
+  type LoadConfigOptions,
   type LossScaleConfig,
   type OptimizerConfig,
   type OptimizerConfigInput,
@@ -109,4 +110,7 @@ export {
   type SchedulerConfigInput,
   type TrainConfig,
 } from './config.js';
-export { ArgsError, checkTrainArgs, parseBooleanFlag, parseFlags, parseTrainArgs, TRAIN_ARGS_USAGE, type FlagOptions, type TrainArgs } from './cli-args.js';
+export { applyConfigOverrides, parseOverrideValue } from './config-overrides.js';
+export { checkResume } from './resume-check.js';
+// The command-line helpers, also at the light subpath `@hrnet/train/cli` (no TensorFlow.js import).
+export * from './cli.js';

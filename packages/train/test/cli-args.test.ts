@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ArgsError, checkTrainArgs, parseTrainArgs } from '../src/index.js';
+import { ArgsError, checkTrainArgs, distWorldSize, parseTrainArgs } from '../src/index.js';
 
 describe('parseTrainArgs', () => {
   it('accepts --flag value and --flag=value for every option', () => {
@@ -26,9 +26,13 @@ describe('parseTrainArgs', () => {
     expect(parseTrainArgs(['-h'])).toEqual({ help: true });
   });
 
-  it('rejects unknown flags, positionals, missing values and bad numbers, naming the flag', () => {
-    expect(() => parseTrainArgs(['--epochs', '3'])).toThrow(/--epochs/);
-    expect(() => parseTrainArgs(['train.yaml'])).toThrow(ArgsError);
+  it('rejects stray positionals, missing values and bad numbers, naming the flag', () => {
+    expect(() => parseTrainArgs(['train.yaml'])).toThrow("unexpected argument 'train.yaml': config keys after the flags come in KEY VALUE pairs");
+    expect(() => parseTrainArgs(['TRAIN.LR', '0.1', 'TRAIN.END_EPOCH'])).toThrow("unexpected argument 'TRAIN.END_EPOCH'");
+    expect(() => parseTrainArgs(['--cfg', '--amp'])).toThrow(/--cfg/);
+    expect(() => parseTrainArgs(['--cfg', 'a', '--config', 'b'])).toThrow('--cfg and --config are the same flag: give one');
+    expect(() => parseTrainArgs(['--dist', '2', '--distribute', 'False'])).toThrow(/contradict/);
+    expect(() => parseTrainArgs(['-x'])).toThrow(ArgsError);
     expect(() => parseTrainArgs(['--cfg'])).toThrow(/--cfg/);
     expect(() => parseTrainArgs(['--max_epochs', 'ten'])).toThrow("--max_epochs expects a positive integer, got 'ten'");
     expect(() => parseTrainArgs(['--max_epochs=0'])).toThrow(/--max_epochs/);
@@ -39,7 +43,42 @@ describe('parseTrainArgs', () => {
     expect(() => parseTrainArgs(['--amp=maybe'])).toThrow("--amp expects true or false, got 'maybe'");
     expect(() => parseTrainArgs(['--datadir='])).toThrow('--datadir expects a value');
     expect(() => parseTrainArgs(['--dist', 'true'])).toThrow("--dist expects a positive integer, got 'true'");
-    expect(() => parseTrainArgs(['--dist'])).toThrow(/--dist/);
+  });
+
+  it('takes the seeds\' command lines verbatim: bare --dist, MindCV flags, config keys as --key value and yacs KEY VALUE', () => {
+    // seed 000 (DeepSpark HigherHRNet tools/train.py)
+    expect(parseTrainArgs(['--cfg', './configs/coco/w32_512_adam_lr1e-3.yaml', '--datadir=/coco', '--max_epochs=2', '--amp', '--dist'])).toEqual({
+      cfg: './configs/coco/w32_512_adam_lr1e-3.yaml', datadir: '/coco', max_epochs: 2, amp: true, dist: 'all',
+    });
+    expect(parseTrainArgs(['--dist', '--amp'])).toEqual({ dist: 'all', amp: true });
+    expect(parseTrainArgs(['--dist', '3'])).toEqual({ dist: 3 });
+    // HigherHRNet's yacs opts after the flags
+    expect(parseTrainArgs(['--cfg', 'w32.yaml', '--dist', 'TRAIN.IMAGES_PER_GPU', '4', 'TRAIN.END_EPOCH', '2'])).toEqual({
+      cfg: 'w32.yaml', dist: 'all',
+      overrides: [
+        { key: 'TRAIN.IMAGES_PER_GPU', value: '4', given: 'TRAIN.IMAGES_PER_GPU 4' },
+        { key: 'TRAIN.END_EPOCH', value: '2', given: 'TRAIN.END_EPOCH 2' },
+      ],
+    });
+    // seed 001 (MindCV train.py / validate.py)
+    expect(parseTrainArgs(['--config', 'configs/hrnet/hrnet_w32_ascend.yaml', '--data_dir', '/imagenet', '--distribute', 'False'])).toEqual({
+      cfg: 'configs/hrnet/hrnet_w32_ascend.yaml', datadir: '/imagenet', distribute: false,
+    });
+    expect(parseTrainArgs(['-c', 'a.yaml', '--data_dir=/d', '--ckpt_path', '/c.ckpt', '--distribute'])).toEqual({ cfg: 'a.yaml', datadir: '/d', ckpt_path: '/c.ckpt', distribute: true });
+    // any MindCV config key as --key value (bare: True, as its str2bool flags)
+    expect(parseTrainArgs(['--batch_size', '64', '--lr=0.01', '--ema', '--optimizer.lr', '-0.5', '--cfg', 'x'])).toEqual({
+      cfg: 'x',
+      overrides: [
+        { key: 'batch_size', value: '64', given: '--batch_size 64' },
+        { key: 'lr', value: '0.01', given: '--lr=0.01' },
+        { key: 'ema', value: 'True', given: '--ema' },
+        { key: 'optimizer.lr', value: '-0.5', given: '--optimizer.lr -0.5' },
+      ],
+    });
+  });
+
+  it('distWorldSize: bare --dist is one rank per GPU, one process without a GPU backend', () => {
+    expect([distWorldSize(undefined), distWorldSize('all'), distWorldSize('all', 4), distWorldSize(3, 4)]).toEqual([1, 1, 4, 3]);
   });
 });
 

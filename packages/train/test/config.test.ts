@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ConfigError, createOptimizer, loadConfig, parseConfig, SGD, trainConfigSchema } from '../src/index.js';
+import { ConfigError, createOptimizer, loadConfig, parseConfig, parseOverrideValue, SGD, trainConfigSchema } from '../src/index.js';
 
 describe('config', () => {
   let dir: string;
@@ -62,5 +62,16 @@ describe('config', () => {
     await expect(loadConfig(missing)).rejects.toThrow(`${missing}: cannot read config`);
     const broken = await file('broken.yaml', 'epochs: [1, 2\n');
     await expect(loadConfig(broken)).rejects.toThrow(`${broken}: invalid YAML`);
+  });
+  it('applies command-line overrides (MindCV --key value, yacs KEY VALUE) before validating; an unknown one names the flag', async () => {
+    const f = await file('ovr.yaml', 'epochs: 3\nbatch_size: 8\noptimizer:\n  lr: 0.05\n');
+    const given = (key: string, value: string) => ({ key, value, given: `--${key} ${value}` });
+    const cfg = await loadConfig(f, trainConfigSchema, { overrides: [given('batch_size', '4'), given('optimizer.lr', '1e-3'), given('scheduler.milestones', '[2, 4]')] });
+    expect([cfg.batch_size, cfg.optimizer.lr, cfg.scheduler.milestones]).toEqual([4, 1e-3, [2, 4]]);
+    await expect(loadConfig(f, trainConfigSchema, { overrides: [given('epoch', '2')] })).rejects.toThrow(`${f} with --epoch 2: unknown key 'epoch'`);
+    await expect(loadConfig(f, trainConfigSchema, { overrides: [given('epochs.x', '2')] })).rejects.toThrow("--epochs.x 2: 'epochs' is a value, not a section");
+    expect([parseOverrideValue('True'), parseOverrideValue('0.5'), parseOverrideValue('hrnet_w32'), parseOverrideValue('[0.08, 1.0]'), parseOverrideValue('(True, False)')]).toEqual([true, 0.5, 'hrnet_w32', [0.08, 1], '(True, False)']);
+    const translated = await loadConfig(f, trainConfigSchema, { overrides: [given('lr', '0.2')], translate: (d) => { const { lr, ...rest } = d as { lr: number; optimizer: object }; return { ...rest, optimizer: { lr } }; } });
+    expect(translated.optimizer.lr).toBe(0.2);
   });
 });

@@ -1,0 +1,60 @@
+import { ArgsError, distWorldSize, type TrainArgs } from '@hrnet/train/cli';
+import { checkResume, ConfigError, launchDataParallel } from '@hrnet/train';
+import { loadClassificationConfig } from './config.js';
+import type { DistWorkerData } from './dist-worker.js';
+import { prepareSyntheticData, trainClassifier } from './train-classifier.js';
+
+/**
+ * train.ts after its flags are parsed: the config (ours or MindCV's, with the command line's overrides), a
+ * finished `--resume` said and left alone, then one run or `--dist` ranks.
+ */
+export async function runClassifierTraining(args: TrainArgs & { cfg: string }): Promise<void> {
+  // Bare --dist (or MindCV's distribute: True): one rank per GPU; with no GPU backend in use that is one process.
+  const dist = (yamlDistribute: boolean) => args.dist ?? ((args.distribute ?? yamlDistribute) ? 'all' : undefined);
+  const { cfg, mindcv } = await loadClassificationConfig(args.cfg, { overrides: args.overrides, worldSize: (d) => distWorldSize(dist(d)) });
+  if (mindcv?.notApplied.length) console.warn(`[config] ${args.cfg}: MindCV keys not applied here: ${mindcv.notApplied.join(', ')}`);
+  const world = distWorldSize(dist(mindcv?.distribute ?? false));
+  if (dist(mindcv?.distribute ?? false) === 'all') console.log(`[dist] one rank per GPU device: no GPU backend is in use, so ${world} process`);
+
+  const opts = {
+    datadir: args.datadir ?? mindcv?.dataDir,
+    maxEpochs: args.max_epochs,
+    amp: args.amp,
+    resume: args.resume,
+    ckptPath: args.ckpt_path ?? mindcv?.ckptPath,
+    pretrained: args.pretrained,
+    ckptSaveDir: args.ckpt_save_dir,
+  };
+  if (args.resume) {
+    const finished = await checkResume(args.resume, args.max_epochs ?? cfg.epochs, cfg.begin_epoch || undefined);
+    if (finished) return console.log(finished);
+  } else if (cfg.begin_epoch > 0) {
+    throw new ConfigError(`${args.cfg}: begin_epoch ${cfg.begin_epoch} needs --resume <the checkpoint of epoch ${cfg.begin_epoch}>`);
+  }
+
+  if (world > 1) {
+    if (cfg.batch_size % world !== 0) throw new ArgsError(`--dist ${world}: batch_size ${cfg.batch_size} is not a multiple of ${world}`);
+    // The synthetic dataset is written once, here, and read by every worker.
+    const data = opts.datadir ? undefined : await prepareSyntheticData(cfg, (l) => console.log(l));
+    try {
+      console.log(`[dist] ${world} data-parallel worker threads on this machine (gradients averaged every step${args.sync_bn ? ', synchronized BatchNorm' : ''})`);
+      const workerData: DistWorkerData = { cfg, opts: { ...opts, datadir: opts.datadir ?? data!.root, syncBn: args.sync_bn } };
+      const results = await launchDataParallel<Summary>({ worldSize: world, module: new URL('./dist-worker.ts', import.meta.url), data: workerData });
+      report(results[0]);
+    } finally {
+      await data?.cleanup();
+    }
+    return;
+  }
+  report(await trainClassifier(cfg, opts));
+}
+
+type Summary = Pick<Awaited<ReturnType<typeof trainClassifier>>, 'seconds' | 'backend' | 'top1' | 'top5' | 'numClasses' | 'dataWaitPct'>;
+
+function report(r: Summary): void {
+  const top5 = r.top5 != null ? `, top-5 ${(r.top5 * 100).toFixed(1)}%` : '';
+  console.log(
+    `done in ${r.seconds.toFixed(1)} s on ${r.backend}: val top-1 ${(r.top1 * 100).toFixed(1)}%${top5} ` +
+      `(${r.numClasses} classes, chance ${(100 / r.numClasses).toFixed(1)}%); waited on data ${r.dataWaitPct.toFixed(1)}% of the training time`,
+  );
+}
