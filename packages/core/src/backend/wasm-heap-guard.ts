@@ -6,6 +6,7 @@ export const WASM_HEAP_EXHAUSTED = 'the wasm heap is exhausted';
 interface WasmModuleLike {
   _malloc(bytes: number): number;
   _free(at: number): void;
+  HEAPU8: Uint8Array;
 }
 
 interface Guard {
@@ -41,7 +42,12 @@ export function guardWasmHeap(): void {
   wasm[GUARD] = guard;
   const malloc = (bytes: number) => {
     const lim = guard.limit;
-    const at = lim && lim.live + bytes > lim.max ? 0 : guard.malloc(bytes);
+    let at = lim && lim.live + bytes > lim.max ? 0 : guard.malloc(bytes) >>> 0;
+    // At the 4 GB top, malloc has been seen to return a block that ends past the heap: as full as a 0.
+    if (at !== 0 && at + bytes > wasm.HEAPU8.length) {
+      guard.free(at);
+      at = 0;
+    }
     if (at === 0 && bytes > 0) {
       throw new RangeError(`${WASM_HEAP_EXHAUSTED}: no room for ${(bytes / 2 ** 20).toFixed(1)} MB more (the heap tops out at ${lim ? `${(lim.max / 2 ** 20).toFixed(1)} MB, limitWasmHeap` : '4 GB'}; use a smaller batch)`);
     }
