@@ -35,6 +35,10 @@ describe('gradient accumulation (micro-batches summed before one optimizer step)
     }
     expect(b.steps).toBe(4); // one schedule step per optimizer step, not per micro-batch
     expect(maxDiff(weightsOf(whole), weightsOf(micro))).toBeLessThan(1e-5);
+    // Evaluation in parts of the micro-batch gives the per-sample means of whole batches.
+    const [inParts, atOnce] = [await b.evaluate(data), await trainer(micro).evaluate(data)];
+    expect(Math.abs(inParts.loss - atOnce.loss)).toBeLessThan(1e-6);
+    expect(inParts.samples).toBe(32);
     // The test can fail: training moved the weights well beyond the tolerance.
     const fresh = distToyModel(false);
     expect(maxDiff(weightsOf(fresh), weightsOf(micro))).toBeGreaterThan(1e-3);
