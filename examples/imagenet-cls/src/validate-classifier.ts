@@ -31,7 +31,8 @@ export async function validateClassifier(
   const weights = await loadWeights(model, ckptPath);
   log(`[model] ${cfg.model.name ?? 'HRNet from model.cfg'}: ${numClasses} classes, ${weights} weights from ${ckptPath}`);
   const data = valLoader(cfg, val, batchSize);
-  const trainer = new Trainer<ImageBatch>({ task: classifierTask(cfg, model), optimizer: new SGD({ learningRate: 0 }), progress: 'none' });
+  // The recipe's batch is evaluated in micro-batches that fit (MindCV's 128 per device x 8 is 1024 images).
+  const trainer = new Trainer<ImageBatch>({ task: classifierTask(cfg, model), optimizer: new SGD({ learningRate: 0 }), progress: 'none', microBatch: { size: cfg.micro_batch } });
   try {
     const r = await trainer.evaluate(data);
     if (data.skippedCount) log(`[data] skipped ${data.skippedCount} corrupt image(s)`);
