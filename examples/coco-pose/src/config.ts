@@ -9,12 +9,12 @@
  * dataset, per-size sigma, WITH_CENTER, PROJECT2IMAGE false, ...) are errors rather than silently ignored.
  *
  * Additions of this port, all optional: `BACKEND`, `TRAIN.SEED`, `TRAIN.LR_SCHEDULER` (+ `TRAIN.WARMUP_EPOCHS`,
- * `TRAIN.MIN_LR`), `TRAIN.KEEP_CHECKPOINTS` and `DATASET.SYNTHETIC` (the generated dataset used without `--datadir`).
+ * `TRAIN.MIN_LR`), `TRAIN.KEEP_CHECKPOINTS`, `TRAIN.MICRO_BATCH` and `DATASET.SYNTHETIC` (the generated dataset used without `--datadir`).
  */
 import { basename, extname } from 'node:path';
 import type { KeypointPipelineConfigInput } from '@hrnet/data-coco';
 import { HigherHrnetCodec, higherHrnetConfigSchema, type DecodeOptions, type HigherHrnetConfig } from '@hrnet/heads';
-import { loadConfig, type ConfigOverride } from '@hrnet/train';
+import { loadConfig, microBatchConfigSchema, type ConfigOverride } from '@hrnet/train';
 import { z } from 'zod';
 
 /** yacs writes tuples as strings, e.g. `WITH_HEATMAPS: (True, False)`: accept those and YAML lists. */
@@ -106,6 +106,8 @@ const trainSchema = z.strictObject({
   CHECKPOINT: z.string().default(''),
   /** Batch size (one process: the global batch). */
   IMAGES_PER_GPU: positiveInt.default(32),
+  /** Port addition: images per forward/backward pass ('auto': what fits; gradients accumulated to IMAGES_PER_GPU). */
+  MICRO_BATCH: microBatchConfigSchema,
   SHUFFLE: z.boolean().default(true),
   /** Port additions. */
   SEED: z.number().int().default(0),

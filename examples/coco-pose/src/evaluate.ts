@@ -4,7 +4,9 @@ import {
   createCocoImageResolver,
   decodeRgb,
   evaluateKeypoints,
+  imageIdListFile,
   loadCocoKeypoints,
+  readImageIdList,
   writeCocoResults,
   type CocoKeypointResult,
   type KeypointEvaluation,
@@ -50,7 +52,10 @@ export async function evaluatePose(model: PoseModel, cfg: PoseConfig, opts: Eval
   await checkDataRoot(opts.root, split);
   const gt = await loadCocoKeypoints(annotationFile(opts.root, split));
   const resolve = createCocoImageResolver({ root: opts.root, split });
-  const images = gt.images.slice(0, opts.limit ?? gt.images.length);
+  // `<root>/val2017.txt` (DeepSpark's listing), when present, names the images to evaluate.
+  const list = await imageIdListFile(opts.root, split);
+  const listed = list ? new Set(await readImageIdList(list, gt)) : undefined;
+  const images = (listed ? gt.images.filter((img) => listed.has(img.id)) : gt.images).slice(0, opts.limit);
   const estimate = {
     ...decodeOptions(cfg),
     flipTest: opts.flip ?? cfg.TEST.FLIP_TEST,

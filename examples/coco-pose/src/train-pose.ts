@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { activeBackend, initBackend } from '@hrnet/core';
-import type { KeypointBatch } from '@hrnet/data-coco';
+import { keypointBatchSlicer, type KeypointBatch } from '@hrnet/data-coco';
 import { createHigherHRNet, higherHrnetTask } from '@hrnet/heads';
 import {
   Adam,
@@ -157,6 +157,8 @@ export async function trainPose(cfg: PoseConfig, opts: TrainPoseOptions = {}): P
       progress: opts.progress,
       stream: opts.stream,
       onLog: opts.onLog,
+      // TRAIN.IMAGES_PER_GPU per optimizer step, as written; TRAIN.MICRO_BATCH images per forward/backward pass.
+      microBatch: { size: cfg.TRAIN.MICRO_BATCH, slicer: keypointBatchSlicer },
     });
     const manager = opts.outputDir ? new PoseCheckpointManager({ dir: opts.outputDir, keepMax: cfg.TRAIN.KEEP_CHECKPOINTS }, cfg) : undefined;
     let resume = opts.resume;

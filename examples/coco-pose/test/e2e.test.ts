@@ -4,7 +4,7 @@
  * valid.ts and predict.ts run from the command line on it; bad flags and keys fail clearly.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,6 +42,18 @@ describe('coco-pose example', () => {
     expect(recipe.LOSS).toMatchObject({ AE_LOSS_TYPE: 'exp', PUSH_LOSS_FACTOR: [0.001, 0.001], PULL_LOSS_FACTOR: [0.001, 0.001], HEATMAPS_LOSS_FACTOR: [1, 1] });
     expect(recipe.TEST).toMatchObject({ FLIP_TEST: true, WITH_HEATMAPS: [true, true], WITH_AE: [true, false], NMS_KERNEL: 5, DETECTION_THRESHOLD: 0.1 });
     expect(recipe.MODEL.EXTRA.STAGE4.NUM_CHANNELS).toEqual([32, 64, 128, 256]);
+    expect(recipe.TRAIN.MICRO_BATCH).toBe('auto');
+    // The 640 recipes (experiments/coco/higher_hrnet/w{32,48}_640_adam_lr1e-3.yaml), and every shipped config parses.
+    const configsDir = join(exampleDir, 'configs');
+    expect((await readdir(configsDir)).sort()).toEqual(['tiny-cpu.yaml', 'w32_512_adam_lr1e-3.yaml', 'w32_640_adam_lr1e-3.yaml', 'w48_640_adam_lr1e-3.yaml']);
+    for (const [file, widths, batch] of [['w32_640_adam_lr1e-3.yaml', [32, 64, 128, 256], 12], ['w48_640_adam_lr1e-3.yaml', [48, 96, 192, 384], 10]] as const) {
+      const c = await loadPoseConfig(join(configsDir, file));
+      expect(c.DATASET).toMatchObject({ INPUT_SIZE: 640, OUTPUT_SIZE: [160, 320], SIGMA: 2 });
+      expect(c.MODEL.EXTRA.STAGE4.NUM_CHANNELS).toEqual(widths);
+      expect(c.MODEL.EXTRA.DECONV.NUM_CHANNELS).toEqual([widths[0]]);
+      expect(c.FP16).toEqual({ ENABLED: true, STATIC_LOSS_SCALE: 1, DYNAMIC_LOSS_SCALE: true });
+      expect(c.TRAIN).toMatchObject({ OPTIMIZER: 'adam', LR: 0.001, LR_STEP: [200, 260], END_EPOCH: 300, IMAGES_PER_GPU: batch, MICRO_BATCH: 'auto' });
+    }
     const tiny = await loadPoseConfig(tinyConfig);
     expect(tiny.DATASET.INPUT_SIZE % 32).toBe(0);
     expect(tiny.DATASET.OUTPUT_SIZE).toEqual([tiny.DATASET.INPUT_SIZE / 4, tiny.DATASET.INPUT_SIZE / 2]);

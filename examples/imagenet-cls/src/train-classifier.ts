@@ -124,6 +124,8 @@ export async function trainClassifier(cfg: ClassificationConfig, opts: TrainClas
       config: cfg,
       progress: opts.progress,
       stream: opts.stream,
+      // batch_size is the recipe's (per step); micro_batch how much of it one forward/backward pass holds.
+      microBatch: { size: cfg.micro_batch },
     });
     const ckptDir = opts.ckptSaveDir ?? cfg.checkpoint.dir;
     const checkpoint = ckptDir

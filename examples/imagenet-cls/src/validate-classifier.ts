@@ -35,7 +35,8 @@ export async function validateClassifier(
   log(`[model] ${cfg.model.name ?? 'HRNet from model.cfg'}: ${numClasses} classes, ${weights} weights from ${ckptPath}`);
   const net = await runtimeModel(model, { runtime });
   const data = valLoader(cfg, val, batchSize);
-  const trainer = new Trainer<ImageBatch>({ task: classifierTask(cfg, model), optimizer: new SGD({ learningRate: 0 }), progress: 'none' });
+  // The recipe's batch is evaluated in micro-batches that fit (MindCV's 128 per device x 8 is 1024 images).
+  const trainer = new Trainer<ImageBatch>({ task: classifierTask(cfg, model), optimizer: new SGD({ learningRate: 0 }), progress: 'none', microBatch: { size: cfg.micro_batch } });
   try {
     const r = await trainer.evaluate(data, 0, net.runtime === 'onnx' ? (x) => net.predict(x) : undefined);
     if (data.skippedCount) log(`[data] skipped ${data.skippedCount} corrupt image(s)`);

@@ -48,8 +48,17 @@ describe('imagenet-cls example', () => {
 
   it('every shipped config is valid and keeps the recipe values', async () => {
     const names = (await readdir(configs)).filter((f) => f.endsWith('.yaml')).sort();
-    expect(names).toEqual(['demo-tiny.yaml', 'mindcv-hrnet_w32.yaml', 'mindcv-hrnet_w48.yaml', 'mindspore-hrnetw48_cls.yaml', 'timm-hrnet_w18_small.yaml']);
+    const timmVariants = ['hrnet_w18', 'hrnet_w18_small', 'hrnet_w18_small_v2', 'hrnet_w30', 'hrnet_w32', 'hrnet_w40', 'hrnet_w44', 'hrnet_w48', 'hrnet_w64'];
+    expect(names).toEqual(['demo-tiny.yaml', 'mindcv-hrnet_w32.yaml', 'mindcv-hrnet_w48.yaml', 'mindspore-hrnetw48_cls.yaml', ...timmVariants.map((v) => `timm-${v}.yaml`)]);
     const load = (n: string) => loadConfig(join(configs, n), classificationConfigSchema);
+    for (const n of names) expect((await load(n)).micro_batch).toBe('auto'); // every shipped config parses; recipe batches run through accumulation
+    // The timm model-index metadata (seed 003), the same for all nine variants.
+    for (const v of timmVariants) {
+      const c = await load(`timm-${v}.yaml`);
+      expect([c.model.name, c.epochs, c.batch_size, c.optimizer.name, c.optimizer.momentum, c.optimizer.weight_decay, c.data.image_size, c.data.crop_pct, c.data.eval_interpolation, c.checkpoint.dir]).toEqual([
+        v, 100, 256, 'sgd', 0.9, 1e-3, 224, 0.875, 'bilinear', `./output/${v}`,
+      ]);
+    }
     const ms = await load('mindspore-hrnetw48_cls.yaml');
     const opt = createOptimizer(ms.optimizer) as RMSProp;
     expect([opt instanceof RMSProp, opt.decay, opt.momentum, opt.epsilon, opt.weightDecay]).toEqual([true, 0.9, 0.9, 1e-3, 1e-5]);

@@ -4,6 +4,7 @@ import { createRng, ImageDecodeError, mixSeed, permutation, type EncodedBatch, t
 import { createCocoImageResolver, type CocoImageLayout } from './coco-image-path.js';
 import { resolvePipelineConfig, type KeypointPipelineConfig, type KeypointPipelineConfigInput } from './keypoint-sample.js';
 import { DEFAULT_MAX_IMAGE_PIXELS } from './decode-image.js';
+import { imageIdListFile } from './image-id-list.js';
 import { loadCocoKeypoints, type CocoKeypointsDataset } from './load-coco-keypoints.js';
 import { loadKeypointEncoder } from './load-encoder.js';
 import type { AffineParams } from './random-affine.js';
@@ -23,8 +24,10 @@ export interface CocoKeypointsTrainSetOptions {
   /**
    * Optional image list (e.g. `train2017.txt`): one image per line, as an image id or a file name
    * (a path's last segment is matched against `file_name`); blank lines and `#` comments skipped.
+   * Default: `{root}/{split}.txt` when that file exists (the layout of DeepSpark's HigherHRNet listing);
+   * `false`: every image of the annotation file.
    */
-  idListFile?: string;
+  idListFile?: string | false;
   /** Image folder layout, see {@link cocoImageDir}. Default `'auto'`. */
   layout?: CocoImageLayout;
   /** Input size, joints, flip permutation, normalisation and augmentation (see {@link resolvePipelineConfig}). */
@@ -147,7 +150,8 @@ export interface KeypointBatch extends EncodedBatch {
   params: AffineParams[];
 }
 
-async function readIdList(file: string, dataset: CocoKeypointsDataset): Promise<number[]> {
+/** Reads an image list (ids or file names, one per line) against `dataset`; entries naming no image are an error listing them. */
+export async function readImageIdList(file: string, dataset: CocoKeypointsDataset): Promise<number[]> {
   const byName = new Map<string, number>();
   for (const img of dataset.images) byName.set(path.posix.basename(img.file_name.replace(/\\/g, '/')), img.id);
   const text = await readFile(file, 'utf8');
@@ -213,7 +217,8 @@ export class CocoKeypointsTrainSet {
     const annotations =
       options.annotations ??
       (await loadCocoKeypoints(options.annotationFile ?? path.join(options.root, 'annotations', `person_keypoints_${options.split}.json`)));
-    let ids = options.idListFile ? await readIdList(options.idListFile, annotations) : annotations.images.map((i) => i.id);
+    const listFile = options.idListFile === false ? undefined : (options.idListFile ?? (await imageIdListFile(options.root, options.split)));
+    let ids = listFile ? await readImageIdList(listFile, annotations) : annotations.images.map((i) => i.id);
     if (options.requireAnnotations ?? true) ids = ids.filter((id) => (annotations.annotationsByImage.get(id)?.length ?? 0) > 0);
     const resolve = createCocoImageResolver({ root: options.root, split: options.split, layout: options.layout });
     const badSamples = options.badSamples ?? 'skip';

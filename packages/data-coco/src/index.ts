@@ -94,6 +94,7 @@ export {
 export {
   BadSampleError,
   CocoKeypointsTrainSet,
+  readImageIdList,
   type CocoKeypointsTrainSetOptions,
   type BadSample,
   type BadSamplePolicy,
@@ -101,6 +102,8 @@ export {
   type KeypointBatch,
   type KeypointBatchOptions,
 } from './coco-keypoints-dataset.js';
+export { keypointBatchSlicer } from './slice-keypoint-batch.js';
+export { imageIdListFile } from './image-id-list.js';
 export {
   LIMB_COLOURS,
   randomStickFigure,

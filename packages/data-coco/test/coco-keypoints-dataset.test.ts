@@ -15,6 +15,7 @@ import {
   DEFAULT_MAX_IMAGE_PIXELS,
   ImageDecodeError,
   identityAffineParams,
+  imageIdListFile,
   jointsFromKeypoints,
   loadCocoKeypoints,
   mixSeed,
@@ -59,8 +60,14 @@ describe('CocoKeypointsTrainSet', { timeout: SLOW }, () => {
     await writeFile(list, `# subset\n3\nimages/train2017/000000000005.jpg\n\n000000000099.jpg\n`);
     const sub = await CocoKeypointsTrainSet.open({ root, split: 'train2017', annotations, idListFile: list, config, encoder });
     expect(sub.imageIds).toEqual([3, 5]);
+    // {root}/{split}.txt is used when present (DeepSpark's listing); idListFile: false ignores it.
+    expect(await imageIdListFile(root, 'train2017')).toBe(list);
+    expect((await CocoKeypointsTrainSet.open({ root, split: 'train2017', annotations, config, encoder })).imageIds).toEqual([3, 5]);
+    expect((await CocoKeypointsTrainSet.open({ root, split: 'train2017', annotations, idListFile: false, config, encoder })).length).toBe(8);
     await writeFile(list, '3\n123456\n');
     await expect(CocoKeypointsTrainSet.open({ root, split: 'train2017', annotations, idListFile: list, config, encoder })).rejects.toThrow(/123456/);
+    await rm(list);
+    expect(await imageIdListFile(root, 'train2017')).toBeUndefined();
   });
 
   it('sample(i, rng): shapes, value ranges, and the same result as composing the steps by hand', async () => {

@@ -74,6 +74,13 @@ export const checkpointConfigSchema = z.strictObject({
 });
 
 /**
+ * Samples per forward/backward pass: `auto` (the batch, halved while the backend runs out of memory; remembered)
+ * or a number. The batch (`batch_size`, HigherHRNet's `TRAIN.IMAGES_PER_GPU`) stays the recipe's: its
+ * micro-batches' gradients are accumulated into one optimizer step (see the Trainer's `microBatch`).
+ */
+export const microBatchConfigSchema = z.union([z.literal('auto'), z.number().int().positive()], { error: "expected 'auto' or a positive integer" }).default('auto');
+
+/**
  * The task-independent part of a training config. Tasks add their own sections with
  * `trainConfigSchema.extend({ model: ..., data: ... })`; unknown keys are errors at every level.
  */
@@ -81,6 +88,8 @@ export const trainConfigSchema = z.strictObject({
   seed: z.number().int().default(0),
   epochs: z.number().int().positive(),
   batch_size: z.number().int().positive(),
+  /** Gradient accumulation: samples per forward/backward pass (see {@link microBatchConfigSchema}). */
+  micro_batch: microBatchConfigSchema,
   optimizer: optimizerConfigSchema,
   scheduler: schedulerConfigSchema.prefault({}),
   loss_scale: lossScaleConfigSchema.prefault({}),

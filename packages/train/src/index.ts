@@ -5,6 +5,7 @@ export {
   type GradientReducer,
   type ImageBatchLike,
   type MetricFn,
+  type MicroBatchReport,
   type ModelOutputs,
   type StepResult,
   type TrainerEvent,
@@ -13,6 +14,15 @@ export {
   type TrainerRunOptions,
 } from './trainer.js';
 export { TrainingDivergedError } from './finite-guard.js';
+export {
+  defaultMicroBatchCacheFile,
+  imageBatchSlicer,
+  isOutOfMemoryError,
+  readMicroBatchCache,
+  type BatchSlicer,
+  type MicroBatchOptions,
+  type MicroBatchRecord,
+} from './micro-batch.js';
 export { batchesPerEpoch, epochBatches, type DataSource, type TrainData } from './data-source.js';
 export {
   HrnetOptimizer,
@@ -97,6 +107,7 @@ export {
   checkpointConfigSchema,
   loadConfig,
   lossScaleConfigSchema,
+  microBatchConfigSchema,
   optimizerConfigSchema,
   parseConfig,
   schedulerConfigSchema,

@@ -2,7 +2,7 @@ import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { SeededRng, type LossTerms, type Task } from '@hrnet/core';
-import { applyTraining, variableGrads } from '@hrnet/core/backend';
+import { activeBackend, applyTraining, variableGrads } from '@hrnet/core/backend';
 import {
   CHECKPOINT_VERSION,
   CheckpointError,
@@ -19,6 +19,16 @@ import { firstNonFinite, nonFiniteProbe, TrainingDivergedError } from './finite-
 import { clipGradNorm, clipGradValue, type GradClipOptions } from './grad-clip.js';
 import type { LossScaler } from './loss-scale.js';
 import type { LrSchedule } from './lr-schedule.js';
+import {
+  defaultMicroBatchCacheFile,
+  firstMicroBatch,
+  imageBatchSlicer,
+  isOutOfMemoryError,
+  readMicroBatchCache,
+  rememberMicroBatch,
+  type BatchSlicer,
+  type MicroBatchOptions,
+} from './micro-batch.js';
 import { createProgress, type EpochLog, type EvalResult, type ProgressMode, type ProgressReporter, type StepLog } from './progress.js';
 
 /** Model outputs: one tensor, or several for multi-output models. */
@@ -56,7 +66,14 @@ export type TrainerModelOptions<B> =
       inputs?: (batch: B) => tf.Tensor | tf.Tensor[];
     };
 
-export type TrainerOptions<B> = TrainerModelOptions<B> & TrainerRunOptions;
+export type TrainerOptions<B> = TrainerModelOptions<B> & TrainerRunOptions & {
+  /**
+   * Gradient accumulation: each batch is trained as micro-batches of this size whose gradients are summed
+   * (weighted as one batch would) before one optimizer step; `'auto'` finds the largest that fits the
+   * backend's memory (see `micro-batch.ts`). Default: whole batches.
+   */
+  microBatch?: MicroBatchOptions<B>;
+};
 
 /** Everything but the model and its loss. */
 export interface TrainerRunOptions {
@@ -98,7 +115,23 @@ export type TrainerEvent =
   | ({ type: 'eval'; epoch: number } & EvalResult)
   | { type: 'checkpoint'; epoch: number; paths: string[] }
   | { type: 'resume'; path: string; epoch: number; globalStep: number }
-  | { type: 'warning'; message: string };
+  | { type: 'warning'; message: string }
+  | ({ type: 'microBatch' } & MicroBatchReport);
+
+/** How a batch is cut into micro-batches (reported once, and again whenever the size changes). */
+export interface MicroBatchReport {
+  /** Samples per forward/backward pass. */
+  size: number;
+  /** Samples per optimizer step (the batch on this process). */
+  batch: number;
+  /** Passes per optimizer step. */
+  microBatches: number;
+  /** `fixed` (a number was given), `search` (found by trying: `tried` ran out of memory), `cache` (remembered). */
+  source: 'fixed' | 'search' | 'cache';
+  tried: number[];
+  /** The cache file written or read (`'auto'`). */
+  cache?: string;
+}
 
 export interface FitOptions<B> {
   epochs: number;
@@ -148,6 +181,16 @@ export interface StepResult {
 const firstTensor = (x: tf.Tensor | tf.Tensor[]) => (Array.isArray(x) ? x[0] : x);
 const asList = (x: ModelOutputs): tf.Tensor[] => (Array.isArray(x) ? x : [x]);
 
+/** The running sums of a step's micro-batches (see `Trainer.accumulate`). */
+interface Accumulated {
+  grads: tf.NamedTensorMap;
+  /** Sum of the weighted (and scaled) micro-batch losses. */
+  loss: tf.Scalar;
+  terms?: tf.Tensor;
+  termNames: string[];
+  samples: number;
+}
+
 function defaultInputs(batch: unknown): tf.Tensor {
   const b = batch as Partial<ImageBatchLike>;
   if (!(b?.images instanceof Float32Array) || !Array.isArray(b.shape) || b.shape.length !== 4) {
@@ -193,6 +236,19 @@ export class Trainer<B = ImageBatchLike> {
   private readonly isMain: boolean;
   private globalStep = 0;
   private readonly finiteCheckEvery: number;
+  /** Micro-batching: the slicer, the size in use (undefined until `'auto'` has picked one) and how it was found. */
+  private readonly micro?: {
+    slicer: BatchSlicer<B>;
+    auto: boolean;
+    size?: number;
+    cache?: string;
+    key?: string;
+    source: MicroBatchReport['source'];
+    tried: number[];
+    reported?: string;
+  };
+  /** Where events go: `onLog`, and during `fit` also the JSONL log. */
+  private emit: (e: TrainerEvent) => void;
 
   constructor(opts: TrainerOptions<B>) {
     this.opts = opts;
@@ -214,6 +270,20 @@ export class Trainer<B = ImageBatchLike> {
     this.isMain = opts.isMain ?? true;
     this.rng = new SeededRng(opts.seed ?? 0);
     this.finiteCheckEvery = opts.finiteCheckEvery ?? 1;
+    this.emit = (e) => opts.onLog?.(e);
+    if (opts.microBatch) {
+      const size = opts.microBatch.size ?? 'auto';
+      if (size !== 'auto' && !(Number.isInteger(size) && size >= 1)) throw new Error(`Trainer: microBatch.size must be a positive integer or 'auto', got ${size}`);
+      const cache = opts.microBatch.cache ?? defaultMicroBatchCacheFile();
+      this.micro = {
+        slicer: opts.microBatch.slicer ?? (imageBatchSlicer as BatchSlicer<B>),
+        auto: size === 'auto',
+        size: size === 'auto' ? undefined : size,
+        cache: size === 'auto' && cache !== false ? cache : undefined,
+        source: size === 'auto' ? 'search' : 'fixed',
+        tried: [],
+      };
+    }
     if (!(Number.isInteger(this.finiteCheckEvery) && this.finiteCheckEvery >= 1)) throw new Error(`Trainer: finiteCheckEvery must be a positive integer, got ${opts.finiteCheckEvery}`);
   }
 
@@ -240,68 +310,176 @@ export class Trainer<B = ImageBatchLike> {
     return this.model.trainableWeights.map((w) => w.read() as tf.Variable);
   }
 
-  /** One optimizer update on `batch`. */
+  /**
+   * One optimizer update on `batch`: its micro-batches' gradients summed (see {@link accumulate}), then —
+   * once per step, after the last micro-batch — unscaled, data-parallel reduced, checked for overflow,
+   * clipped and applied.
+   */
   async trainStep(batch: B): Promise<StepResult> {
     if (this.opts.lrSchedule) setLearningRate(this.optimizer, this.opts.lrSchedule(this.globalStep));
     const lr = currentLearningRate(this.optimizer);
     const vars = this.trainableVariables();
     const scaler = this.opts.lossScaler;
     const scale = scaler?.scale ?? 1;
-    let batchSize = 0;
+    const micro = this.micro;
+    const n = micro?.slicer.count(batch);
+    if (micro?.auto && micro.size === undefined) await this.firstAutoSize(batch, n!);
     let overflow = false;
-    let termNames: string[] = [];
-    let termValues: tf.Tensor | undefined;
-    // BatchNorm updates its running statistics in the forward pass; a skipped (overflowing) step must not keep them.
-    const statsBefore = scaler?.checksOverflow ? this.model.nonTrainableWeights.map((w) => tf.keep(tf.clone(w.read()))) : undefined;
+    // BatchNorm updates its running statistics in the forward pass: a skipped (overflowing) step must not keep
+    // them, nor a micro-batch pass that ran out of memory half-way (it is retried smaller).
+    const statsBefore = scaler?.checksOverflow || micro?.auto ? this.model.nonTrainableWeights.map((w) => tf.keep(tf.clone(w.read()))) : undefined;
+    const restoreStats = () => this.model.nonTrainableWeights.forEach((w, i) => w.write(statsBefore![i]));
+    let acc: Accumulated;
+    try {
+      for (;;) {
+        const size = micro?.size == null ? undefined : Math.min(micro.size, n!);
+        try {
+          acc = this.accumulate(batch, vars, scale, n, size);
+          break;
+        } catch (err) {
+          if (!micro?.auto || !isOutOfMemoryError(err) || size == null) throw err;
+          restoreStats();
+          micro.tried.push(size);
+          micro.source = 'search';
+          if (size === 1) throw new RangeError(`${(err as Error).message}; not even a micro-batch of 1 sample fits this backend`);
+          micro.size = Math.ceil(size / 2);
+        }
+      }
+    } catch (err) {
+      tf.dispose(statsBefore);
+      throw err;
+    }
+    if (micro) await this.reportMicroBatch(n!);
     const lossTensor = tf.tidy(() => {
-      const x = this.inputs(batch);
-      batchSize = firstTensor(x).shape[0] ?? 0;
-      const { value, grads } = variableGrads(() => {
-        const out = applyTraining(this.model, x) as ModelOutputs;
-        let l: tf.Scalar;
-        if (this.lossTerms) {
-          const { total, terms } = this.lossTerms(out, batch);
-          termNames = Object.keys(terms);
-          // A side output of the forward pass (nothing differentiates it): kept past the tidy scopes, read below.
-          if (termNames.length) termValues = tf.keep(tf.stack(termNames.map((k) => terms[k])));
-          l = total;
-        } else l = this.loss(out, batch);
-        return scale === 1 ? l : (tf.mul(l, scale) as tf.Scalar);
-      }, vars);
-      // Variables the loss does not depend on get no gradient (same set on every data-parallel rank).
-      const used = vars.filter((v) => grads[v.name] != null);
-      let g = used.map((v) => grads[v.name]);
-      let loss: tf.Scalar = value;
+      const used = vars.filter((v) => acc.grads[v.name] != null);
+      let g = used.map((v) => acc.grads[v.name]);
+      let loss = acc.loss;
       if (scale !== 1) {
         g = g.map((t) => tf.div(t, scale));
-        loss = tf.div(value, scale) as tf.Scalar;
+        loss = tf.div(loss, scale) as tf.Scalar;
       }
-      if (this.opts.gradientReducer) ({ grads: g, loss } = this.opts.gradientReducer.allReduce(g, loss, batchSize));
+      // The step's one data-parallel reduce: after every micro-batch, before the one optimizer update.
+      if (this.opts.gradientReducer) ({ grads: g, loss } = this.opts.gradientReducer.allReduce(g, loss, acc.samples));
       if (scaler?.checksOverflow) overflow = !Number.isFinite(nonFiniteProbe(g).dataSync()[0]);
       if (!overflow) {
         const named: tf.NamedTensorMap = {};
         used.forEach((v, i) => (named[v.name] = g[i]));
         this.optimizer.applyGradients(this.clip(named));
       }
-      return loss;
+      return loss === acc.loss ? tf.clone(loss) : loss;
     });
     if (statsBefore) {
-      if (overflow) this.model.nonTrainableWeights.forEach((w, i) => w.write(statsBefore[i]));
+      if (overflow) restoreStats();
       tf.dispose(statsBefore);
     }
     const loss = (await lossTensor.data())[0];
     lossTensor.dispose();
     let terms: Record<string, number> | undefined;
-    if (termValues) {
-      const v = await termValues.data();
-      termValues.dispose();
-      terms = Object.fromEntries(termNames.map((k, i) => [k, v[i]]));
+    if (acc.terms) {
+      const v = await acc.terms.data();
+      terms = Object.fromEntries(acc.termNames.map((k, i) => [k, v[i]]));
     }
+    tf.dispose([acc.loss, ...Object.values(acc.grads), ...(acc.terms ? [acc.terms] : [])]);
     scaler?.update(overflow);
     this.globalStep++;
     if (!overflow && !Number.isFinite(loss)) throw new TrainingDivergedError(`training diverged: the loss became ${loss} at update ${this.globalStep}; nothing of this state was saved`);
     if (this.globalStep % this.finiteCheckEvery === 0) this.assertFiniteWeights();
-    return { loss, batchSize, lr, skipped: overflow, lossScale: scale, ...(terms && { terms }) };
+    return { loss, batchSize: acc.samples, lr, skipped: overflow, lossScale: scale, ...(terms && { terms }) };
+  }
+
+  /**
+   * Forward + backward of `batch` in micro-batches of `size` samples (undefined: at once), the gradients,
+   * (scaled) loss and loss terms summed, each micro-batch weighted by its share of the batch (`m / n`): the
+   * losses are per-sample means, so the sum is the whole batch's mean, as one big batch. Each pass is one
+   * `tf.tidy`; only the running sums live between passes. Throws (sums freed) when a pass throws.
+   */
+  private accumulate(batch: B, vars: tf.Variable[], scale: number, n: number | undefined, size: number | undefined): Accumulated {
+    const ranges: Array<[number, number]> = [];
+    if (n == null || size == null || size >= n) ranges.push([0, n ?? 0]);
+    else for (let s = 0; s < n; s += size) ranges.push([s, Math.min(n, s + size)]);
+    let sum: Accumulated | undefined;
+    let termValues: tf.Tensor | undefined;
+    try {
+      for (const [start, end] of ranges) {
+        const part = ranges.length === 1 ? batch : this.micro!.slicer.slice(batch, start, end);
+        const weight = ranges.length === 1 ? 1 : (end - start) / n!;
+        let termNames: string[] = [];
+        let samples = 0;
+        const prev = sum;
+        const next = tf.tidy(() => {
+          const x = this.inputs(part);
+          samples = firstTensor(x).shape[0] ?? 0;
+          const { value, grads } = variableGrads(() => {
+            const out = applyTraining(this.model, x) as ModelOutputs;
+            let l: tf.Scalar;
+            if (this.lossTerms) {
+              const { total, terms } = this.lossTerms(out, part);
+              termNames = Object.keys(terms);
+              // A side output of the forward pass (nothing differentiates it): kept past the tidy scopes.
+              if (termNames.length) termValues = tf.keep(tf.stack(termNames.map((k) => terms[k])));
+              l = total;
+            } else l = this.loss(out, part);
+            if (weight !== 1) l = tf.mul(l, weight) as tf.Scalar;
+            return scale === 1 ? l : (tf.mul(l, scale) as tf.Scalar);
+          }, vars);
+          const g: tf.NamedTensorMap = {};
+          for (const v of vars) {
+            const gv = grads[v.name];
+            if (gv != null) g[v.name] = prev?.grads[v.name] ? tf.add(prev.grads[v.name], gv) : gv;
+          }
+          const t = termValues && weight !== 1 ? tf.mul(termValues, weight) : termValues;
+          return { grads: g, loss: prev ? (tf.add(prev.loss, value) as tf.Scalar) : value, terms: t && prev?.terms ? tf.add(prev.terms, t) : t };
+        });
+        // `next.terms` may be the kept `termValues` itself (one micro-batch): it then lives on in the sum.
+        if (termValues && termValues !== next.terms) termValues.dispose();
+        termValues = undefined;
+        if (prev) tf.dispose([prev.loss, ...Object.values(prev.grads), ...(prev.terms ? [prev.terms] : [])]);
+        sum = { grads: next.grads, loss: next.loss, terms: next.terms, termNames, samples: (prev?.samples ?? 0) + samples };
+      }
+    } catch (err) {
+      tf.dispose(termValues);
+      if (sum) tf.dispose([sum.loss, ...Object.values(sum.grads), ...(sum.terms ? [sum.terms] : [])]);
+      throw err;
+    }
+    return sum!;
+  }
+
+  /** `'auto'`: the first size to try, from the cache (a smaller size ran out of memory before) or the whole batch. */
+  private async firstAutoSize(batch: B, n: number): Promise<void> {
+    const micro = this.micro!;
+    if (micro.cache) {
+      const one = micro.slicer.slice(batch, 0, Math.min(1, n));
+      const shapes = tf.tidy(() => {
+        const x = this.inputs(one);
+        return (Array.isArray(x) ? x : [x]).map((t) => t.shape.slice(1).join('x')).join(',');
+      });
+      const backend = activeBackend()?.kind ?? tf.getBackend();
+      micro.key = `${this.model.name}|${this.model.countParams()} params|${this.model.layers.length} layers|input ${shapes}|${backend}`;
+      const record = (await readMicroBatchCache(micro.cache))[micro.key];
+      micro.size = firstMicroBatch(n, record);
+      if (record && micro.size < n) micro.source = 'cache';
+    } else micro.size = n;
+  }
+
+  /** Logs the micro-batch in use when it is new or changed, and remembers a size found by running out of memory. */
+  private async reportMicroBatch(n: number): Promise<void> {
+    const micro = this.micro!;
+    const size = Math.min(micro.size ?? n, n);
+    const report: MicroBatchReport = { size, batch: n, microBatches: Math.ceil(n / size), source: micro.source, tried: [...micro.tried], ...(micro.cache && { cache: micro.cache }) };
+    const id = `${size}/${n}`;
+    if (micro.reported === id) return;
+    micro.reported = id;
+    if (micro.cache && micro.key && micro.tried.length) await rememberMicroBatch(micro.cache, micro.key, { fits: size, failed: Math.min(...micro.tried) });
+    this.emit({ type: 'microBatch', ...report });
+    if (this.isMain && (size < n || micro.tried.length)) {
+      const how =
+        report.source === 'search'
+          ? `found by trying (${report.tried.join(', ')} ran out of memory${micro.cache ? `; remembered in ${micro.cache}` : ''})`
+          : report.source === 'cache'
+            ? `remembered in ${micro.cache}`
+            : 'as configured';
+      process.stderr.write(`[train] micro-batch ${size}: batch ${n} = ${report.microBatches} accumulated micro-batches per optimizer step, ${how}\n`);
+    }
   }
 
   private clip(grads: tf.NamedTensorMap): tf.NamedTensorMap {
@@ -319,24 +497,44 @@ export class Trainer<B = ImageBatchLike> {
     const sums = new Float64Array(names.length + 1);
     let samples = 0;
     const t0 = performance.now();
+    const micro = this.micro;
     for await (const batch of epochBatches(data, epoch)) {
-      let n = 0;
-      let external: tf.Tensor[] | undefined;
-      if (forward) {
-        const x = this.inputs(batch);
-        external = await forward(firstTensor(x)).finally(() => tf.dispose(x));
+      // With micro-batches, evaluated in parts of the training micro-batch (inference needs less memory).
+      const total = micro?.slicer.count(batch);
+      for (let start = 0; ; ) {
+        const end = total == null ? undefined : Math.min(total, start + (micro?.size ?? total));
+        const part = total == null || (start === 0 && end === total) ? batch : micro!.slicer.slice(batch, start, end!);
+        let n = 0;
+        let values: tf.Scalar[];
+        let external: tf.Tensor[] | undefined;
+        try {
+          if (forward) {
+            const x = this.inputs(part);
+            external = await forward(firstTensor(x)).finally(() => tf.dispose(x));
+          }
+          values = tf.tidy(() => {
+            const x = this.inputs(part);
+            n = firstTensor(x).shape[0] ?? 0;
+            const out = external ?? (this.model.apply(x, { training: false }) as ModelOutputs);
+            return [this.loss(out, part), ...names.map((k) => this.metrics[k](out, part))];
+          });
+        } catch (err) {
+          const size = end! - start;
+          if (!micro?.auto || !isOutOfMemoryError(err) || size <= 1) throw err;
+          micro.tried.push(size);
+          micro.source = 'search';
+          micro.size = Math.ceil(size / 2);
+          continue;
+        } finally {
+          tf.dispose(external);
+        }
+        const host = await Promise.all(values.map((v) => v.data()));
+        tf.dispose(values);
+        host.forEach((v, i) => (sums[i] += v[0] * n));
+        samples += n;
+        if (end == null || end >= total!) break;
+        start = end;
       }
-      const values = tf.tidy(() => {
-        const x = this.inputs(batch);
-        n = firstTensor(x).shape[0] ?? 0;
-        const out = external ?? (this.model.apply(x, { training: false }) as ModelOutputs);
-        return [this.loss(out, batch), ...names.map((k) => this.metrics[k](out, batch))];
-      });
-      tf.dispose(external);
-      const host = await Promise.all(values.map((v) => v.data()));
-      tf.dispose(values);
-      host.forEach((v, i) => (sums[i] += v[0] * n));
-      samples += n;
     }
     if (samples === 0) throw new Error('Trainer.evaluate: the data yielded no samples');
     const metrics: Record<string, number> = {};
@@ -399,7 +597,7 @@ export class Trainer<B = ImageBatchLike> {
   }
 
   private warn(message: string): void {
-    this.opts.onLog?.({ type: 'warning', message });
+    this.emit({ type: 'warning', message });
     if (this.isMain) process.stderr.write(`[train] warning: ${message}\n`);
   }
 
@@ -422,6 +620,8 @@ export class Trainer<B = ImageBatchLike> {
       this.opts.onLog?.(e);
       if (jsonl && (e.type !== 'step' || e.globalStep % metricsLogSteps === 0)) jsonl.write(`${JSON.stringify({ time: new Date().toISOString(), ...e })}\n`);
     };
+    const emitBefore = this.emit;
+    this.emit = emit;
     let resumed: LoadedCheckpoint | undefined;
     if (fitOpts.resume) {
       const ckpt = (resumed = await this.restore(fitOpts.resume));
@@ -554,6 +754,7 @@ export class Trainer<B = ImageBatchLike> {
     } finally {
       for (const it of [current, prefetched?.it]) if (it) await Promise.resolve(it.return?.()).catch(() => undefined);
       progress.close();
+      this.emit = emitBefore;
       if (jsonl) await new Promise<void>((resolve) => jsonl!.end(resolve));
     }
     return { history, steps: this.globalStep - startStep, stoppedBy, best: manager?.best };

@@ -21,6 +21,7 @@ describe('config', () => {
       seed: 0,
       epochs: 3,
       batch_size: 8,
+      micro_batch: 'auto',
       optimizer: { name: 'sgd', lr: 0.05, momentum: 0.9, weight_decay: 1e-4, weight_decay_filter: 'rank2', decay: 0.9, betas: [0.9, 0.999], clip_mode: 'norm' },
       scheduler: { name: 'cosine', warmup_epochs: 0, warmup_lr: 0, min_lr: 0, warmup_prefix: false, gamma: 0.1, per_step: true },
       loss_scale: { type: 'none', drop_overflow_update: false, growth_interval: 2000 },
@@ -55,6 +56,13 @@ describe('config', () => {
     expect(parseConfig({ ...base, model: { name: 'x' } }, schema).model.name).toBe('x');
     expect(() => parseConfig({ ...base, model: { name: 'x', depth: 3 } }, schema, 'cfg.yaml')).toThrow("cfg.yaml: unknown key 'model.depth'");
     expect(() => parseConfig({ ...base, model: { name: 'x' }, extra: 1 }, schema)).toThrow("unknown key 'extra'");
+  });
+
+  it('micro_batch: auto (default) or a positive integer; anything else names the key', () => {
+    const base = { epochs: 1, batch_size: 12, optimizer: { lr: 0.1 } };
+    expect(parseConfig({ ...base, micro_batch: 3 }, trainConfigSchema).micro_batch).toBe(3);
+    expect(parseConfig({ ...base, micro_batch: 'auto' }, trainConfigSchema).micro_batch).toBe('auto');
+    for (const bad of [0, 2.5, 'max']) expect(() => parseConfig({ ...base, micro_batch: bad }, trainConfigSchema, 'cfg.yaml')).toThrow(/cfg\.yaml: 'micro_batch'/);
   });
 
   it('reports unreadable files and invalid YAML with the path', async () => {

@@ -80,6 +80,18 @@ function disposeSaved(node: TapeNode): void {
 function lowMemoryGradients(f: () => tf.Scalar, xs: tf.Tensor[]): { value: tf.Scalar; grads: Array<tf.Tensor | undefined> } | undefined {
   const engine = engineInternals();
   if (!engine || engine.state.gradientDepth !== 0) return undefined;
+  try {
+    return tapedGradients(engine, f, xs);
+  } catch (e) {
+    // A throw mid-pass (e.g. the backend out of memory, which a caller may retry with a smaller batch) must
+    // not leave the tape's saved activations allocated, or the tape active for the next pass.
+    for (const node of engine.state.activeTape ?? []) disposeSaved(node);
+    engine.state.activeTape = null;
+    throw e;
+  }
+}
+
+function tapedGradients(engine: EngineInternals, f: () => tf.Scalar, xs: tf.Tensor[]): { value: tf.Scalar; grads: Array<tf.Tensor | undefined> } {
   const y = engine.scopedRun(
     () => engine.startTape(),
     () => engine.endTape(),

@@ -5,6 +5,7 @@
  * package would create a cycle or pull the layers out of core.
  */
 export { activeBackend, initBackend, type ActiveBackend, type BackendKind, type InitBackendOptions } from './init-backend.js';
+export { guardWasmHeap, limitWasmHeap, WASM_HEAP_EXHAUSTED, type WasmHeapLimit } from './wasm-heap-guard.js';
 export { registerWasmTrainingKernels, wasmTrainingKernelsRegistered, WASM_TRAINING_KERNELS } from './wasm-training-kernels.js';
 export { registerCpuKernelFixes } from './cpu-kernel-fixes.js';
 export { variableGrads } from '../autodiff/variable-grads.js';

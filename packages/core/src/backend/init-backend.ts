@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { registerCpuKernelFixes } from './cpu-kernel-fixes.js';
 import { describeImportError } from './describe-import-error.js';
+import { guardWasmHeap } from './wasm-heap-guard.js';
 import { registerWasmTrainingKernels } from './wasm-training-kernels.js';
 import type { AdapterSpec } from './webgpu/adapter-choice.js';
 import { useWebgpu } from './webgpu/webgpu-backend.js';
@@ -85,6 +86,7 @@ async function useWasm(): Promise<string> {
     throw new Error("initBackend: the 'wasm' backend failed to initialise (is the .wasm binary reachable? see setWasmPaths)");
   }
   await tf.ready();
+  guardWasmHeap();
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
   const threads = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
   return `XNNPACK${simd ? ' SIMD' : ''}${threads ? ' multi-threaded' : ', 1 thread'}, training kernels registered`;
