@@ -2,7 +2,7 @@
  * Builds the static page into `dist/` (or `--out <dir>`): the esbuild bundle of src/main.ts for the browser,
  * index.html, tfjs's wasm binaries, the bundled image and the two generated model directories.
  *
- *   npm run build -w @hrnet/example-browser-demo   # then: npm run serve -w @hrnet/example-browser-demo
+ *   npm run build:page -w @hrnet/example-browser-demo   # then: npm run serve -w @hrnet/example-browser-demo
  */
 import { copyFile, cp, mkdir, readdir, rm } from 'node:fs/promises';
 import { builtinModules, createRequire } from 'node:module';
