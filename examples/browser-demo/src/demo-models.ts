@@ -4,6 +4,7 @@
  * (`hrnet convert` output, `saveModelToDir`) takes their place through the page's `?pose=` / `?classifier=`.
  */
 import type { HrnetConfigInput } from '@hrnet/core';
+import { higherHrnetPreset } from '@hrnet/heads';
 
 /** A one-block-per-stage timm cfg with stage-4 branch widths 8..64. */
 const TINY_STAGE = (w: number[]) => ({ num_modules: 1, num_branches: w.length, block_type: 'BASIC' as const, num_blocks: w.map(() => 1), num_channels: w, fuse_method: 'SUM' as const });
@@ -18,24 +19,22 @@ export const TINY_CLASSIFIER_CFG: HrnetConfigInput = {
 /** Its head, shrunk as the backbone (timm's defaults are 32..256 channels and 2048 features). */
 export const TINY_CLASSIFIER_HEAD = { headChannels: [8, 16, 32, 64] as [number, number, number, number], numFeatures: 256 };
 
-/** The MODEL block of HigherHRNet's official config, shrunk (the same network as fixtures/higherhrnet/model_tiny). */
-const OFFICIAL_STAGE = (w: number[]) => ({ NUM_MODULES: 1, NUM_BRANCHES: w.length, BLOCK: 'BASIC', NUM_BLOCKS: w.map(() => 1), NUM_CHANNELS: w, FUSE_METHOD: 'SUM' });
+/** HigherHRNet-W32's published config with one block per stage, widths 8..64 (the network of fixtures/higherhrnet/model_tiny). */
+const W32 = higherHrnetPreset('higherhrnet_w32_512').config as { MODEL: Record<string, any>; LOSS: Record<string, unknown> };
+const tinyStage = (stage: Record<string, unknown>, w: number[]) => ({ ...stage, NUM_MODULES: 1, NUM_BLOCKS: w.map(() => 1), NUM_CHANNELS: w });
 export const TINY_HIGHER_HRNET_CFG = {
+  ...W32,
   MODEL: {
-    NAME: 'pose_higher_hrnet',
-    NUM_JOINTS: 17,
-    TAG_PER_JOINT: true,
+    ...W32.MODEL,
+    PRETRAINED: '',
     EXTRA: {
-      FINAL_CONV_KERNEL: 1,
-      PRETRAINED_LAYERS: ['*'],
-      STEM_INPLANES: 64,
-      STAGE2: OFFICIAL_STAGE([8, 16]),
-      STAGE3: OFFICIAL_STAGE([8, 16, 32]),
-      STAGE4: OFFICIAL_STAGE([8, 16, 32, 64]),
-      DECONV: { NUM_DECONVS: 1, NUM_CHANNELS: [8], KERNEL_SIZE: [4], NUM_BASIC_BLOCKS: 1, CAT_OUTPUT: [true] },
+      ...W32.MODEL.EXTRA,
+      STAGE2: tinyStage(W32.MODEL.EXTRA.STAGE2, [8, 16]),
+      STAGE3: tinyStage(W32.MODEL.EXTRA.STAGE3, [8, 16, 32]),
+      STAGE4: tinyStage(W32.MODEL.EXTRA.STAGE4, [8, 16, 32, 64]),
+      DECONV: { ...W32.MODEL.EXTRA.DECONV, NUM_CHANNELS: [8], NUM_BASIC_BLOCKS: 1 },
     },
   },
-  LOSS: { WITH_AE_LOSS: [true, false] },
 };
 
 /** Seeds of the two generated models (the families' official initialisations drawn from them). */
