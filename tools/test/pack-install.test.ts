@@ -138,6 +138,8 @@ describe('npm pack → install into a fresh project → import from ESM and Type
 
   it('every tarball has the LICENSE, README, release fields and refuses require() in one line that says ESM', async () => {
     expect(pkgs.map((p) => p.name)).toContain('@hrnet/core');
+    // core's browser build (the `browser` export condition) ships too
+    expect((pkgs.find((p) => p.name === '@hrnet/core') as Pkg & { files: string[] }).files).toEqual(expect.arrayContaining(['dist/browser/index.js', 'dist/browser/backend/index.js']));
     for (const p of pkgs as (Pkg & { files: string[] })[]) {
       expect(p.files, p.name).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'package.json', 'require.cjs', 'dist/index.js', 'dist/index.d.ts']));
       expect(await readFile(join(app, 'node_modules', p.name, 'LICENSE'), 'utf8').catch(() => license), `${p.name} LICENSE`).toBe(license);
