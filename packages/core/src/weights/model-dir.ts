@@ -213,8 +213,18 @@ export async function saveModelToDir(model: tf.LayersModel, dir: string, opts: S
   }
 }
 
-/** Loads a LayersModel saved by {@link saveModelToDir} (or any tfjs layers-model directory). */
+/** An `http(s):` URL, or any location in a browser page (relative ones resolve against the page). */
+function isUrl(dir: string): boolean {
+  return /^https?:\/\//i.test(dir) || typeof document !== 'undefined';
+}
+
+/**
+ * Loads a LayersModel saved by {@link saveModelToDir} (or any tfjs layers-model directory): a directory path,
+ * or the directory's URL (`<url>/model.json` and the weight files it lists are fetched; in a browser also a
+ * URL relative to the page).
+ */
 export async function loadModelFromDir(dir: string, opts: { strict?: boolean } = {}): Promise<tf.LayersModel> {
   ensureCustomLayersRegistered();
-  return tf.loadLayersModel(dirLoadHandler(dir), { strict: opts.strict ?? true });
+  const source = isUrl(dir) ? `${dir.replace(/\/+$/, '')}/${MODEL_JSON}` : dirLoadHandler(dir);
+  return tf.loadLayersModel(source, { strict: opts.strict ?? true });
 }

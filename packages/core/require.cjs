@@ -1,0 +1,2 @@
+// This package is ESM only: require() gets this one line instead of an ERR_REQUIRE_ESM stack.
+throw new Error("@hrnet/core is an ES module package: use import (from CommonJS: await import('@hrnet/core')); require() is not supported");
