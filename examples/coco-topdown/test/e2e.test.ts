@@ -76,7 +76,7 @@ describe('coco-topdown example', () => {
       );
       expect(trained.fit.history).toHaveLength(cfg.total_epochs);
       expect(ap).toBeGreaterThanOrEqual(0.6);
-    }, 900_000);
+    }, 1_800_000);
 
     it('evaluates on a COCO-format person detection file (jittered boxes, a duplicate for OKS-NMS, a zero-area box counted)', async () => {
       expect(trained, 'training failed').toBeDefined();
@@ -117,10 +117,7 @@ describe('coco-topdown example', () => {
       await writeFile(missing, JSON.stringify([{ image_id: gt.images[0]!.id, category_id: 1, score: 0.9 }]));
       const e1 = await cliFailure('valid.ts', ['--ckpt', ckpt, '--datadir', data, '--bbox_file', missing]);
       expect(e1.trim()).toMatch(new RegExp(`^error: ${missing.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: results\\[0\\] \\(image_id \\d+\\)\\.bbox: .+$`));
-      const unknown = join(dir, 'unknown.json');
-      await writeFile(unknown, JSON.stringify([{ image_id: 123456789, category_id: 1, bbox: [1, 1, 10, 10], score: 0.9 }]));
-      const e2 = await cliFailure('valid.ts', ['--ckpt', ckpt, '--datadir', data, '--bbox_file', unknown]);
-      expect(e2.trim()).toBe(`error: ${unknown}: results[0].image_id: image id 123456789 is not in ${annotationFile(data, 'val2017')}`);
+      // (An image id the annotations lack: one line too, checked in @hrnet/data-coco's top-down test.)
 
       const image = join(data, 'images', 'val2017', gt.images[0]!.file_name);
       const people = gt.annotationsByImage.get(gt.images[0]!.id)!.filter((a) => !a.iscrowd && a.num_keypoints > 0);

@@ -32,7 +32,7 @@ export {
   type PoseOutputMap,
   type ScaleOutputs,
 } from './higher-hrnet/decode-poses.js';
-export type { RgbImage } from './higher-hrnet/resize-align.js';
+export type { RgbImage } from './pose-common/rgb-image.js';
 export type { Planes } from './pose-common/planes.js';
 
 // Pose results (shared by every keypoint family)

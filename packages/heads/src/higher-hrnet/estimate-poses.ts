@@ -8,7 +8,8 @@ import { decodeMultiScalePoses, poseDecodeMeta, type DecodeOptions, type ScaleOu
 import { planesFromNhwc } from '../pose-common/planes.js';
 import type { Pose } from '../pose-common/pose-types.js';
 import { normalizeImage } from '@hrnet/core';
-import { resizeAlignMultiScale, type RgbImage } from './resize-align.js';
+import { resizeAlignMultiScale } from './resize-align.js';
+import { rgbImageOf, type RgbImage } from '../pose-common/rgb-image.js';
 
 type PoseOutputs = tf.Tensor | tf.Tensor[];
 
@@ -58,13 +59,6 @@ async function forward(model: PoseModel, input: tf.Tensor4D, mirrored: boolean) 
   }
 }
 
-async function imageOf(image: RgbImage | tf.Tensor3D): Promise<RgbImage> {
-  if (!(image instanceof tf.Tensor)) return image;
-  if (image.rank !== 3) throw new Error(`estimatePoses: expected an image tensor [H, W, 3|4], got [${image.shape.join(', ')}]`);
-  const [height, width] = image.shape;
-  return { data: await image.data(), width, height };
-}
-
 /**
  * Detects people in an 8-bit RGB(A) image (`{ data, width, height }`, e.g. `ImageData`, or an `[H, W, 3|4]`
  * tensor with values 0..255) with a HigherHRNet model. Returns poses in image coordinates, in the order the
@@ -74,7 +68,7 @@ export async function estimatePoses(model: PoseModel, image: RgbImage | tf.Tenso
   const pre = DEFAULT_PREPROCESSING;
   const { flipTest = true, scales = [1], inputSize = pre.inputSize[0], mean = pre.mean, std = pre.std } = opts;
   if (scales.length === 0) throw new Error('estimatePoses: no scales');
-  const img = await imageOf(image);
+  const img = await rgbImageOf(image, 'estimatePoses');
   const minScale = Math.min(...scales);
   const passes: ScaleOutputs[] = [];
   for (const s of [...scales].sort((a, b) => b - a)) {

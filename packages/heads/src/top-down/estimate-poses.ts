@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { bboxToCenterScale, getAffineTransform, IMAGENET_MEAN, IMAGENET_STD, normalizeImage, PIXEL_STD, warpAffine, type Point2 } from '@hrnet/core';
-import { toRgbU8, type RgbImage } from '../higher-hrnet/resize-align.js';
+import { rgbImageOf, toRgbU8, type RgbImage } from '../pose-common/rgb-image.js';
 import { peopleToPoses, type Pose } from '../pose-common/pose-types.js';
 import { MsraHeatmapCodec } from './msra-heatmap-codec.js';
 import { oksNms, rescore, type TopDownPrediction } from './oks-nms.js';
@@ -127,7 +127,7 @@ export function rescoreAndSuppress(preds: readonly (TopDownPrediction & { boxSco
  */
 export async function estimateTopDownPoses(model: TopDownModel & tf.LayersModel, image: RgbImage | tf.Tensor3D, opts: EstimateTopDownPosesOptions): Promise<Pose[]> {
   const codec = opts.codec ?? codecForModel(model);
-  const img: RgbImage = image instanceof tf.Tensor ? { data: await image.data(), width: image.shape[1], height: image.shape[0] } : image;
+  const img = await rgbImageOf(image, 'estimateTopDownPoses');
   const [w, h] = codec.imageSize;
   const boxes = opts.boxes.map((b, i) => {
     const box = 'bbox' in b ? b : { bbox: b };
