@@ -33,7 +33,8 @@ export async function runtimeModel(model: tf.LayersModel, opts: RuntimeModelOpti
   if (runtime === 'tfjs') {
     return {
       runtime,
-      predict: async (x) => tf.tidy(() => [model.predict(x)].flat() as tf.Tensor[]),
+      // kept: a caller's tidy scope around this (synchronous) call must not dispose what the promise delivers
+      predict: async (x) => tf.tidy(() => [model.predict(x)].flat() as tf.Tensor[]).map((t) => tf.keep(t)),
       dispose: async () => {},
     };
   }
