@@ -32,6 +32,7 @@ export {
   constantSchedule,
   cosineSchedule,
   epochSchedule,
+  polySchedule,
   type CosineScheduleOptions,
   type DescribedSchedule,
   type EpochScheduleOptions,
