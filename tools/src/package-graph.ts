@@ -30,6 +30,7 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   // the examples are the top: any library package, never another example
   '@hrnet/example-coco-pose': ['@hrnet/core', '@hrnet/heads', '@hrnet/data-coco', '@hrnet/train', '@hrnet/backend-native'],
   '@hrnet/example-imagenet-cls': ['@hrnet/core', '@hrnet/heads', '@hrnet/data-imagenet', '@hrnet/train', '@hrnet/backend-native'],
+  '@hrnet/example-cityscapes-seg': ['@hrnet/core', '@hrnet/heads', '@hrnet/data-cityscapes', '@hrnet/train'],
   // this checker
   '@hrnet/tools': [],
 };
