@@ -31,6 +31,7 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   '@hrnet/example-coco-pose': ['@hrnet/core', '@hrnet/heads', '@hrnet/data-coco', '@hrnet/train', '@hrnet/deploy', '@hrnet/backend-native'],
   '@hrnet/example-coco-topdown': ['@hrnet/core', '@hrnet/heads', '@hrnet/data-coco', '@hrnet/train'],
   '@hrnet/example-imagenet-cls': ['@hrnet/core', '@hrnet/heads', '@hrnet/data-imagenet', '@hrnet/train', '@hrnet/deploy', '@hrnet/backend-native'],
+  '@hrnet/example-cityscapes-seg': ['@hrnet/core', '@hrnet/heads', '@hrnet/data-cityscapes', '@hrnet/train'],
   '@hrnet/example-browser-demo': ['@hrnet/core', '@hrnet/heads'],
   // these checks: the release check packs and installs every publishable package (devDependencies, so turbo builds them first)
   '@hrnet/tools': ['@hrnet/backend-native', '@hrnet/cli', '@hrnet/core', '@hrnet/data-cityscapes', '@hrnet/data-coco', '@hrnet/data-imagenet', '@hrnet/deploy', '@hrnet/heads', '@hrnet/train'],

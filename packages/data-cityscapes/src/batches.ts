@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { createRng, mixSeed, permutation } from '@hrnet/core';
+import { checkShard, createRng, mixSeed, permutation, shardBatches, type ShardSpec } from '@hrnet/core';
 import { readSample } from './decode.js';
 import type { CityscapesSample } from './layout.js';
 import { evalSample, trainAugment, type SegSample, type TrainAugOptions } from './transforms.js';
@@ -20,6 +20,14 @@ export interface BatchOptions {
   /** Drop a last incomplete batch. Default: true with `augment`. */
   dropLast?: boolean;
   seed?: number;
+  /** Data-parallel rank: this rank's slice of every global batch of `batchSize` (same order on every rank). */
+  shard?: ShardSpec;
+  /**
+   * A sample whose files cannot be used (undecodable, label size ≠ image size, a label id outside the table):
+   * without this the error (naming the file) ends the iteration; with it the sample is passed here and left out
+   * of its batch (a batch left empty is not yielded).
+   */
+  onBadSample?: (sample: CityscapesSample, error: Error) => void;
 }
 
 function assemble(items: Array<SegSample & { name: string }>): CityscapesBatch {
@@ -45,23 +53,30 @@ function assemble(items: Array<SegSample & { name: string }>): CityscapesBatch {
  * each batch's tensors.
  */
 export async function* cityscapesBatches(samples: CityscapesSample[], epoch: number, opts: BatchOptions): AsyncGenerator<CityscapesBatch> {
-  const { batchSize, augment, seed = 0 } = opts;
+  const { batchSize, augment, seed = 0, shard, onBadSample } = opts;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`cityscapesBatches: batchSize must be a positive integer, got ${batchSize}`);
+  if (shard) checkShard(shard, 'cityscapesBatches');
   const shuffle = opts.shuffle ?? !!augment;
   const dropLast = opts.dropLast ?? !!augment;
-  const order = shuffle ? Array.from(permutation(samples.length, createRng(mixSeed(seed, epoch)))) : samples.map((_, i) => i);
-  for (let start = 0; start < order.length; start += batchSize) {
-    const idx = order.slice(start, start + batchSize);
-    if (idx.length < batchSize && dropLast) break;
+  const order = shuffle ? permutation(samples.length, createRng(mixSeed(seed, epoch))) : Int32Array.from(samples.keys());
+  for (const idx of shardBatches(order, batchSize, { shard, dropLast })) {
     const items = await Promise.all(
-      idx.map(async (i) => {
+      Array.from(idx, async (i) => {
         const s = samples[i];
         if (!s.label) throw new Error(`${s.image}: no label file (a test-list sample cannot be batched for training or evaluation)`);
-        const d = await readSample(s);
+        let d;
+        try {
+          d = await readSample(s);
+        } catch (err) {
+          if (!onBadSample) throw err;
+          onBadSample(s, err as Error);
+          return undefined;
+        }
         const seg = augment ? trainAugment(d.image, d.label!, augment, createRng(mixSeed(seed, epoch, i))) : evalSample(d.image, d.label!);
         return { ...seg, name: s.name };
       }),
     );
-    yield assemble(items);
+    const good = items.filter((x) => x !== undefined);
+    if (good.length > 0) yield assemble(good);
   }
 }

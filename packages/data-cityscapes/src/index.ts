@@ -1,6 +1,7 @@
 export {
   CITYSCAPES_CLASSES,
   CITYSCAPES_CLASS_WEIGHTS,
+  CITYSCAPES_PALETTE,
   IGNORE_LABEL,
   LABEL_ID_OF_TRAIN_ID,
   LABEL_ID_TO_TRAIN_ID,
@@ -8,7 +9,7 @@ export {
   MAX_LABEL_ID,
   labelIdsToTrainIds,
 } from './labels.js';
-export { readCityscapesList, scanCityscapes, type CityscapesSample, type CityscapesSplit, type ScanOptions, type Split } from './layout.js';
+export { readCityscapesList, scanCityscapes, type CityscapesSample, type CityscapesSamples, type CityscapesSplit, type ScanOptions, type Split } from './layout.js';
 export { readLabelIds, readRgb, readSample, type DecodedSample, type RgbImage } from './decode.js';
 export {
   CITYSCAPES_MEAN,

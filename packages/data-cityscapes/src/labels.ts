@@ -10,6 +10,13 @@ export const CITYSCAPES_CLASSES = [
   'sky', 'person', 'rider', 'car', 'truck', 'bus', 'train', 'motorcycle', 'bicycle',
 ] as const;
 
+/** The colour of each train id in cityscapesScripts' `labels.py` (RGB), for colour-coded masks. */
+export const CITYSCAPES_PALETTE: ReadonlyArray<readonly [number, number, number]> = [
+  [128, 64, 128], [244, 35, 232], [70, 70, 70], [102, 102, 156], [190, 153, 153], [153, 153, 153], [250, 170, 30],
+  [220, 220, 0], [107, 142, 35], [152, 251, 152], [70, 130, 180], [220, 20, 60], [255, 0, 0], [0, 0, 142], [0, 0, 70],
+  [0, 60, 100], [0, 80, 100], [0, 0, 230], [119, 11, 32],
+];
+
 /** label id → train id for ids 0…33 (lib/datasets/cityscapes.py). */
 const TRAIN_ID_OF_LABEL_ID: Record<number, number> = {
   7: 0, 8: 1, 11: 2, 12: 3, 13: 4, 17: 5, 19: 6, 20: 7, 21: 8, 22: 9, 23: 10, 24: 11, 25: 12, 26: 13, 27: 14, 28: 15,

@@ -20,12 +20,15 @@ export interface ScanOptions {
   onMissingLabel?: 'error' | 'skip';
 }
 
-export interface CityscapesSplit {
+/** Samples found under a root, and those left out by `onMissingLabel: 'skip'` (with the label path that was missing). */
+export interface CityscapesSamples {
   root: string;
-  split: Split;
   samples: CityscapesSample[];
-  /** Images left out by `onMissingLabel: 'skip'`, with the label path that was missing. */
   skipped: Array<{ image: string; missingLabel: string }>;
+}
+
+export interface CityscapesSplit extends CityscapesSamples {
+  split: Split;
 }
 
 const IMAGE_SUFFIX = '_leftImg8bit.png';
@@ -69,22 +72,33 @@ export async function scanCityscapes(root: string, split: Split, opts: ScanOptio
 
 /**
  * The list-file form the reference reads (`data/list/cityscapes/{train,val,test}.lst`): one sample per line,
- * `<image path> <label path>` relative to `root` (the test list: the image path only). Errors name file and line.
+ * `<image path> <label path>` relative to `root` (the test list: the image path only). Errors name file and line;
+ * a listed label file that does not exist is an error naming it, or with `onMissingLabel: 'skip'` the line is
+ * left out and listed in `skipped`.
  */
-export async function readCityscapesList(root: string, listFile: string): Promise<CityscapesSample[]> {
+export async function readCityscapesList(root: string, listFile: string, opts: ScanOptions = {}): Promise<CityscapesSamples> {
   const base = resolve(root);
   const text = await readFile(listFile, 'utf8').catch(() => {
     throw new Error(`${listFile}: cannot read the list file`);
   });
   const samples: CityscapesSample[] = [];
-  text.split(/\r?\n/).forEach((line, i) => {
+  const skipped: CityscapesSamples['skipped'] = [];
+  const lines = text.split(/\r?\n/);
+  for (const [i, line] of lines.entries()) {
     const parts = line.trim().split(/\s+/).filter(Boolean);
-    if (parts.length === 0) return;
+    if (parts.length === 0) continue;
     if (parts.length > 2) throw new Error(`${listFile}:${i + 1}: expected '<image> [<label>]', got ${parts.length} fields`);
     const file = parts[0].split('/').pop()!;
     const name = file.endsWith(IMAGE_SUFFIX) ? file.slice(0, -IMAGE_SUFFIX.length) : file.replace(/\.[^.]+$/, '');
-    samples.push({ image: join(base, parts[0]), label: parts[1] ? join(base, parts[1]) : undefined, name });
-  });
+    const image = join(base, parts[0]);
+    const label = parts[1] ? join(base, parts[1]) : undefined;
+    if (label && !(await exists(label))) {
+      if (opts.onMissingLabel === 'skip') skipped.push({ image, missingLabel: label });
+      else throw new Error(`${label}: missing gtFine label for ${parts[0]} (${listFile}:${i + 1}; onMissingLabel: 'skip' leaves such lines out)`);
+      continue;
+    }
+    samples.push({ image, label, name });
+  }
   if (samples.length === 0) throw new Error(`${listFile}: no samples`);
-  return samples;
+  return { root: base, samples, skipped };
 }

@@ -31,7 +31,7 @@ describe('synthetic data in the real Cityscapes layout', () => {
     expect(train.samples[0].image).toBe(join(root, 'leftImg8bit/train/aachen/aachen_000000_000000_leftImg8bit.png'));
     expect(train.samples[0].label).toBe(join(root, 'gtFine/train/aachen/aachen_000000_000000_gtFine_labelIds.png'));
     // The reference's list-file form names the same files.
-    expect(await readCityscapesList(root, join(root, ds.lists.train))).toEqual(train.samples);
+    expect((await readCityscapesList(root, join(root, ds.lists.train))).samples).toEqual(train.samples);
   });
 
   it('labels decode to the synthetic classes (train ids) plus the ignored border, at the image size', async () => {
@@ -60,6 +60,23 @@ describe('synthetic data in the real Cityscapes layout', () => {
       tf.dispose([b.images, b.labels]);
     }
     expect(shapes).toEqual([[4, 32, 48, 3], [4, 32, 48]]); // 6 samples, drop last
+    // Two data-parallel ranks split every global batch of 4: together the samples of one process.
+    const ranks: string[][] = [];
+    for (const rank of [0, 1]) {
+      const names: string[] = [];
+      for await (const b of cityscapesBatches(samples, 0, { batchSize: 4, augment: { crop: [32, 48], baseSize: 64 }, seed: 3, shard: { rank, worldSize: 2 } })) {
+        expect(b.images.shape[0]).toBe(2);
+        names.push(...b.names);
+        tf.dispose([b.images, b.labels]);
+      }
+      ranks.push(names);
+    }
+    const whole: string[] = [];
+    for await (const b of cityscapesBatches(samples, 0, { batchSize: 4, augment: { crop: [32, 48], baseSize: 64 }, seed: 3 })) {
+      whole.push(...b.names);
+      tf.dispose([b.images, b.labels]);
+    }
+    expect([...ranks[0], ...ranks[1]].sort()).toEqual(whole.sort());
     const evalShapes: number[][] = [];
     for await (const b of cityscapesBatches(samples, 0, { batchSize: 4 })) {
       evalShapes.push(b.labels.shape);
@@ -96,8 +113,48 @@ describe('bad input', () => {
     await writeFile(sample.label!, await gray(64, 32, 50));
     await expect(readSample(sample)).rejects.toThrow(`${sample.label}: label id 50 at pixel 0 is not a Cityscapes label id`);
     const list = join(dir, 'bad.lst');
-    await writeFile(list, 'a.png b.png\na.png b.png c.png\n');
+    await writeFile(list, 'a.png\na.png b.png c.png\n');
     await expect(readCityscapesList(dir, list)).rejects.toThrow(`${list}:2: expected '<image> [<label>]', got 3 fields`);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('a list line whose label file is missing: an error naming file and line, or the line skipped and listed', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cityscapes-'));
+    const ds = await generateSyntheticCityscapes(dir, { trainPerCity: 2, valPerCity: 1, size: [32, 64], cities: 1 });
+    const missing = join(dir, 'gtFine/train/aachen/aachen_000000_000000_gtFine_labelIds.png');
+    await unlink(missing);
+    const list = join(dir, ds.lists.train);
+    await expect(readCityscapesList(dir, list)).rejects.toThrow(`${missing}: missing gtFine label for leftImg8bit/train/aachen/aachen_000000_000000_leftImg8bit.png (${list}:1;`);
+    const r = await readCityscapesList(dir, list, { onMissingLabel: 'skip' });
+    expect(r.samples.map((s) => s.name)).toEqual(['aachen_000000_000001']);
+    expect(r.skipped).toEqual([{ image: join(dir, 'leftImg8bit/train/aachen/aachen_000000_000000_leftImg8bit.png'), missingLabel: missing }]);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('batches: a bad sample ends the iteration naming its file, or with onBadSample is left out of its batch and reported', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cityscapes-'));
+    await generateSyntheticCityscapes(dir, { trainPerCity: 4, valPerCity: 1, size: [32, 64], cities: 1 });
+    const { samples } = await scanCityscapes(dir, 'train');
+    const gray = (w: number, h: number, v: number) => sharp(new Uint8Array(w * h).fill(v), { raw: { width: w, height: h, channels: 1 } }).toColourspace('b-w').png().toBuffer();
+    await writeFile(samples[1].label!, await gray(60, 32, 7)); // another size than its image
+    await writeFile(samples[2].label!, await gray(64, 32, 40)); // label id 40: not in the table
+    const drain = async (onBadSample?: (s: { name: string }, e: Error) => void) => {
+      const sizes: number[] = [];
+      for await (const b of cityscapesBatches(samples, 0, { batchSize: 2, onBadSample })) {
+        sizes.push(b.images.shape[0]);
+        tf.dispose([b.images, b.labels]);
+      }
+      return sizes;
+    };
+    const before = tf.memory().numTensors;
+    await expect(drain()).rejects.toThrow(`${samples[1].label}: label size 60x32 differs from its image`);
+    const bad: string[] = [];
+    expect(await drain((s, e) => bad.push(`${s.name}: ${e.message}`))).toEqual([1, 1]);
+    expect(bad).toEqual([
+      `aachen_000000_000001: ${samples[1].label}: label size 60x32 differs from its image ${samples[1].image} (64x32)`,
+      `aachen_000000_000002: ${samples[2].label}: label id 40 at pixel 0 is not a Cityscapes label id (0…33, or 255)`,
+    ]);
+    expect(tf.memory().numTensors).toBe(before);
     await rm(dir, { recursive: true, force: true });
   });
 });

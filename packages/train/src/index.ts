@@ -42,6 +42,7 @@ export {
   constantSchedule,
   cosineSchedule,
   epochSchedule,
+  polySchedule,
   type CosineScheduleOptions,
   type DescribedSchedule,
   type EpochScheduleOptions,

@@ -44,6 +44,15 @@ export const constantSchedule =
   () =>
     lr;
 
+/**
+ * HRNet-Semantic-Segmentation's poly rate (`utils.adjust_learning_rate`, set before every iteration):
+ * lr = baseLr · (1 − step / totalSteps)^power; 0 from `totalSteps` on.
+ */
+export function polySchedule({ baseLr, totalSteps, power = 0.9 }: { baseLr: number; totalSteps: number; power?: number }): LrSchedule {
+  if (!(totalSteps > 0)) throw new Error(`polySchedule: totalSteps must be > 0, got ${totalSteps}`);
+  return (step) => (step >= totalSteps ? 0 : baseLr * (1 - step / totalSteps) ** power);
+}
+
 /** The main (post-warmup) shape of an {@link epochSchedule}. */
 export type ScheduleName = 'cosine' | 'linear' | 'step' | 'multistep' | 'constant';
 

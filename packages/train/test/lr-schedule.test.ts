@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { constantSchedule, cosineSchedule, createLrSchedule, epochSchedule } from '../src/index.js';
+import { constantSchedule, cosineSchedule, createLrSchedule, epochSchedule, polySchedule } from '../src/index.js';
 
 describe('cosineSchedule (timm CosineLRScheduler, per step)', () => {
   it('warms up linearly, then follows the cosine to minLr and stays there', () => {
@@ -77,5 +77,17 @@ describe('epochSchedule (the recipes)', () => {
     expect(() => epochSchedule({ name: 'step', baseLr: 0.1, epochs: 2, stepsPerEpoch: 1 })).toThrow(/stepSize/);
     expect(() => epochSchedule({ name: 'multistep', baseLr: 0.1, epochs: 2, stepsPerEpoch: 1 })).toThrow(/milestones/);
     expect(() => epochSchedule({ name: 'linear', baseLr: 0.1, epochs: 2, stepsPerEpoch: 1, warmupEpochs: 2, warmupPrefix: true })).toThrow(/decay/);
+  });
+});
+
+describe('polySchedule (HRNet-Semantic-Segmentation adjust_learning_rate)', () => {
+  it('is baseLr · (1 − step/total)^0.9, 0 after the last step', () => {
+    const s = polySchedule({ baseLr: 0.01, totalSteps: 100 });
+    expect(s(0)).toBe(0.01);
+    expect(s(50)).toBeCloseTo(0.01 * 0.5 ** 0.9, 12);
+    expect(s(99)).toBeCloseTo(0.01 * 0.01 ** 0.9, 12);
+    expect([s(100), s(150)]).toEqual([0, 0]);
+    expect(polySchedule({ baseLr: 1, totalSteps: 4, power: 1 })(1)).toBe(0.75);
+    expect(() => polySchedule({ baseLr: 1, totalSteps: 0 })).toThrow('totalSteps must be > 0');
   });
 });
