@@ -3,24 +3,20 @@
  *
  *   tsx train.ts --cfg configs/w32_512_adam_lr1e-3.yaml --datadir /data/coco2017 [--max_epochs=N] [--amp] [--dist N [--sync_bn]]
  *                [--resume <checkpoint>] [--ckpt_path <weights>] [--ckpt_save_dir <dir>]
+ *   mpirun -n N npx tsx train.ts --cfg … --datadir …      (every rank its shard of each global batch)
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '@hrnet/core';
+import type * as tf from '@tensorflow/tfjs';
 import { BadSampleError, CocoFormatError, ImageDecodeError } from '@hrnet/data-coco';
-import { ArgsError, CheckpointError, checkTrainArgs, ConfigError, launchDataParallel, parseTrainArgs, TRAIN_ARGS_USAGE, TrainingDivergedError, type TrainArgs } from '@hrnet/train';
-import { loadPoseModel } from './src/checkpoint.js';
+import { ArgsError, CheckpointError, checkTrainArgs, ConfigError, dataParallelRole, DistAbortError, launchProcesses, parseTrainArgs, TRAIN_ARGS_USAGE, TrainingDivergedError } from '@hrnet/train';
 import { configName, loadPoseConfig, type PoseConfig } from './src/config.js';
-import { generateSyntheticDataset } from './src/data.js';
-import type { DistWorkerData, DistWorkerResult } from './src/dist-worker.js';
 import { evaluatePose, formatApTable, resultsFileIn } from './src/evaluate.js';
 import { trainPose } from './src/train-pose.js';
 
 const USAGE = `usage: tsx train.ts --cfg <config.yaml> [--datadir <coco root>] [--max_epochs N] [--amp] [--dist N [--sync_bn]] [--resume <ckpt>] [--ckpt_path <weights>] [--ckpt_save_dir <dir>]
 Without --datadir a synthetic COCO dataset (DATASET.SYNTHETIC) is generated in a temp dir, and evaluated after training.
---dist N: N data-parallel worker threads, each with TRAIN.IMAGES_PER_GPU images of every global batch (as N GPUs).
+--dist N (or mpirun -n N tsx train.ts ...): N data-parallel processes, each with TRAIN.IMAGES_PER_GPU images of every global batch (as N GPUs).
 --datadir <coco root>: annotations/person_keypoints_{train,val}2017.json, images/{train,val}2017/ (or {train,val}2017/).
 ${TRAIN_ARGS_USAGE}`;
 
@@ -35,44 +31,6 @@ async function evaluateGenerated(model: tf.LayersModel, cfg: PoseConfig, root: s
   console.log(formatApTable(ev.evaluation));
 }
 
-/** `--dist N`: the dataset (generated here when needed), N ranks in worker threads, then the evaluation. */
-async function trainDistributed(cfg: PoseConfig, args: TrainArgs, out: string, worldSize: number): Promise<void> {
-  const t0 = performance.now();
-  let root = args.datadir;
-  let temp: string | undefined;
-  try {
-    if (!root) {
-      root = temp = await mkdtemp(join(tmpdir(), 'hrnet-coco-pose-'));
-      const { train, val } = await generateSyntheticDataset(cfg, root);
-      console.log(`[data] generated ${train!.images} train / ${val!.images} val images: ${root}`);
-    }
-    const threads = Math.max(1, Math.floor(availableParallelism() / worldSize));
-    const data: DistWorkerData = {
-      cfg,
-      opts: { datadir: root, maxEpochs: args.max_epochs, outputDir: out, resume: args.resume, initWeights: args.ckpt_path, amp: args.amp, threads, syncBn: args.sync_bn },
-    };
-    const results = await launchDataParallel<DistWorkerResult>({ worldSize, module: new URL('./src/dist-worker.ts', import.meta.url), data });
-    const r = results[0];
-    console.log(
-      `done in ${((performance.now() - t0) / 1000).toFixed(1)} s on ${r.backend} x ${worldSize} ranks: ${r.steps} updates, final loss ${r.finalLoss?.toFixed(5) ?? 'n/a'}; ` +
-        `model: ${r.modelDir}, checkpoint: ${r.checkpoint ?? 'none (no epoch completed)'}`,
-    );
-    if (temp && r.modelDir) {
-      await initBackend(cfg.BACKEND, { log: () => {} });
-      const { model } = await loadPoseModel(r.modelDir, cfg);
-      try {
-        await evaluateGenerated(model, cfg, root, out);
-      } finally {
-        model.dispose();
-      }
-    } else if (args.datadir) {
-      console.log(`evaluate: tsx valid.ts --cfg ${args.cfg} --datadir ${args.datadir} --ckpt ${r.modelDir}`);
-    }
-  } finally {
-    if (temp) await rm(temp, { recursive: true, force: true });
-  }
-}
-
 async function main(): Promise<void> {
   const args = parseTrainArgs();
   if (args.help) {
@@ -84,8 +42,18 @@ async function main(): Promise<void> {
   const cfg = await loadPoseConfig(args.cfg);
   const out = args.ckpt_save_dir ?? outputDir(cfg, args.cfg);
   if (args.amp) console.log('[train] --amp: dynamic loss scaling (TF.js CPU backends compute in float32; there is no float16 path)');
-  if (args.dist != null && args.dist > 1) return trainDistributed(cfg, args, out, args.dist);
+  const role = await dataParallelRole(args.dist, { devices: args.device });
+  if (role.kind === 'launcher') {
+    // Every rank runs this script with these flags (a synthetic dataset is generated from its seed by each).
+    console.log(`[dist] ${role.worldSize} data-parallel processes on this machine, ${cfg.TRAIN.IMAGES_PER_GPU} images each per step (as ${role.worldSize} GPUs)`);
+    return launchProcesses({ worldSize: role.worldSize, devices: args.device });
+  }
+  const dist = role.kind === 'rank' ? { ...role.dist, syncBn: args.sync_bn } : undefined;
+  const isMain = !dist || dist.rank === 0;
   const result = await trainPose(cfg, {
+    dist,
+    // the ranks share the machine's cores
+    threads: dist && Math.max(1, Math.floor(availableParallelism() / dist.worldSize)),
     datadir: args.datadir,
     maxEpochs: args.max_epochs,
     outputDir: out,
@@ -95,6 +63,7 @@ async function main(): Promise<void> {
     // The generated dataset lives in a temp dir: evaluate on its val split before it is removed.
     afterTraining: args.datadir ? undefined : (model, root) => evaluateGenerated(model, cfg, root, out),
   });
+  if (!isMain) return;
   const last = result.fit.history.at(-1);
   console.log(
     `done in ${result.seconds.toFixed(1)} s on ${result.backend}: ${result.fit.steps} updates, final loss ${last ? last.avgLoss.toFixed(5) : 'n/a'}; ` +
@@ -105,6 +74,6 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   const e = err as Error;
-  console.error(e instanceof ArgsError ? `error: ${e.message}\n${USAGE}` : e instanceof ConfigError ? `config error: ${e.message}` : [CheckpointError, TrainingDivergedError, BadSampleError, ImageDecodeError, CocoFormatError].some((c) => e instanceof c) ? `error: ${e.message}` : (e.stack ?? String(e)));
+  console.error(e instanceof ArgsError ? `error: ${e.message}\n${USAGE}` : e instanceof ConfigError ? `config error: ${e.message}` : [CheckpointError, TrainingDivergedError, DistAbortError, BadSampleError, ImageDecodeError, CocoFormatError].some((c) => e instanceof c) ? `error: ${e.message}` : (e.stack ?? String(e)));
   process.exitCode = 1;
 });

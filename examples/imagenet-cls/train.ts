@@ -3,11 +3,23 @@
  *
  *   tsx train.ts --cfg configs/demo-tiny.yaml [--datadir <root>] [--max_epochs N] [--amp] [--dist N [--sync_bn]]
  *                [--resume <ckpt>] [--ckpt_path <weights>] [--ckpt_save_dir <dir>]
+ *   mpirun -n N npx tsx train.ts --cfg … --datadir …      (every rank its shard of each global batch)
  */
-import { ArgsError, CheckpointError, checkTrainArgs, ConfigError, launchDataParallel, loadConfig, parseTrainArgs, TRAIN_ARGS_USAGE, TrainingDivergedError } from '@hrnet/train';
+import {
+  ArgsError,
+  CheckpointError,
+  checkTrainArgs,
+  ConfigError,
+  dataParallelRole,
+  DistAbortError,
+  launchProcesses,
+  loadConfig,
+  parseTrainArgs,
+  TRAIN_ARGS_USAGE,
+  TrainingDivergedError,
+} from '@hrnet/train';
 import { classificationConfigSchema } from './src/config.js';
-import type { DistWorkerData } from './src/dist-worker.js';
-import { prepareSyntheticData, trainClassifier } from './src/train-classifier.js';
+import { trainClassifier } from './src/train-classifier.js';
 
 const USAGE = `usage: tsx train.ts --cfg <config.yaml> [--datadir <root>] [--max_epochs N] [--amp] [--dist N] [--resume ckpt]\n${TRAIN_ARGS_USAGE}`;
 
@@ -21,25 +33,18 @@ async function main(): Promise<void> {
   const cfg = await loadConfig(args.cfg, classificationConfigSchema);
   const opts = { datadir: args.datadir, maxEpochs: args.max_epochs, amp: args.amp, resume: args.resume, ckptPath: args.ckpt_path, ckptSaveDir: args.ckpt_save_dir };
 
-  if (args.dist && args.dist > 1) {
-    if (cfg.batch_size % args.dist !== 0) throw new ArgsError(`--dist ${args.dist}: batch_size ${cfg.batch_size} is not a multiple of ${args.dist}`);
-    // The synthetic dataset is written once, here, and read by every worker.
-    const data = opts.datadir ? undefined : await prepareSyntheticData(cfg, (l) => console.log(l));
-    try {
-      console.log(`[dist] ${args.dist} data-parallel worker threads on this machine (gradients averaged every step${args.sync_bn ? ', synchronized BatchNorm' : ''})`);
-      const workerData: DistWorkerData = { cfg, opts: { ...opts, datadir: opts.datadir ?? data!.root, syncBn: args.sync_bn } };
-      const results = await launchDataParallel<Summary>({
-        worldSize: args.dist,
-        module: new URL('./src/dist-worker.ts', import.meta.url),
-        data: workerData,
-      });
-      report(results[0]);
-    } finally {
-      await data?.cleanup();
-    }
+  const role = await dataParallelRole(args.dist, { devices: args.device });
+  const worldSize = role.kind === 'launcher' ? role.worldSize : role.kind === 'rank' ? role.dist.worldSize : 1;
+  if (cfg.batch_size % worldSize !== 0) throw new ArgsError(`${worldSize} data-parallel ranks: batch_size ${cfg.batch_size} is not a multiple of ${worldSize}`);
+  if (role.kind === 'launcher') {
+    // Every rank runs this script with these flags; a synthetic dataset is generated (from the seed) by each.
+    console.log(`[dist] ${worldSize} data-parallel processes on this machine (gradients averaged every step${args.sync_bn ? ', synchronized BatchNorm' : ''})`);
+    await launchProcesses({ worldSize, devices: args.device });
     return;
   }
-  report(await trainClassifier(cfg, opts));
+  const dist = role.kind === 'rank' ? { ...role.dist, syncBn: args.sync_bn } : undefined;
+  const result = await trainClassifier(cfg, { ...opts, dist });
+  if (!dist || dist.rank === 0) report(result);
 }
 
 type Summary = Pick<Awaited<ReturnType<typeof trainClassifier>>, 'seconds' | 'backend' | 'top1' | 'top5' | 'numClasses' | 'dataWaitPct'>;
@@ -55,7 +60,7 @@ function report(r: Summary): void {
 main().catch((err: unknown) => {
   const e = err as Error;
   console.error(
-    e instanceof ArgsError ? `error: ${e.message}\n${USAGE}` : e instanceof ConfigError ? `config error: ${e.message}` : e instanceof CheckpointError ? `checkpoint error: ${e.message}` : e instanceof TrainingDivergedError ? `error: ${e.message}` : (e.stack ?? String(e)),
+    e instanceof ArgsError ? `error: ${e.message}\n${USAGE}` : e instanceof ConfigError ? `config error: ${e.message}` : e instanceof CheckpointError ? `checkpoint error: ${e.message}` : e instanceof TrainingDivergedError || e instanceof DistAbortError ? `error: ${e.message}` : (e.stack ?? String(e)),
   );
   process.exitCode = 1;
 });

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { rankFromEnv } from './launch.js';
 
 /** The standard flags of a training script (mindcv / timm names). */
 export interface TrainArgs {
@@ -10,10 +11,12 @@ export interface TrainArgs {
   max_epochs?: number;
   /** Dynamic loss scaling (tfjs' CPU backends have no float16 compute: no half precision here). */
   amp?: boolean;
-  /** Data-parallel training in this many worker threads (1 = off). */
+  /** Data-parallel training in this many local processes (1 = off). */
   dist?: number;
   /** Synchronized BatchNorm statistics across `--dist` workers. */
   sync_bn?: boolean;
+  /** GPU of each data-parallel rank (`--device 0,1`): its `CUDA_VISIBLE_DEVICES` / webgpu adapter index. */
+  device?: number[];
   /** Where checkpoints go (MindCV `ckpt_save_dir`). */
   ckpt_save_dir?: string;
   /** Checkpoint to resume training from (weights, optimizer, epoch). */
@@ -28,8 +31,9 @@ export const TRAIN_ARGS_USAGE = `options:
   --datadir <dir>       dataset root with train/ and val/ class folders
   --max_epochs <n>      override the config's epochs
   --amp [true|false]    dynamic loss scaling (no float16 compute on tfjs cpu/wasm)
-  --dist <n>            data-parallel training in n worker threads on this machine
+  --dist <n>            data-parallel training in n processes on this machine (or: mpirun -n <n> <script> ...)
   --sync_bn [true|false] synchronized BatchNorm across the --dist workers
+  --device <i,j,...>    GPU of each data-parallel rank (default: rank modulo the visible GPUs)
   --resume <ckpt>       resume training from a checkpoint
   --ckpt_path <ckpt>    initialise weights from a checkpoint (ours, or timm/PyTorch weights)
   --ckpt_save_dir <dir> where checkpoints are written
@@ -62,13 +66,19 @@ function toPositiveInt(flag: string, value: string): number {
   return n;
 }
 
+function toNonNegativeInt(flag: string, item: string, value: string): number {
+  if (!/^\d+$/.test(item.trim())) throw new ArgsError(`--${flag} expects comma-separated device indices, got '${value}'`);
+  return Number(item);
+}
+
 /**
  * What a training script requires of its flags beyond their syntax (checked after `--help` is handled):
  * a config, and data-parallel workers for `--sync_bn`.
  */
 export function checkTrainArgs(args: TrainArgs): asserts args is TrainArgs & { cfg: string } {
   if (!args.cfg) throw new ArgsError('--cfg <config.yaml> is required');
-  if (args.sync_bn && !(args.dist != null && args.dist > 1)) throw new ArgsError('--sync_bn needs --dist N with N > 1');
+  const ranks = rankFromEnv()?.worldSize ?? 1;
+  if (args.sync_bn && !(args.dist != null && args.dist > 1) && ranks === 1) throw new ArgsError('--sync_bn needs --dist N with N > 1 (or mpirun -n N)');
 }
 
 /** `node:util` `parseArgs` option configs, e.g. `{ cfg: { type: 'string' } }`. */
@@ -130,6 +140,7 @@ export function parseTrainArgs(argv: readonly string[] = process.argv.slice(2)):
       ckpt_save_dir: { type: 'string' },
       resume: { type: 'string' },
       ckpt_path: { type: 'string' },
+      device: { type: 'string' },
     },
     ['amp', 'sync_bn'],
   );
@@ -144,6 +155,7 @@ export function parseTrainArgs(argv: readonly string[] = process.argv.slice(2)):
   if (str('ckpt_save_dir') != null) args.ckpt_save_dir = str('ckpt_save_dir');
   if (str('resume') != null) args.resume = str('resume');
   if (str('ckpt_path') != null) args.ckpt_path = str('ckpt_path');
+  if (str('device') != null) args.device = str('device')!.split(',').map((d) => toNonNegativeInt('device', d, str('device')!));
   if (values.help) args.help = true;
   for (const k of ['cfg', 'datadir', 'resume', 'ckpt_path', 'ckpt_save_dir'] as const) {
     if (args[k] === '') throw new ArgsError(`--${k} expects a value`);

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { launchDataParallel, SGD, Trainer } from '../src/index.js';
-import type { FixtureData } from './dist-fixture.js';
+import type { FixtureData } from './dist-toy.js';
 import { crossEntropy, distToyModel, toyBatches, type ToyBatch } from './helpers.js';
 
 beforeAll(async () => {
