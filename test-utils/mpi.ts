@@ -36,7 +36,7 @@ export async function epochCheckpointIn(dir: string): Promise<string> {
 
 /**
  * The largest difference between the `model/*` tensors of two checkpoints' tensor maps, relative to each
- * tensor's largest magnitude (BatchNorm running variances run into the hundreds), and where it is.
+ * tensor's largest magnitude when above 1 (BatchNorm running variances run into the hundreds), and where it is.
  */
 export function maxModelDiff(a: Record<string, { data: ArrayLike<number | bigint> }>, b: Record<string, { data: ArrayLike<number | bigint> }>): { rel: number; abs: number; where: string } {
   const worst = { rel: 0, abs: 0, where: '' };
@@ -49,7 +49,7 @@ export function maxModelDiff(a: Record<string, { data: ArrayLike<number | bigint
       abs = Math.max(abs, Math.abs(Number(t.data[i]) - Number(u[i])));
       scale = Math.max(scale, Math.abs(Number(t.data[i])));
     }
-    const rel = abs / Math.max(scale, 1e-12);
+    const rel = abs / Math.max(scale, 1);
     if (rel > worst.rel) Object.assign(worst, { rel, abs, where: k });
   }
   return worst;

@@ -43,3 +43,18 @@ describe('checkTrainArgs', () => {
     expect(() => checkTrainArgs({ cfg: 'a.yaml', sync_bn: true, dist: 2 })).not.toThrow();
   });
 });
+
+describe('--device and launched ranks', () => {
+  it('--device takes comma-separated GPU indices; --sync_bn is accepted in a rank started by mpirun', () => {
+    expect(parseTrainArgs(['--device', '2,3'])).toEqual({ device: [2, 3] });
+    expect(() => parseTrainArgs(['--device', '0,x'])).toThrow("--device expects comma-separated device indices, got '0,x'");
+    process.env.OMPI_COMM_WORLD_RANK = '0';
+    process.env.OMPI_COMM_WORLD_SIZE = '2';
+    try {
+      expect(() => checkTrainArgs({ cfg: 'a.yaml', sync_bn: true })).not.toThrow();
+    } finally {
+      delete process.env.OMPI_COMM_WORLD_RANK;
+      delete process.env.OMPI_COMM_WORLD_SIZE;
+    }
+  });
+});

@@ -3,13 +3,13 @@
  * the toy run as 2 local processes (`launchProcesses`) and under `mpirun -n 2` against one process at the
  * doubled batch; a killed or stalled rank ends the job with one message naming it.
  */
-import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MPI_ENV, mpiAvailable, runCaptured } from '../../../test-utils/mpi.js';
 import { allReduceBuckets, launchProcesses, rankDeviceEnv, rankFromEnv, resolveWorldSize, visibleDevices, type Collective } from '../src/index.js';
 import { trainToy, type RankResult } from './dist-toy.js';
 
@@ -39,18 +39,8 @@ function maxDiff(a: number[][], b: number[][]): number {
   return m;
 }
 
-const mpirun = spawnSync('mpirun', ['--version'], { encoding: 'utf8' }).status === 0;
-const mpiAddon = existsSync(fileURLToPath(new URL('../../collective-mpi/build/hrnet_mpi.node', import.meta.url)));
-// OpenMPI refuses root unless told; CI runs as root.
-const MPI_ENV = { ...process.env, OMPI_ALLOW_RUN_AS_ROOT: '1', OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: '1', OMPI_MCA_rmaps_base_oversubscribe: '1' };
-
-function runMpi(data: object, out: string, env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stderr: string; ms: number }> {
-  const t0 = performance.now();
-  const child = spawn('mpirun', ['-n', '2', process.execPath, ...NODE_ARGS, RANK_SCRIPT, JSON.stringify(data), out], { env: { ...MPI_ENV, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (c) => (stderr += String(c)));
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stderr, ms: performance.now() - t0 })));
-}
+const runMpi = (data: object, out: string, env: NodeJS.ProcessEnv = {}) =>
+  runCaptured('mpirun', ['-n', '2', process.execPath, ...NODE_ARGS, RANK_SCRIPT, JSON.stringify(data), out], { env: { ...MPI_ENV, ...env } });
 
 const readRanks = (out: string): RankResult[] => [0, 1].map((r) => JSON.parse(readFileSync(join(out, `rank${r}.json`), 'utf8')) as RankResult);
 
@@ -139,12 +129,12 @@ describe('collective layer', () => {
     );
   }, 120_000);
 
-  describe.skipIf(!mpirun || !mpiAddon)('mpirun -n 2 (OpenMPI)', () => {
+  describe.skipIf(!mpiAvailable)('mpirun -n 2 (OpenMPI)', () => {
     it('trains the toy model equal to one process at the doubled batch (1e-6 without BatchNorm, 1e-5 with sync BN)', async () => {
       for (const bn of [false, true]) {
         const out = outDir(`mpi-${bn}`);
         const r = await runMpi({ bn, sync: bn, steps: STEPS, batch: BATCH, backend: 'cpu' }, out);
-        expect(r.code, r.stderr).toBe(0);
+        expect(r.code, r.out).toBe(0);
         const [r0, r1] = readRanks(out);
         expect(r1.weights).toEqual(r0.weights);
         expect(maxDiff(r0.weights, refs[String(bn)].weights)).toBeLessThan(bn ? 1e-5 : 1e-6);
@@ -160,11 +150,11 @@ describe('collective layer', () => {
       const r = await run;
       expect(r.code).not.toBe(0);
       expect(performance.now() - killedAt).toBeLessThan(10_000);
-      expect(r.stderr).toMatch(/rank 1 .*(exited on signal 9|Killed)/s);
+      expect(r.out).toMatch(/rank 1 .*(exited on signal 9|Killed)/s);
 
       const stalled = await runMpi({ bn: false, sync: false, steps: STEPS, batch: BATCH, backend: 'cpu', hangRank: 1 }, outDir('mpi-stall'), { HRNET_DIST_TIMEOUT: '2' });
       expect(stalled.code).not.toBe(0);
-      expect(stalled.stderr).toMatch(/rank 0: MPI (broadcast|all-reduce) timed out after 2 s waiting for the other ranks/);
+      expect(stalled.out).toMatch(/rank 0: MPI (broadcast|all-reduce) timed out after 2 s waiting for the other ranks/);
     }, 120_000);
   });
 });
