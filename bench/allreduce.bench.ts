@@ -68,7 +68,7 @@ if (!isMainThread) {
   const rows: { backend: string; ms: number }[] = [];
   const report = (backend: string, ms: number) => {
     rows.push({ backend, ms });
-    console.log(`${backend.padEnd(8)} ${ms.toFixed(0).padStart(6)} ms  ${((mb / 1024) / (ms / 1000)).toFixed(2)} GB/s (gradient bytes / time)   load ${load()}`);
+    console.log(`${backend.padEnd(8)} ${ms.toFixed(0).padStart(6)} ms  ${(mb / (ms / 1000)).toFixed(0)} MB/s (gradient bytes / time)   load ${load()}`);
   };
   try {
     if (only.has('thread')) {
