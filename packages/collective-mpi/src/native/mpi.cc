@@ -112,7 +112,17 @@ bool Finish(napi_env env, int rc, const char* what, double timeoutMs) {
   return false;
 }
 
-// allReduceSum(x: Float32Array, timeoutMs): x = sum over ranks, in place.
+// Starts a nonblocking collective with `start` and waits for it (see Wait); throws on error or timeout.
+template <typename Start>
+void Run(napi_env env, const char* what, double timeoutMs, Start start) {
+  MPI_Request req;
+  int rc = start(&req);
+  if (rc == MPI_SUCCESS) rc = Wait(&req, timeoutMs);
+  Finish(env, rc, what, timeoutMs);
+}
+
+// allReduceSum(x: Float32Array, timeoutMs): x = sum over ranks, in place. Without a deadline, the blocking
+// MPI_Allreduce (no polling).
 napi_value AllReduceSum(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
@@ -122,15 +132,12 @@ napi_value AllReduceSum(napi_env env, napi_callback_info info) {
   if (!GetF32(env, argv[0], &data, &n)) return nullptr;
   double timeoutMs = 0;
   napi_get_value_double(env, argv[1], &timeoutMs);
-  int rc;
-  if (timeoutMs > 0) {
-    MPI_Request req;
-    rc = MPI_Iallreduce(MPI_IN_PLACE, data, static_cast<int>(n), MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD, &req);
-    if (rc == MPI_SUCCESS) rc = Wait(&req, timeoutMs);
-  } else {
-    rc = MPI_Allreduce(MPI_IN_PLACE, data, static_cast<int>(n), MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
+  const int count = static_cast<int>(n);
+  if (timeoutMs <= 0) {
+    Finish(env, MPI_Allreduce(MPI_IN_PLACE, data, count, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD), "MPI all-reduce", 0);
+    return nullptr;
   }
-  Finish(env, rc, "MPI all-reduce", timeoutMs);
+  Run(env, "MPI all-reduce", timeoutMs, [&](MPI_Request* r) { return MPI_Iallreduce(MPI_IN_PLACE, data, count, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD, r); });
   return nullptr;
 }
 
@@ -146,10 +153,7 @@ napi_value Broadcast(napi_env env, napi_callback_info info) {
   double timeoutMs = 0;
   napi_get_value_int32(env, argv[1], &root);
   napi_get_value_double(env, argv[2], &timeoutMs);
-  MPI_Request req;
-  int rc = MPI_Ibcast(data, static_cast<int>(n), MPI_FLOAT, root, MPI_COMM_WORLD, &req);
-  if (rc == MPI_SUCCESS) rc = Wait(&req, timeoutMs);
-  Finish(env, rc, "MPI broadcast", timeoutMs);
+  Run(env, "MPI broadcast", timeoutMs, [&](MPI_Request* r) { return MPI_Ibcast(data, static_cast<int>(n), MPI_FLOAT, root, MPI_COMM_WORLD, r); });
   return nullptr;
 }
 
@@ -160,10 +164,7 @@ napi_value Barrier(napi_env env, napi_callback_info info) {
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
   double timeoutMs = 0;
   napi_get_value_double(env, argv[0], &timeoutMs);
-  MPI_Request req;
-  int rc = MPI_Ibarrier(MPI_COMM_WORLD, &req);
-  if (rc == MPI_SUCCESS) rc = Wait(&req, timeoutMs);
-  Finish(env, rc, "MPI barrier", timeoutMs);
+  Run(env, "MPI barrier", timeoutMs, [](MPI_Request* r) { return MPI_Ibarrier(MPI_COMM_WORLD, r); });
   return nullptr;
 }
 
