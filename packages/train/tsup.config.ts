@@ -7,4 +7,6 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: 'node20',
+  // an optional dependency, loaded by name at run time (its addon sits next to its own dist/)
+  external: ['@hrnet/collective-mpi'],
 });

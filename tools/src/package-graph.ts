@@ -14,6 +14,8 @@ import ts from 'typescript';
 export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   // the oneDNN kernels: tfjs alone
   '@hrnet/backend-native': [],
+  // the OpenMPI addon: nothing (train loads it by name, an optional dependency)
+  '@hrnet/collective-mpi': [],
   // models, weight I/O, backends; loads backend-native (an optional dependency) by name
   '@hrnet/core': ['@hrnet/backend-native'],
   // model families; backend-native only for its tests
@@ -22,7 +24,7 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   '@hrnet/data-coco': ['@hrnet/core'],
   '@hrnet/data-imagenet': ['@hrnet/core'],
   '@hrnet/data-cityscapes': ['@hrnet/core'],
-  '@hrnet/train': ['@hrnet/core'],
+  '@hrnet/train': ['@hrnet/core', '@hrnet/collective-mpi'],
   // applications of the models
   '@hrnet/cli': ['@hrnet/core', '@hrnet/heads', '@hrnet/train', '@hrnet/deploy'],
   // deploy: backend-native only for its bench (tfjs native vs onnxruntime)

@@ -1,13 +1,8 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '@hrnet/core';
-import { checkResume, commandLine, distWorldSize, launchDataParallel, type TrainArgs } from '@hrnet/train';
-import { loadPoseModel } from './checkpoint.js';
+import type * as tf from '@tensorflow/tfjs';
+import { checkResume, commandLine, dataParallelRole, dataParallelWorld, launchProcesses, type TrainArgs } from '@hrnet/train';
 import { configName, loadPoseConfig, type PoseConfig } from './config.js';
-import { generateSyntheticDataset } from './data.js';
-import type { DistWorkerData, DistWorkerResult } from './dist-worker.js';
 import { evaluatePose, formatApTable, resultsFileIn } from './evaluate.js';
 import { trainPose } from './train-pose.js';
 
@@ -24,44 +19,6 @@ async function evaluateGenerated(model: tf.LayersModel, cfg: PoseConfig, root: s
   console.log(formatApTable(ev.evaluation));
 }
 
-/** `--dist N`: the dataset (generated here when needed), N ranks in worker threads, then the evaluation. */
-async function trainDistributed(cfg: PoseConfig, args: TrainArgs, out: string, worldSize: number): Promise<void> {
-  const t0 = performance.now();
-  let root = args.datadir;
-  let temp: string | undefined;
-  try {
-    if (!root) {
-      root = temp = await mkdtemp(join(tmpdir(), 'hrnet-coco-pose-'));
-      const { train, val } = await generateSyntheticDataset(cfg, root);
-      console.log(`[data] generated ${train!.images} train / ${val!.images} val images: ${root}`);
-    }
-    const threads = Math.max(1, Math.floor(availableParallelism() / worldSize));
-    const data: DistWorkerData = {
-      cfg,
-      opts: { datadir: root, maxEpochs: args.max_epochs, outputDir: out, resume: args.resume, initWeights: args.ckpt_path, pretrained: args.pretrained, amp: args.amp, threads, syncBn: args.sync_bn },
-    };
-    const results = await launchDataParallel<DistWorkerResult>({ worldSize, module: new URL('./dist-worker.ts', import.meta.url), data });
-    const r = results[0];
-    console.log(
-      `done in ${((performance.now() - t0) / 1000).toFixed(1)} s on ${r.backend} x ${worldSize} ranks: ${r.steps} updates, final loss ${r.finalLoss?.toFixed(5) ?? 'n/a'}; ` +
-        `model: ${r.modelDir}, checkpoint: ${r.checkpoint ?? 'none (no epoch completed)'}`,
-    );
-    if (temp && r.modelDir) {
-      await initBackend(cfg.BACKEND, { log: () => {} });
-      const { model } = await loadPoseModel(r.modelDir, cfg);
-      try {
-        await evaluateGenerated(model, cfg, root, out);
-      } finally {
-        model.dispose();
-      }
-    } else if (args.datadir && r.modelDir) {
-      console.log(`evaluate: ${commandLine(validScript, ['--cfg', args.cfg!, '--datadir', args.datadir, '--ckpt', r.modelDir])}`);
-    }
-  } finally {
-    if (temp) await rm(temp, { recursive: true, force: true });
-  }
-}
-
 /** train.ts after its flags are parsed: the config (with the command line's overrides), then one run or `--dist` ranks. */
 export async function runPoseTraining(args: TrainArgs & { cfg: string }): Promise<void> {
   const cfg = await loadPoseConfig(args.cfg, args.overrides);
@@ -72,11 +29,19 @@ export async function runPoseTraining(args: TrainArgs & { cfg: string }): Promis
   }
   if (args.amp) console.log('[train] --amp: dynamic loss scaling (TF.js CPU backends compute in float32; there is no float16 path)');
   const dist = args.dist ?? (args.distribute ? 'all' : undefined);
-  const world = distWorldSize(dist);
-  if (dist === 'all') console.log(`[dist] one rank per GPU device: no GPU backend is in use, so ${world} process`);
-  if (world > 1) return trainDistributed(cfg, args, out, world);
-
+  const world = dataParallelWorld(dist, { devices: args.device });
+  if (dist === 'all' && world === 1) console.log('[dist] one rank per GPU device: no GPU is visible, so 1 process');
+  const role = await dataParallelRole(world, { devices: args.device });
+  if (role.kind === 'launcher') {
+    // Every rank runs this script with these flags (a synthetic dataset is generated from its seed by each).
+    console.log(`[dist] ${world} data-parallel processes on this machine, ${cfg.TRAIN.IMAGES_PER_GPU} images each per step (as ${world} GPUs)`);
+    return launchProcesses({ worldSize: world, devices: args.device });
+  }
+  const rank = role.kind === 'rank' ? { ...role.dist, syncBn: args.sync_bn } : undefined;
   const result = await trainPose(cfg, {
+    dist: rank,
+    // the ranks share the machine's cores
+    threads: rank && Math.max(1, Math.floor(availableParallelism() / rank.worldSize)),
     datadir: args.datadir,
     maxEpochs: args.max_epochs,
     outputDir: out,
@@ -87,6 +52,7 @@ export async function runPoseTraining(args: TrainArgs & { cfg: string }): Promis
     // The generated dataset lives in a temp dir: evaluate on its val split before it is removed.
     afterTraining: args.datadir ? undefined : (model, root) => evaluateGenerated(model, cfg, root, out),
   });
+  if (rank && rank.rank !== 0) return;
   const last = result.fit.history.at(-1);
   console.log(
     `done in ${result.seconds.toFixed(1)} s on ${result.backend}: ${result.fit.steps} updates, final loss ${last ? last.avgLoss.toFixed(5) : 'n/a'}; ` +

@@ -117,7 +117,6 @@ export async function trainPose(cfg: PoseConfig, opts: TrainPoseOptions = {}): P
   let tempRoot: string | undefined;
   let data: PoseTrainData | undefined;
   try {
-    if (!root && dist) throw new Error('data-parallel ranks need the dataset root (the launcher generates the synthetic dataset)');
     if (!root) {
       root = opts.syntheticDir ?? (tempRoot = await mkdtemp(join(tmpdir(), 'hrnet-coco-pose-')));
       const s = cfg.DATASET.SYNTHETIC;
@@ -141,7 +140,7 @@ export async function trainPose(cfg: PoseConfig, opts: TrainPoseOptions = {}): P
     log(`[model] HigherHRNet (stage-4 widths ${c.join('/')}): ${params.toLocaleString('en-US')} parameters; ${await loadPretrained(model, cfg, { pretrained: opts.pretrained, log })}`);
 
     if (opts.initWeights) log(`[model] weights from ${opts.initWeights} (${await loadPoseWeights(model, opts.initWeights)})`);
-    const parallel = joinDataParallel(model, dist);
+    const parallel = await joinDataParallel(model, dist);
     if (dist?.syncBn) log(`[dist] synchronized BatchNorm in ${parallel.syncBnLayers} layers`);
 
     const epochs = opts.maxEpochs ?? cfg.TRAIN.END_EPOCH;
@@ -188,7 +187,7 @@ export async function trainPose(cfg: PoseConfig, opts: TrainPoseOptions = {}): P
       modelDir: manager?.modelDir,
       checkpoint: manager?.lastSaved,
       seconds: (performance.now() - t0) / 1000,
-      weightsDigests: parallel.startDigest ? { start: parallel.startDigest, end: weightsDigest(model) } : undefined,
+      weightsDigests: parallel.startDigest ? { start: parallel.startDigest, end: await weightsDigest(model) } : undefined,
     };
     if (!opts.keepModel) model.dispose();
     return result;

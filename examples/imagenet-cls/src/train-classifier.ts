@@ -36,7 +36,7 @@ export interface TrainClassifierOptions {
   pretrained?: true | string;
   /** Overrides `checkpoint.dir` (`--ckpt_save_dir`). */
   ckptSaveDir?: string;
-  /** Data-parallel context when running as a `--dist` worker. */
+  /** Data-parallel context when running as a rank (`--dist`, mpirun). */
   dist?: DataParallelOptions;
   progress?: ProgressMode;
   stream?: NodeJS.WritableStream & { isTTY?: boolean };
@@ -105,7 +105,7 @@ export async function trainClassifier(cfg: ClassificationConfig, opts: TrainClas
       log(`[model] initialised from the published ${cfg.model.name} weights${opts.pretrained === true ? '' : ` (tag ${opts.pretrained})`}`);
     }
     if (opts.ckptPath) log(`[model] initialised from ${opts.ckptPath} (${await loadWeights(model, opts.ckptPath)} weights)`);
-    const parallel = joinDataParallel(model, dist);
+    const parallel = await joinDataParallel(model, dist);
     if (parallel.syncBnLayers) log(`[dist] synchronized BatchNorm in ${parallel.syncBnLayers} layers`);
 
     const epochs = opts.maxEpochs ?? cfg.epochs;
@@ -152,7 +152,7 @@ export async function trainClassifier(cfg: ClassificationConfig, opts: TrainClas
     const trainMs = fit.history.reduce((a, h) => a + h.epochTimeMs, 0);
     const waitMs = fit.history.reduce((a, h) => a + (h.dataWaitMs ?? 0), 0);
     const params = model.countParams();
-    const weightsDigests = parallel.startDigest ? { start: parallel.startDigest, end: weightsDigest(model) } : undefined;
+    const weightsDigests = parallel.startDigest ? { start: parallel.startDigest, end: await weightsDigest(model) } : undefined;
     optimizer.dispose();
     model.dispose();
     return {

@@ -1,8 +1,7 @@
-import { ArgsError, distWorldSize, type TrainArgs } from '@hrnet/train/cli';
-import { checkResume, ConfigError, launchDataParallel } from '@hrnet/train';
+import { ArgsError, type TrainArgs } from '@hrnet/train/cli';
+import { checkResume, ConfigError, dataParallelRole, dataParallelWorld, launchProcesses } from '@hrnet/train';
 import { loadClassificationConfig } from './config.js';
-import type { DistWorkerData } from './dist-worker.js';
-import { prepareSyntheticData, trainClassifier } from './train-classifier.js';
+import { trainClassifier } from './train-classifier.js';
 
 /**
  * train.ts after its flags are parsed: the config (ours or MindCV's, with the command line's overrides), a
@@ -11,10 +10,10 @@ import { prepareSyntheticData, trainClassifier } from './train-classifier.js';
 export async function runClassifierTraining(args: TrainArgs & { cfg: string }): Promise<void> {
   // Bare --dist (or MindCV's distribute: True): one rank per GPU; with no GPU backend in use that is one process.
   const dist = (yamlDistribute: boolean) => args.dist ?? ((args.distribute ?? yamlDistribute) ? 'all' : undefined);
-  const { cfg, mindcv } = await loadClassificationConfig(args.cfg, { overrides: args.overrides, worldSize: (d) => distWorldSize(dist(d)) });
+  const { cfg, mindcv } = await loadClassificationConfig(args.cfg, { overrides: args.overrides, worldSize: (d) => dataParallelWorld(dist(d), { devices: args.device }) });
   if (mindcv?.notApplied.length) console.warn(`[config] ${args.cfg}: MindCV keys not applied here: ${mindcv.notApplied.join(', ')}`);
-  const world = distWorldSize(dist(mindcv?.distribute ?? false));
-  if (dist(mindcv?.distribute ?? false) === 'all') console.log(`[dist] one rank per GPU device: no GPU backend is in use, so ${world} process`);
+  const world = dataParallelWorld(dist(mindcv?.distribute ?? false), { devices: args.device });
+  if (dist(mindcv?.distribute ?? false) === 'all' && world === 1) console.log('[dist] one rank per GPU device: no GPU is visible, so 1 process');
 
   const opts = {
     datadir: args.datadir ?? mindcv?.dataDir,
@@ -32,21 +31,16 @@ export async function runClassifierTraining(args: TrainArgs & { cfg: string }): 
     throw new ConfigError(`${args.cfg}: begin_epoch ${cfg.begin_epoch} needs --resume <the checkpoint of epoch ${cfg.begin_epoch}>`);
   }
 
-  if (world > 1) {
-    if (cfg.batch_size % world !== 0) throw new ArgsError(`--dist ${world}: batch_size ${cfg.batch_size} is not a multiple of ${world}`);
-    // The synthetic dataset is written once, here, and read by every worker.
-    const data = opts.datadir ? undefined : await prepareSyntheticData(cfg, (l) => console.log(l));
-    try {
-      console.log(`[dist] ${world} data-parallel worker threads on this machine (gradients averaged every step${args.sync_bn ? ', synchronized BatchNorm' : ''})`);
-      const workerData: DistWorkerData = { cfg, opts: { ...opts, datadir: opts.datadir ?? data!.root, syncBn: args.sync_bn } };
-      const results = await launchDataParallel<Summary>({ worldSize: world, module: new URL('./dist-worker.ts', import.meta.url), data: workerData });
-      report(results[0]);
-    } finally {
-      await data?.cleanup();
-    }
-    return;
+  const role = await dataParallelRole(world, { devices: args.device });
+  if (cfg.batch_size % world !== 0) throw new ArgsError(`${world} data-parallel ranks: batch_size ${cfg.batch_size} is not a multiple of ${world}`);
+  if (role.kind === 'launcher') {
+    // Every rank runs this script with these flags; a synthetic dataset is generated (from the seed) by each.
+    console.log(`[dist] ${world} data-parallel processes on this machine (gradients averaged every step${args.sync_bn ? ', synchronized BatchNorm' : ''})`);
+    return launchProcesses({ worldSize: world, devices: args.device });
   }
-  report(await trainClassifier(cfg, opts));
+  const rank = role.kind === 'rank' ? { ...role.dist, syncBn: args.sync_bn } : undefined;
+  const result = await trainClassifier(cfg, { ...opts, dist: rank });
+  if (!rank || rank.rank === 0) report(result);
 }
 
 type Summary = Pick<Awaited<ReturnType<typeof trainClassifier>>, 'seconds' | 'backend' | 'top1' | 'top5' | 'numClasses' | 'dataWaitPct'>;

@@ -53,6 +53,8 @@ export interface CheckpointMeta {
   best?: { metric: string; value: number; epoch: number };
   /** The training run that wrote it (kept across `--resume`): a new run never overwrites another run's files. */
   runId?: string;
+  /** Data-parallel ranks of the run that wrote it (absent: 1). */
+  worldSize?: number;
   createdAt: string;
 }
 
@@ -81,12 +83,16 @@ function assertFinite(data: TensorArray, what: string): void {
   }
 }
 
-/** Serialises model weights, optimizer state and `meta` as safetensors bytes; throws {@link CheckpointError} on non-finite values. */
-export function encodeCheckpoint({ model, optimizer, meta }: CheckpointContents): Uint8Array {
+/**
+ * Serialises model weights, optimizer state and `meta` as safetensors bytes; throws {@link CheckpointError}
+ * on non-finite values. Reads tensors with `data()` (webgpu has no synchronous read in Node).
+ */
+export async function encodeCheckpoint({ model, optimizer, meta }: CheckpointContents): Promise<Uint8Array> {
   const tensors: Record<string, SafetensorsTensorInput> = {};
+  const values = await Promise.all(model.weights.map((w) => w.read().data() as Promise<TensorArray>));
   const weights = model.weights.map((w, i) => {
     const v = w.read();
-    const data = v.dataSync() as TensorArray;
+    const data = values[i];
     assertFinite(data, `weight '${w.name}'`);
     tensors[`model/${i}`] = { shape: v.shape, data };
     return { name: w.name, shape: [...v.shape], trainable: w.trainable };
@@ -103,7 +109,7 @@ export function encodeCheckpoint({ model, optimizer, meta }: CheckpointContents)
         for (const [name, t] of Object.entries(byName)) {
           const i = indexOf.get(name);
           if (i == null) throw new CheckpointError(`optimizer slot '${slot}' belongs to '${name}', which is not a weight of the model`);
-          const data = t.dataSync() as TensorArray;
+          const data = (await t.data()) as TensorArray;
           assertFinite(data, `optimizer slot '${slot}' of '${name}'`);
           tensors[`optimizer/${slot}/${i}`] = { shape: t.shape, data };
         }
@@ -128,7 +134,7 @@ export function encodeCheckpoint({ model, optimizer, meta }: CheckpointContents)
 
 /** Saves a checkpoint atomically (see {@link encodeCheckpoint}). */
 export async function saveCheckpoint(path: string, contents: CheckpointContents): Promise<void> {
-  await writeFileAtomic(path, encodeCheckpoint(contents));
+  await writeFileAtomic(path, await encodeCheckpoint(contents));
 }
 
 /** Whether `bytes`' safetensors metadata marks them as one of our checkpoints. */
@@ -384,7 +390,7 @@ export class CheckpointManager {
     if (isBest) this.best = { metric: this.bestMetric!, value: value!, epoch };
     const due = epoch % this.every === 0 || opts.last;
     if (!due && !isBest) return written;
-    const bytes = encodeCheckpoint({ ...contents, meta: { ...contents.meta, best: this.best, runId: this.runId } });
+    const bytes = await encodeCheckpoint({ ...contents, meta: { ...contents.meta, best: this.best, runId: this.runId } });
     if (due) {
       await writeFileAtomic(this.epochPath(epoch), bytes);
       written.push(this.epochPath(epoch));

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { rankFromEnv } from './rank-env.js';
 
 /** A config key set on the command line: MindCV's `--key value` or a yacs `KEY VALUE` pair after the flags. */
 export interface ConfigOverride {
@@ -20,12 +21,14 @@ export interface TrainArgs {
   max_epochs?: number;
   /** Dynamic loss scaling (tfjs' CPU backends have no float16 compute: no half precision here). */
   amp?: boolean;
-  /** Data-parallel ranks; `'all'` = bare `--dist`: every device ({@link distWorldSize}). */
+  /** Data-parallel ranks; `'all'` = bare `--dist`: every device (`dataParallelWorld`). */
   dist?: number | 'all';
   /** MindCV `--distribute True|False`: data parallel over every device, or explicitly not. */
   distribute?: boolean;
   /** Synchronized BatchNorm statistics across `--dist` workers. */
   sync_bn?: boolean;
+  /** GPU of each data-parallel rank (`--device 0,1`): its `CUDA_VISIBLE_DEVICES` / webgpu adapter index. */
+  device?: number[];
   /** Where checkpoints go (MindCV `ckpt_save_dir`). */
   ckpt_save_dir?: string;
   /** Checkpoint to resume training from (weights, optimizer, epoch). */
@@ -44,10 +47,11 @@ export const TRAIN_ARGS_USAGE = `options:
   --datadir <dir>       dataset root (MindCV: --data_dir)
   --max_epochs <n>      override the config's epochs
   --amp [true|false]    dynamic loss scaling (no float16 compute on tfjs cpu/wasm)
-  --dist [n]            data-parallel training in n ranks on this machine; bare --dist: one per device
-                        (GPUs where a GPU backend is active, one process on a CPU-only machine)
+  --dist [n]            data-parallel training in n processes on this machine (or: mpirun -n <n> <script> ...);
+                        bare --dist: one per GPU device (one process on a CPU-only machine)
   --distribute [True|False] MindCV's switch: True is bare --dist, False trains in one process
   --sync_bn [true|false] synchronized BatchNorm across the --dist workers
+  --device <i,j,...>    GPU of each data-parallel rank (default: rank modulo the visible GPUs)
   --resume <ckpt>       resume training from a checkpoint
   --ckpt_path <ckpt>    initialise weights from a checkpoint (ours, or timm/PyTorch weights)
   --pretrained [tag]    start from timm's published ImageNet weights (downloaded once to ~/.cache/hrnet)
@@ -84,13 +88,19 @@ function toPositiveInt(flag: string, value: string): number {
   return n;
 }
 
+function toNonNegativeInt(flag: string, item: string, value: string): number {
+  if (!/^\d+$/.test(item.trim())) throw new ArgsError(`--${flag} expects comma-separated device indices, got '${value}'`);
+  return Number(item);
+}
+
 /**
  * What a training script requires of its flags beyond their syntax (checked after `--help` is handled):
  * a config, and data-parallel workers for `--sync_bn`.
  */
 export function checkTrainArgs(args: TrainArgs): asserts args is TrainArgs & { cfg: string } {
   if (!args.cfg) throw new ArgsError('--cfg <config.yaml> is required');
-  if (args.sync_bn && !(args.dist === 'all' || (args.dist != null && args.dist > 1))) throw new ArgsError('--sync_bn needs --dist N with N > 1');
+  const ranks = rankFromEnv()?.worldSize ?? 1;
+  if (args.sync_bn && !(args.dist === 'all' || (args.dist != null && args.dist > 1)) && ranks === 1) throw new ArgsError('--sync_bn needs --dist N with N > 1 (or mpirun -n N)');
 }
 
 /**
@@ -105,16 +115,6 @@ export function trainCommandLine(argv: readonly string[], usage: string): (Train
   }
   checkTrainArgs(args);
   return args;
-}
-
-/**
- * The number of data-parallel ranks a training script runs: `--dist N` is N; bare `--dist` (or MindCV's
- * `--distribute True`, or `distribute: True` in its yaml) is one rank per device: `gpus` where a GPU backend is
- * active, one process on a CPU-only machine; nothing is 1.
- */
-export function distWorldSize(dist: number | 'all' | undefined, gpus = 0): number {
-  if (dist === 'all') return Math.max(1, gpus);
-  return dist ?? 1;
 }
 
 /** `node:util` `parseArgs` option configs, e.g. `{ cfg: { type: 'string' } }`. */
@@ -173,6 +173,7 @@ const TRAIN_OPTIONS: FlagOptions = {
   resume: { type: 'string' },
   ckpt_path: { type: 'string' },
   pretrained: { type: 'string' },
+  device: { type: 'string' },
 };
 const TRAIN_BOOLEANS = ['amp', 'sync_bn', 'distribute'];
 /** A yacs key as HigherHRNet's configs spell them: upper-case sections joined by dots. */
@@ -266,6 +267,7 @@ export function parseTrainArgs(argv: readonly string[] = process.argv.slice(2)):
   if (str('ckpt_path') != null) args.ckpt_path = str('ckpt_path');
   if (str('pretrained') != null && !FALSE.test(str('pretrained')!)) args.pretrained = TRUE.test(str('pretrained')!) ? true : str('pretrained');
   if (overrides.length > 0) args.overrides = overrides;
+  if (str('device') != null) args.device = str('device')!.split(',').map((d) => toNonNegativeInt('device', d, str('device')!));
   if (values.help) args.help = true;
   for (const k of ['cfg', 'datadir', 'resume', 'ckpt_path', 'ckpt_save_dir', 'pretrained'] as const) {
     if (args[k] === '') throw new ArgsError(`--${k} expects a value`);

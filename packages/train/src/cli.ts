@@ -3,7 +3,6 @@
 export {
   ArgsError,
   checkTrainArgs,
-  distWorldSize,
   parseBooleanFlag,
   parseFlags,
   parseFlagsWithOverrides,

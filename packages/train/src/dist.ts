@@ -1,12 +1,13 @@
 /**
- * Data-parallel training on one machine: N `worker_threads`, each with its own tfjs engine and model
- * replica, training on its slice of every global batch; gradients are averaged every step through a
- * SharedArrayBuffer (sum in rank order, so every replica applies the same update and stays identical),
- * optionally with synchronized BatchNorm statistics. Multi-node training is not supported.
+ * Data-parallel training: the thread {@link Collective} (N `worker_threads` of one process, each with its
+ * own tfjs engine and model replica, summing through a SharedArrayBuffer in rank order), and what every
+ * backend shares: the Trainer's gradient reducer and synchronized BatchNorm over a {@link Collective}.
+ * Processes and MPI: `collective-process.ts`, `collective-mpi.ts`, `launch.ts`.
  */
 import { isMainThread, type Worker, workerData, parentPort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { spawnWorker } from '@hrnet/core';
+import { allReduceBuckets, CollectiveTimeoutError, collectiveTimeoutMs, DistAbortError, type Collective } from './collective.js';
 import type { GradientReducer } from './trainer.js';
 
 const CTL_COUNT = 0;
@@ -22,23 +23,18 @@ interface DistWorkerInit {
   data: SharedArrayBuffer;
   /** Floats per rank in `data`. */
   capacity: number;
-}
-
-/** A collective failed because another worker died or the run was aborted. */
-export class DistAbortError extends Error {
-  constructor(message = 'data-parallel run aborted (another worker failed)') {
-    super(message);
-    this.name = 'DistAbortError';
-  }
+  timeoutMs: number;
 }
 
 /**
  * Collectives over shared memory between the workers of one run: a barrier and a sum all-reduce whose
  * result is bit-identical on every rank (the ranks' contributions are added in rank order).
  */
-export class Communicator {
+export class Communicator implements Collective {
   readonly rank: number;
   readonly worldSize: number;
+  readonly backend = 'thread' as const;
+  private readonly timeoutMs: number;
   private readonly ctl: Int32Array;
   private readonly data: Float32Array;
   private readonly capacity: number;
@@ -49,6 +45,7 @@ export class Communicator {
     this.ctl = new Int32Array(init.control);
     this.data = new Float32Array(init.data);
     this.capacity = init.capacity;
+    this.timeoutMs = init.timeoutMs;
   }
 
   /** Blocks until every rank has called it (checks for abort every 200 ms). */
@@ -62,10 +59,20 @@ export class Communicator {
       Atomics.notify(ctl, CTL_GEN);
       return;
     }
+    const t0 = performance.now();
     while (Atomics.load(ctl, CTL_GEN) === gen) {
       if (Atomics.load(ctl, CTL_ABORT) !== 0) throw new DistAbortError();
+      if (performance.now() - t0 > this.timeoutMs) {
+        this.abort();
+        throw new CollectiveTimeoutError(`rank ${this.rank}: a collective timed out after ${this.timeoutMs / 1000} s waiting for the other worker threads (HRNET_DIST_TIMEOUT)`);
+      }
       Atomics.wait(ctl, CTL_GEN, gen, 200);
     }
+  }
+
+  /** Rank `root`'s `x`: it contributes its values, the others zeros, to one sum (so the copies are exact). */
+  broadcast(x: Float32Array, root = 0): Float32Array {
+    return this.allReduceSum(this.rank === root ? x : new Float32Array(x.length));
   }
 
   /** Element-wise sum of `x` over all ranks (same length everywhere), in chunks of the shared capacity. */
@@ -102,9 +109,9 @@ export class Communicator {
 export interface DistContext {
   rank: number;
   worldSize: number;
-  comm: Communicator;
-  /** The `workerData` passed to `launchDataParallel`. */
-  data: unknown;
+  comm: Collective;
+  /** The `workerData` passed to `launchDataParallel` (threads only). */
+  data?: unknown;
 }
 
 export function getDistContext(): DistContext | undefined {
@@ -118,40 +125,34 @@ export function getDistContext(): DistContext | undefined {
 /**
  * The Trainer's {@link GradientReducer} for data parallelism: every rank contributes `n·g` and `n·loss`
  * for its `n` samples, and gets `Σ n·g / Σ n` — the gradient of the mean loss over the global batch,
- * whatever the shard sizes.
+ * whatever the shard sizes. Gradients are read asynchronously (`data()`: webgpu has no synchronous read
+ * in Node) and reduced in buckets of `bucketFloats` in model order, each as soon as its reads are done.
+ * tfjs computes all gradients in one backward call with no per-parameter hook, so unlike DDP the
+ * reduction cannot start during the backward pass.
  */
-export function distGradientReducer(comm: Communicator): GradientReducer {
+export function distGradientReducer(comm: Collective, opts: { bucketFloats?: number } = {}): GradientReducer {
   return {
-    allReduce(grads, loss, batchSize) {
-      const sizes = grads.map((g) => g.size);
-      const total = sizes.reduce((a, b) => a + b, 0);
-      const flat = new Float32Array(total + 2);
-      let off = 0;
-      for (const g of grads) {
-        const d = g.dataSync() as Float32Array;
-        for (let i = 0; i < d.length; i++) flat[off + i] = d[i] * batchSize;
-        off += d.length;
-      }
-      flat[total] = loss.dataSync()[0] * batchSize;
-      flat[total + 1] = batchSize;
-      const sum = comm.allReduceSum(flat);
-      const n = sum[total + 1];
+    worldSize: comm.worldSize,
+    async allReduce(grads, loss, batchSize) {
+      const sizes = [...grads.map((g) => g.size), 2];
+      const lossPart = loss.data().then((l) => Float32Array.of(l[0], 1));
+      const parts = [...grads.map((g) => g.data() as Promise<Float32Array>), lossPart];
+      const sums = await allReduceBuckets(comm, parts, { sizes, scale: batchSize, bucketFloats: opts.bucketFloats });
+      const [lossSum, n] = sums[grads.length];
       if (!(n > 0)) throw new Error('data-parallel step: no samples on any rank');
-      off = 0;
       const out = grads.map((g, i) => {
-        const part = sum.subarray(off, off + sizes[i]);
-        off += sizes[i];
+        const part = sums[i];
         const avg = new Float32Array(part.length);
         for (let j = 0; j < part.length; j++) avg[j] = part[j] / n;
         return tf.tensor(avg, g.shape, 'float32');
       });
-      return { grads: out, loss: tf.scalar(sum[total] / n) };
+      return { grads: out, loss: tf.scalar(lossSum / n) };
     },
   };
 }
 
 /** A differentiable all-reduce: forward sums over ranks; backward sums `n_local·dy` over ranks and divides by `n_local`. */
-function allReduceOp(comm: Communicator, localCount: number): (x: tf.Tensor) => tf.Tensor {
+function allReduceOp(comm: Collective, localCount: number): (x: tf.Tensor) => tf.Tensor {
   const f = (x: tf.Tensor) => {
     const value = tf.tensor(comm.allReduceSum(x.dataSync() as Float32Array), x.shape, 'float32');
     const gradFunc = (dy: tf.Tensor) => {
@@ -184,7 +185,10 @@ interface BatchNormLike {
  * all-reduces the gradients of those sums, so parameter gradients equal single-process full-batch ones.
  * Returns the number of layers converted. Inference is unchanged.
  */
-export function syncBatchNorm(model: tf.LayersModel, comm: Communicator): number {
+export function syncBatchNorm(model: tf.LayersModel, comm: Collective): number {
+  if (tf.getBackend() === 'webgpu') {
+    throw new Error('--sync_bn: synchronized BatchNorm reads statistics synchronously inside the forward pass, which webgpu cannot do in Node; train without it, or on a CPU backend');
+  }
   let converted = 0;
   for (const layer of model.layers as unknown as BatchNormLike[]) {
     if (layer.getClassName() !== 'BatchNorm2d') continue;
@@ -230,6 +234,8 @@ export interface LaunchDataParallelOptions {
   data?: unknown;
   /** Floats per rank in the shared buffer (collectives larger than this are chunked). Default 2^22 (16 MB). */
   capacity?: number;
+  /** Milliseconds a rank waits in one collective (default {@link collectiveTimeoutMs}). */
+  timeoutMs?: number;
 }
 
 /**
@@ -238,7 +244,7 @@ export interface LaunchDataParallelOptions {
  * worker fails, the others are aborted and the promise rejects with that worker's error.
  */
 export async function launchDataParallel<T = unknown>(opts: LaunchDataParallelOptions): Promise<T[]> {
-  const { worldSize, capacity = 2 ** 22 } = opts;
+  const { worldSize, capacity = 2 ** 22, timeoutMs = collectiveTimeoutMs() } = opts;
   if (!Number.isInteger(worldSize) || worldSize < 1) throw new Error(`launchDataParallel: worldSize must be a positive integer, got ${worldSize}`);
   const control = new SharedArrayBuffer(CTL_SIZE * 4);
   const data = new SharedArrayBuffer(worldSize * capacity * 4);
@@ -249,7 +255,7 @@ export async function launchDataParallel<T = unknown>(opts: LaunchDataParallelOp
   await Promise.all(
     Array.from({ length: worldSize }, (_, rank) =>
       new Promise<void>((resolve) => {
-        const init: DistWorkerInit = { rank, worldSize, control, data, capacity };
+        const init: DistWorkerInit = { rank, worldSize, control, data, capacity, timeoutMs };
         // No per-rank environment: the ranks are threads of one process, and native libraries (CUDA's
         // CUDA_VISIBLE_DEVICES, oneDNN) read the process's real environment, not a worker's process.env copy.
         const w = spawnWorker(opts.module, { workerData: { __hrnetDist: init, data: opts.data } });

@@ -17,15 +17,15 @@ export function nonFiniteProbe(ts: tf.Tensor[]): tf.Scalar {
 }
 
 /** The first variable holding a non-finite value, with how many it holds (undefined when all are finite). */
-export function firstNonFinite(weights: readonly tf.LayerVariable[]): { name: string; count: number; size: number } | undefined {
+export async function firstNonFinite(weights: readonly tf.LayerVariable[]): Promise<{ name: string; count: number; size: number } | undefined> {
   const floats = weights.filter((w) => w.dtype === 'float32');
   const probe = nonFiniteProbe(floats.map((w) => w.read()));
-  const ok = Number.isFinite(probe.dataSync()[0]);
+  const ok = Number.isFinite((await probe.data())[0]);
   probe.dispose();
   if (ok) return undefined;
   // Only on the failure path: find and count the culprit.
   for (const w of floats) {
-    const data = w.read().dataSync() as Float32Array;
+    const data = (await w.read().data()) as Float32Array;
     let count = 0;
     for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) count++;
     if (count) return { name: w.name, count, size: data.length };

@@ -77,8 +77,31 @@ export {
 // The Trainer's RNG is @hrnet/core's; re-exported here as documented.
 export { SeededRng, writeFileAtomic } from '@hrnet/core';
 export {
-  Communicator,
+  allReduceBuckets,
+  CollectiveTimeoutError,
+  collectiveTimeoutMs,
+  DEFAULT_BUCKET_FLOATS,
   DistAbortError,
+  type Collective,
+  type CollectiveBackend,
+} from './collective.js';
+export { ProcessCollective } from './collective-process.js';
+export { MpiCollective } from './collective-mpi.js';
+export {
+  dataParallelRole,
+  dataParallelWorld,
+  joinWorld,
+  launchProcesses,
+  rankAdapter,
+  rankDeviceEnv,
+  resolveWorldSize,
+  visibleDevices,
+  type DataParallelRole,
+  type LaunchProcessesOptions,
+} from './launch.js';
+export { rankFromEnv, type RankEnv } from './rank-env.js';
+export {
+  Communicator,
   distGradientReducer,
   getDistContext,
   launchDataParallel,

@@ -44,12 +44,14 @@ export interface ImageBatchLike {
 }
 
 /**
- * Combines the gradients of several data-parallel workers (see `dist.ts`): called once per step, inside
- * `tf.tidy`, with this worker's gradients (in `model.trainableWeights` order), loss and batch size; returns
- * the sample-weighted means over all workers, identical on every worker.
+ * Combines the gradients of several data-parallel ranks (see `dist.ts`): called once per step with this
+ * rank's gradients (in `model.trainableWeights` order), loss and batch size; resolves with new tensors
+ * holding the sample-weighted means over all ranks, identical on every rank (the Trainer disposes both).
  */
 export interface GradientReducer {
-  allReduce(grads: tf.Tensor[], loss: tf.Scalar, batchSize: number): { grads: tf.Tensor[]; loss: tf.Scalar };
+  /** Ranks of the run: stored in checkpoints, which refuse to resume under another world size. */
+  worldSize?: number;
+  allReduce(grads: tf.Tensor[], loss: tf.Scalar, batchSize: number): Promise<{ grads: tf.Tensor[]; loss: tf.Scalar }>;
 }
 
 /** What is trained: a family's {@link Task} (model, inputs, loss, metrics), or the same pieces given one by one. */
@@ -291,14 +293,19 @@ export class Trainer<B = ImageBatchLike> {
    * Throws {@link TrainingDivergedError} naming the first weight or BatchNorm statistic that is not finite.
    * `when` says what was about to happen (for the message).
    */
-  assertFiniteWeights(when?: string): void {
-    const bad = firstNonFinite(this.model.weights);
+  async assertFiniteWeights(when?: string): Promise<void> {
+    const bad = await firstNonFinite(this.model.weights);
     if (bad) {
       throw new TrainingDivergedError(
         `training diverged: ${bad.count} of ${bad.size} values of '${bad.name}' are not finite after update ${this.globalStep}${when ? ` (${when})` : ''}; ` +
           'nothing of this state was saved; lower the learning rate, clip gradients or use --amp',
       );
     }
+  }
+
+  /** Data-parallel ranks (1 without a gradient reducer). */
+  get worldSize(): number {
+    return this.opts.gradientReducer?.worldSize ?? 1;
   }
 
   /** Optimizer updates (batches) done so far, including resumed ones; the schedule's step index. */
@@ -350,7 +357,9 @@ export class Trainer<B = ImageBatchLike> {
       throw err;
     }
     if (micro) await this.reportMicroBatch(n!);
-    const lossTensor = tf.tidy(() => {
+    // Reads that wait for the device (the data-parallel reduce, the overflow check) happen outside tidy scopes:
+    // webgpu has no synchronous read in Node.
+    const step = tf.tidy(() => {
       const used = vars.filter((v) => acc.grads[v.name] != null);
       let g = used.map((v) => acc.grads[v.name]);
       let loss = acc.loss;
@@ -358,16 +367,31 @@ export class Trainer<B = ImageBatchLike> {
         g = g.map((t) => tf.div(t, scale));
         loss = tf.div(loss, scale) as tf.Scalar;
       }
-      // The step's one data-parallel reduce: after every micro-batch, before the one optimizer update.
-      if (this.opts.gradientReducer) ({ grads: g, loss } = this.opts.gradientReducer.allReduce(g, loss, acc.samples));
-      if (scaler?.checksOverflow) overflow = !Number.isFinite(nonFiniteProbe(g).dataSync()[0]);
-      if (!overflow) {
-        const named: tf.NamedTensorMap = {};
-        used.forEach((v, i) => (named[v.name] = g[i]));
-        this.optimizer.applyGradients(this.clip(named));
-      }
-      return loss === acc.loss ? tf.clone(loss) : loss;
+      // the sums stay acc's (disposed below): what leaves this scope is its own
+      return { g: scale === 1 ? g.map((t) => tf.clone(t)) : g, loss: loss === acc.loss ? tf.clone(loss) : loss, names: used.map((v) => v.name) };
     });
+    let g = step.g;
+    let lossTensor = step.loss;
+    const usedNames = step.names;
+    // The step's one data-parallel reduce: after every micro-batch, before the one optimizer update.
+    if (this.opts.gradientReducer) {
+      const reduced = await this.opts.gradientReducer.allReduce(g, lossTensor, acc.samples);
+      tf.dispose([g, lossTensor]);
+      ({ grads: g, loss: lossTensor } = reduced);
+    }
+    if (scaler?.checksOverflow) {
+      const probe = nonFiniteProbe(g);
+      overflow = !Number.isFinite((await probe.data())[0]);
+      probe.dispose();
+    }
+    if (!overflow) {
+      tf.tidy(() => {
+        const named: tf.NamedTensorMap = {};
+        usedNames.forEach((name, i) => (named[name] = g[i]));
+        this.optimizer.applyGradients(this.clip(named));
+      });
+    }
+    tf.dispose(g);
     if (statsBefore) {
       if (overflow) restoreStats();
       tf.dispose(statsBefore);
@@ -383,7 +407,7 @@ export class Trainer<B = ImageBatchLike> {
     scaler?.update(overflow);
     this.globalStep++;
     if (!overflow && !Number.isFinite(loss)) throw new TrainingDivergedError(`training diverged: the loss became ${loss} at update ${this.globalStep}; nothing of this state was saved`);
-    if (this.globalStep % this.finiteCheckEvery === 0) this.assertFiniteWeights();
+    if (this.globalStep % this.finiteCheckEvery === 0) await this.assertFiniteWeights();
     return { loss, batchSize: acc.samples, lr, skipped: overflow, lossScale: scale, ...(terms && { terms }) };
   }
 
@@ -556,6 +580,7 @@ export class Trainer<B = ImageBatchLike> {
         lossScaler: this.opts.lossScaler?.getState(),
         config: this.opts.config,
         metrics,
+        worldSize: this.worldSize,
       },
     };
   }
@@ -566,6 +591,13 @@ export class Trainer<B = ImageBatchLike> {
    */
   async restore(from: string | LoadedCheckpoint): Promise<LoadedCheckpoint> {
     const ckpt = typeof from === 'string' ? await loadCheckpoint(from) : from;
+    const saved = ckpt.meta.worldSize ?? 1;
+    if (saved !== this.worldSize) {
+      // The global batch, the samples of each update and the schedule's step count all follow the world size.
+      throw new CheckpointError(
+        `checkpoint '${ckpt.path}' was written by a run of ${saved} rank(s) and this run has ${this.worldSize}: resume with the same world size (--dist ${saved} or mpirun -n ${saved})`,
+      );
+    }
     restoreModelWeights(ckpt, this.model);
     restoreOptimizerState(ckpt, this.model, this.optimizer);
     const { meta } = ckpt;
@@ -744,7 +776,7 @@ export class Trainer<B = ImageBatchLike> {
         emit({ type: 'epoch', ...log });
         history.push(log);
         if (manager && this.isMain && completed) {
-          this.assertFiniteWeights(`before saving the epoch ${epoch + 1} checkpoint`);
+          await this.assertFiniteWeights(`before saving the epoch ${epoch + 1} checkpoint`);
           const metrics = log.val ? { loss: log.val.loss, ...log.val.metrics } : undefined;
           const paths = await manager.save(epoch + 1, this.checkpointContents(epoch + 1, metrics), { last: epoch + 1 === epochs });
           if (paths.length) emit({ type: 'checkpoint', epoch: epoch + 1, paths });

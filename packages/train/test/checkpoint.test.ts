@@ -140,7 +140,7 @@ describe('checkpoints and --resume', () => {
 
   it('checks the RNG state; reads v1 checkpoints (one-number RNG state) with a warning', async () => {
     const t = new Trainer<ToyBatch>({ model: toyModel(1), loss: crossEntropy, optimizer: new SGD({ learningRate: 0.01 }), seed: 3, progress: 'none' });
-    const bytes = encodeCheckpoint(t.checkpointContents(1));
+    const bytes = await encodeCheckpoint(t.checkpointContents(1));
     const { metadata, tensors } = decodeSafetensors(bytes);
     const meta = JSON.parse(metadata.hrnet_train!) as Record<string, unknown>;
     const rewrite = async (name: string, patch: Record<string, unknown>) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ArgsError, checkTrainArgs, distWorldSize, parseTrainArgs } from '../src/index.js';
+import { ArgsError, checkTrainArgs, dataParallelWorld, parseTrainArgs } from '../src/index.js';
 
 describe('parseTrainArgs', () => {
   it('accepts --flag value and --flag=value for every option', () => {
@@ -77,8 +77,15 @@ describe('parseTrainArgs', () => {
     });
   });
 
-  it('distWorldSize: bare --dist is one rank per GPU, one process without a GPU backend', () => {
-    expect([distWorldSize(undefined), distWorldSize('all'), distWorldSize('all', 4), distWorldSize(3, 4)]).toEqual([1, 1, 4, 3]);
+  it('dataParallelWorld: bare --dist is one rank per GPU, one process without one; a rank takes its launcher\'s', () => {
+    const alone = { env: {} };
+    expect([
+      dataParallelWorld(undefined, alone),
+      dataParallelWorld('all', { ...alone, gpuCount: 0 }),
+      dataParallelWorld('all', { ...alone, gpuCount: 4 }),
+      dataParallelWorld(3, { ...alone, gpuCount: 4 }),
+      dataParallelWorld(undefined, { env: { OMPI_COMM_WORLD_RANK: '1', OMPI_COMM_WORLD_SIZE: '2' } }),
+    ]).toEqual([1, 1, 4, 3, 2]);
   });
 });
 
@@ -88,5 +95,20 @@ describe('checkTrainArgs', () => {
     expect(() => checkTrainArgs({ cfg: 'a.yaml', sync_bn: true })).toThrow('--sync_bn needs --dist N with N > 1');
     expect(() => checkTrainArgs({ cfg: 'a.yaml', sync_bn: true, dist: 1 })).toThrow(ArgsError);
     expect(() => checkTrainArgs({ cfg: 'a.yaml', sync_bn: true, dist: 2 })).not.toThrow();
+  });
+});
+
+describe('--device and launched ranks', () => {
+  it('--device takes comma-separated GPU indices; --sync_bn is accepted in a rank started by mpirun', () => {
+    expect(parseTrainArgs(['--device', '2,3'])).toEqual({ device: [2, 3] });
+    expect(() => parseTrainArgs(['--device', '0,x'])).toThrow("--device expects comma-separated device indices, got '0,x'");
+    process.env.OMPI_COMM_WORLD_RANK = '0';
+    process.env.OMPI_COMM_WORLD_SIZE = '2';
+    try {
+      expect(() => checkTrainArgs({ cfg: 'a.yaml', sync_bn: true })).not.toThrow();
+    } finally {
+      delete process.env.OMPI_COMM_WORLD_RANK;
+      delete process.env.OMPI_COMM_WORLD_SIZE;
+    }
   });
 });

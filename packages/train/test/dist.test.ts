@@ -1,21 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { launchDataParallel, SGD, Trainer } from '../src/index.js';
-import type { FixtureData } from './dist-fixture.js';
+import type { FixtureData, RankResult } from './dist-toy.js';
 import { crossEntropy, distToyModel, toyBatches, type ToyBatch } from './helpers.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-interface RankResult {
-  converted: number;
-  losses: number[];
-  weights: number[][];
-  before?: string;
-  startDigest?: string;
-  digests?: string[];
-}
 
 const STEPS = 6;
 const BATCH = 8;
@@ -32,7 +24,7 @@ async function fullBatch(bn: boolean): Promise<RankResult> {
     onLog: (e) => e.type === 'step' && losses.push(e.loss),
   });
   await trainer.fit(toyBatches(STEPS, BATCH, 21), { epochs: 1 });
-  return { converted: 0, losses, weights: model.getWeights().map((w) => Array.from(w.dataSync())) };
+  return { rank: 0, converted: 0, losses, weights: model.getWeights().map((w) => Array.from(w.dataSync())) };
 }
 
 const dist = (data: FixtureData) =>

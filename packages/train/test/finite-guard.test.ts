@@ -63,12 +63,12 @@ describe('finite-state guard', () => {
     expect(() => new Trainer<ToyBatch>({ model: distToyModel(true), loss: crossEntropy, optimizer: new SGD({ learningRate: 0.01 }), finiteCheckEvery: 0 })).toThrow(/finiteCheckEvery/);
   });
 
-  it('encodeCheckpoint refuses non-finite weights (the backstop for callers that save on their own)', () => {
+  it('encodeCheckpoint refuses non-finite weights (the backstop for callers that save on their own)', async () => {
     const model = distToyModel(true);
     const w = model.weights[0];
     w.write(tf.fill(w.read().shape, NaN));
-    expect(() => encodeCheckpoint({ model, optimizer: new SGD({ learningRate: 0.1 }), meta: { epoch: 1, globalStep: 1 } })).toThrow(CheckpointError);
-    expect(() => encodeCheckpoint({ model, meta: { epoch: 1, globalStep: 1 } })).toThrow(/refusing to write a checkpoint: weight '.*' holds non-finite values/);
+    await expect(encodeCheckpoint({ model, optimizer: new SGD({ learningRate: 0.1 }), meta: { epoch: 1, globalStep: 1 } })).rejects.toThrow(CheckpointError);
+    await expect(encodeCheckpoint({ model, meta: { epoch: 1, globalStep: 1 } })).rejects.toThrow(/refusing to write a checkpoint: weight '.*' holds non-finite values/);
   });
 
   it('the guard is tidy: no tensor is left behind per step', async () => {
