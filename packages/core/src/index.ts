@@ -41,12 +41,14 @@ export type { LossTerms, Task, TaskDecoder, TaskMetric } from './task.js';
 export { crossEntropy, type CrossEntropyOptions } from './losses/cross-entropy.js';
 export { countTopKCorrect, topKAccuracy } from './metrics/top-k.js';
 export { isProcessAlive } from './utils/process-alive.js';
+export { guardAgainstSilentExit } from './utils/silent-exit-guard.js';
 export { writeFileAtomic } from './utils/write-file-atomic.js';
 export { invertAffine, roundHalfEven, warpAffine, type RawImage } from './image/warp-affine.js';
 export { multiScaleSize } from './image/multi-scale-size.js';
 export type { EncodedBatch, EncodedTargets, KeypointEncoder, KeypointEncoderRef, KeypointSample, TargetArray } from './keypoints/keypoint-encoder.js';
 export { COCO_FLIP_INDEX, COCO_KEYPOINT_NAMES, COCO_KEYPOINT_SIGMAS, COCO_SKELETON } from './keypoints/coco-keypoints.js';
 export { ImageDecodeError } from './image/image-decode-error.js';
+export { cmykToRgb } from './image/cmyk-to-rgb.js';
 export { IMAGENET_MEAN, IMAGENET_STD, normalizationTable, normalizeImage } from './image/normalize-image.js';
 // Backends: every user calls these two; the rest of the backend layer is `@hrnet/core/backend`.
 export { activeBackend, initBackend } from './backend/init-backend.js';

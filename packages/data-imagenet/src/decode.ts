@@ -1,5 +1,5 @@
-import sharp, { type KernelEnum } from 'sharp';
-import { ImageDecodeError } from '@hrnet/core';
+import sharp, { type KernelEnum, type Sharp } from 'sharp';
+import { cmykToRgb, ImageDecodeError } from '@hrnet/core';
 
 /** An 8-bit RGB image, rows top to bottom, pixels interleaved (HWC). */
 export interface RgbImage {
@@ -42,6 +42,14 @@ const describe = (src: ImageSource): string => (typeof src === 'string' ? src : 
 // sharp's default failOn 'warning' rejects truncated files, as PIL does without LOAD_TRUNCATED_IMAGES.
 const open = (src: ImageSource) => sharp(src as string | Buffer);
 
+/** `src` as 8-bit sRGB; a CMYK JPEG converted as PIL does ({@link cmykToRgb}), not through libvips' CMYK profile. */
+async function openRgb(src: ImageSource): Promise<Sharp> {
+  const img = open(src).removeAlpha();
+  if ((await img.metadata()).space !== 'cmyk') return img.toColourspace('srgb');
+  const { data, info } = await img.pipelineColourspace('cmyk').toColourspace('cmyk').raw().toBuffer({ resolveWithObject: true });
+  return sharp(cmykToRgb(data), { raw: { width: info.width, height: info.height, channels: 3 } });
+}
+
 /** Width and height from the header, without decoding the pixels. */
 export async function readImageSize(src: ImageSource): Promise<{ width: number; height: number }> {
   try {
@@ -56,12 +64,12 @@ export async function readImageSize(src: ImageSource): Promise<{ width: number; 
 /**
  * Decodes to 8-bit RGB with sharp (libvips), optionally resizing and cropping in the same pipeline
  * (JPEG shrink-on-load makes big images cheap). Greyscale is expanded and alpha dropped, as PIL's
- * `convert('RGB')`. EXIF orientation is ignored, as torchvision's loader does. Throws
+ * `convert('RGB')` (CMYK JPEGs too, see {@link cmykToRgb}). EXIF orientation is ignored, as torchvision's loader does. Throws
  * {@link ImageDecodeError} naming the file for unreadable, truncated or corrupt images.
  */
 export async function decodeImage(src: ImageSource, ops: DecodeOps = {}): Promise<RgbImage> {
   try {
-    let pipeline = open(src).removeAlpha().toColourspace('srgb');
+    let pipeline = await openRgb(src);
     if (ops.cropFirst) pipeline = pipeline.extract(ops.cropFirst);
     if (ops.resize) {
       const { width, height, interpolation = 'bilinear' } = ops.resize;

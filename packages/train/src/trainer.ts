@@ -1,7 +1,7 @@
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { SeededRng, type LossTerms, type Task } from '@hrnet/core';
+import { guardAgainstSilentExit, SeededRng, type LossTerms, type Task } from '@hrnet/core';
 import { applyTraining, variableGrads } from '@hrnet/core/backend';
 import {
   CHECKPOINT_VERSION,
@@ -316,18 +316,23 @@ export class Trainer<B = ImageBatchLike> {
     const sums = new Float64Array(names.length + 1);
     let samples = 0;
     const t0 = performance.now();
-    for await (const batch of epochBatches(data, epoch)) {
-      let n = 0;
-      const values = tf.tidy(() => {
-        const x = this.inputs(batch);
-        n = firstTensor(x).shape[0] ?? 0;
-        const out = this.model.apply(x, { training: false }) as ModelOutputs;
-        return [this.loss(out, batch), ...names.map((k) => this.metrics[k](out, batch))];
-      });
-      const host = await Promise.all(values.map((v) => v.data()));
-      tf.dispose(values);
-      host.forEach((v, i) => (sums[i] += v[0] * n));
-      samples += n;
+    const releaseGuard = guardAgainstSilentExit('evaluation (Trainer.evaluate)');
+    try {
+      for await (const batch of epochBatches(data, epoch)) {
+        let n = 0;
+        const values = tf.tidy(() => {
+          const x = this.inputs(batch);
+          n = firstTensor(x).shape[0] ?? 0;
+          const out = this.model.apply(x, { training: false }) as ModelOutputs;
+          return [this.loss(out, batch), ...names.map((k) => this.metrics[k](out, batch))];
+        });
+        const host = await Promise.all(values.map((v) => v.data()));
+        tf.dispose(values);
+        host.forEach((v, i) => (sums[i] += v[0] * n));
+        samples += n;
+      }
+    } finally {
+      releaseGuard();
     }
     if (samples === 0) throw new Error('Trainer.evaluate: the data yielded no samples');
     const metrics: Record<string, number> = {};
@@ -437,6 +442,8 @@ export class Trainer<B = ImageBatchLike> {
     let prefetched: { it: Iter; first: Promise<IteratorResult<B>> } | undefined;
     // The epoch being trained: closed in `finally` when a step throws, so its loader stops prefetching.
     let current: Iter | undefined;
+    // A loader whose workers die unnoticed must not let the process end with exit 0 and no word (issue 18).
+    const releaseGuard = guardAgainstSilentExit('training (Trainer.fit)');
 
     try {
       for (let epoch = initialEpoch; epoch < epochs; epoch++) {
@@ -546,6 +553,7 @@ export class Trainer<B = ImageBatchLike> {
       for (const it of [current, prefetched?.it]) if (it) await Promise.resolve(it.return?.()).catch(() => undefined);
       progress.close();
       if (jsonl) await new Promise<void>((resolve) => jsonl!.end(resolve));
+      releaseGuard();
     }
     return { history, steps: this.globalStep - startStep, stoppedBy, best: manager?.best };
   }
