@@ -49,7 +49,7 @@ async function trainDistributed(cfg: PoseConfig, args: TrainArgs, out: string, w
     const threads = Math.max(1, Math.floor(availableParallelism() / worldSize));
     const data: DistWorkerData = {
       cfg,
-      opts: { datadir: root, maxEpochs: args.max_epochs, outputDir: out, resume: args.resume, initWeights: args.ckpt_path, amp: args.amp, threads, syncBn: args.sync_bn },
+      opts: { datadir: root, maxEpochs: args.max_epochs, outputDir: out, resume: args.resume, force: args.force, initWeights: args.ckpt_path, amp: args.amp, threads, syncBn: args.sync_bn },
     };
     const results = await launchDataParallel<DistWorkerResult>({ worldSize, module: new URL('./src/dist-worker.ts', import.meta.url), data });
     const r = results[0];
@@ -82,6 +82,7 @@ async function main(): Promise<void> {
   checkTrainArgs(args);
 
   const cfg = await loadPoseConfig(args.cfg);
+  if (args.bad_samples) cfg.DATASET.BAD_SAMPLES = args.bad_samples; // the flag overrides the config key
   const out = args.ckpt_save_dir ?? outputDir(cfg, args.cfg);
   if (args.amp) console.log('[train] --amp: dynamic loss scaling (TF.js CPU backends compute in float32; there is no float16 path)');
   if (args.dist != null && args.dist > 1) return trainDistributed(cfg, args, out, args.dist);
@@ -90,6 +91,7 @@ async function main(): Promise<void> {
     maxEpochs: args.max_epochs,
     outputDir: out,
     resume: args.resume,
+    force: args.force,
     initWeights: args.ckpt_path,
     amp: args.amp,
     // The generated dataset lives in a temp dir: evaluate on its val split before it is removed.

@@ -5,6 +5,7 @@
  *                [--resume <ckpt>] [--ckpt_path <weights>] [--ckpt_save_dir <dir>]
  */
 import { ArgsError, CheckpointError, checkTrainArgs, ConfigError, launchDataParallel, loadConfig, parseTrainArgs, TRAIN_ARGS_USAGE, TrainingDivergedError } from '@hrnet/train';
+import { ImageDecodeError } from '@hrnet/core';
 import { classificationConfigSchema } from './src/config.js';
 import type { DistWorkerData } from './src/dist-worker.js';
 import { prepareSyntheticData, trainClassifier } from './src/train-classifier.js';
@@ -19,7 +20,7 @@ async function main(): Promise<void> {
   }
   checkTrainArgs(args);
   const cfg = await loadConfig(args.cfg, classificationConfigSchema);
-  const opts = { datadir: args.datadir, maxEpochs: args.max_epochs, amp: args.amp, resume: args.resume, ckptPath: args.ckpt_path, ckptSaveDir: args.ckpt_save_dir };
+  const opts = { datadir: args.datadir, maxEpochs: args.max_epochs, amp: args.amp, resume: args.resume, ckptPath: args.ckpt_path, ckptSaveDir: args.ckpt_save_dir, force: args.force, badSamples: args.bad_samples };
 
   if (args.dist && args.dist > 1) {
     if (cfg.batch_size % args.dist !== 0) throw new ArgsError(`--dist ${args.dist}: batch_size ${cfg.batch_size} is not a multiple of ${args.dist}`);
@@ -55,7 +56,7 @@ function report(r: Summary): void {
 main().catch((err: unknown) => {
   const e = err as Error;
   console.error(
-    e instanceof ArgsError ? `error: ${e.message}\n${USAGE}` : e instanceof ConfigError ? `config error: ${e.message}` : e instanceof CheckpointError ? `checkpoint error: ${e.message}` : e instanceof TrainingDivergedError ? `error: ${e.message}` : (e.stack ?? String(e)),
+    e instanceof ArgsError ? `error: ${e.message}\n${USAGE}` : e instanceof ConfigError ? `config error: ${e.message}` : e instanceof CheckpointError ? `checkpoint error: ${e.message}` : e instanceof TrainingDivergedError || e instanceof ImageDecodeError ? `error: ${e.message}` : (e.stack ?? String(e)),
   );
   process.exitCode = 1;
 });

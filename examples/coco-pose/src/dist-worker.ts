@@ -6,7 +6,7 @@ import { trainPose, type TrainPoseOptions, type TrainPoseResult } from './train-
 export interface DistWorkerData {
   cfg: PoseConfig;
   /** Plain data only (it crosses the thread boundary); `datadir` is required. */
-  opts: Pick<TrainPoseOptions, 'datadir' | 'maxEpochs' | 'maxSteps' | 'outputDir' | 'resume' | 'initWeights' | 'amp' | 'threads'> & { syncBn?: boolean };
+  opts: Pick<TrainPoseOptions, 'datadir' | 'maxEpochs' | 'maxSteps' | 'outputDir' | 'resume' | 'force' | 'initWeights' | 'amp' | 'threads'> & { syncBn?: boolean };
 }
 
 export interface DistWorkerResult {

@@ -38,6 +38,8 @@ export interface TrainPoseOptions {
   outputDir?: string;
   /** A training checkpoint to continue from (weights, optimizer, step, epoch). */
   resume?: string;
+  /** Train into an `outputDir` holding another run's checkpoints (`--force`). */
+  force?: boolean;
   /** Weights to start from (`--ckpt_path`): a model directory, a training checkpoint or official PyTorch weights. */
   initWeights?: string;
   /** Runs after training, before a generated temp dataset is removed (e.g. evaluation on its val split). */
@@ -156,7 +158,7 @@ export async function trainPose(cfg: PoseConfig, opts: TrainPoseOptions = {}): P
       stream: opts.stream,
       onLog: opts.onLog,
     });
-    const manager = opts.outputDir ? new PoseCheckpointManager({ dir: opts.outputDir, keepMax: cfg.TRAIN.KEEP_CHECKPOINTS }, cfg) : undefined;
+    const manager = opts.outputDir ? new PoseCheckpointManager({ dir: opts.outputDir, keepMax: cfg.TRAIN.KEEP_CHECKPOINTS, force: opts.force }, cfg) : undefined;
     let resume = opts.resume;
     if (!resume && manager && (cfg.AUTO_RESUME || cfg.TRAIN.RESUME)) {
       resume = await manager.latest();

@@ -178,7 +178,7 @@ describe('CocoKeypointsTrainSet', { timeout: SLOW }, () => {
     }
   });
 
-  it('bad samples (issue 18): missing, empty and over-budget images are found when the set opens; a truncated one is skipped and counted per epoch; none ends the epoch', async () => {
+  it('bad samples (issue 18): missing, empty and over-budget images are found when the set opens; a truncated one is skipped and counted per epoch; none ends the epoch, nor costs a data-parallel rank a batch', async () => {
     const bad = await mkdtemp(path.join(tmpdir(), 'coco-bad-'));
     try {
       await generateSyntheticCocoKeypoints(bad, { split: 'train', images: 8, size: 96, seed: 2 });
@@ -215,6 +215,15 @@ describe('CocoKeypointsTrainSet', { timeout: SLOW }, () => {
         expect(summaries[0][1]).toBe(`${img(7)}: image larger than the pixel budget of ${DEFAULT_MAX_IMAGE_PIXELS} pixels (maxImagePixels)`);
       }
       expect([...set.skipped.keys()]).toEqual([img(6), img(7)]);
+
+      // A data-parallel rank's share (positions 3, 0, 4, 1 = images 6, 1, 7, 3): without refill the two skipped images
+      // cost it a batch (other ranks would wait for it forever); with refill it wraps round its share and still yields 2.
+      const share = { batchSize: 2, order: [3, 0, 4, 1], dropLast: true, onEpochSkipped: () => undefined };
+      expect((await collect(set.batches(share))).map((b) => b.imageIds)).toEqual([[1, 3]]);
+      expect((await collect(set.batches({ ...share, refill: true }))).map((b) => b.imageIds)).toEqual([
+        [1, 3],
+        [1, 3],
+      ]);
 
       await expect(CocoKeypointsTrainSet.open({ root: bad, split: 'train2017', config: cfg, encoder, badSamples: 'fail' })).rejects.toThrow(
         `3 of 8 images of ${annFile} cannot be used: ${img(2)} (missing), ${img(4)} (empty file)`,

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { BAD_SAMPLE_POLICIES, isBadSamplePolicy, type BadSamplePolicy } from '@hrnet/core';
 
 /** The standard flags of a training script (mindcv / timm names). */
 export interface TrainArgs {
@@ -20,6 +21,10 @@ export interface TrainArgs {
   resume?: string;
   /** Checkpoint to initialise the model weights from. */
   ckpt_path?: string;
+  /** Train into a `--ckpt_save_dir` holding another run's checkpoints (same-named files replaced, the rest kept). */
+  force?: boolean;
+  /** What a sample that cannot be read does: skipped and counted (default), or the run stops naming it. */
+  bad_samples?: BadSamplePolicy;
   help?: boolean;
 }
 
@@ -33,6 +38,8 @@ export const TRAIN_ARGS_USAGE = `options:
   --resume <ckpt>       resume training from a checkpoint
   --ckpt_path <ckpt>    initialise weights from a checkpoint (ours, or timm/PyTorch weights)
   --ckpt_save_dir <dir> where checkpoints are written
+  --force [true|false]  train into a --ckpt_save_dir holding another run (same-named files replaced, the rest kept)
+  --bad_samples <skip|fail> unreadable / missing images: skipped and counted (default), or stop naming them
   -h, --help            show this help
 Values may be given as "--flag value" or "--flag=value".`;
 
@@ -130,8 +137,9 @@ export function parseTrainArgs(argv: readonly string[] = process.argv.slice(2)):
       ckpt_save_dir: { type: 'string' },
       resume: { type: 'string' },
       ckpt_path: { type: 'string' },
+      bad_samples: { type: 'string' },
     },
-    ['amp', 'sync_bn'],
+    ['amp', 'sync_bn', 'force'],
   );
   const str = (k: string) => values[k] as string | undefined;
   const args: TrainArgs = {};
@@ -144,6 +152,12 @@ export function parseTrainArgs(argv: readonly string[] = process.argv.slice(2)):
   if (str('ckpt_save_dir') != null) args.ckpt_save_dir = str('ckpt_save_dir');
   if (str('resume') != null) args.resume = str('resume');
   if (str('ckpt_path') != null) args.ckpt_path = str('ckpt_path');
+  if (str('force') != null) args.force = parseBooleanFlag('force', str('force')!);
+  if (str('bad_samples') != null) {
+    const v = str('bad_samples')!;
+    if (!isBadSamplePolicy(v)) throw new ArgsError(`--bad_samples expects ${BAD_SAMPLE_POLICIES.join(' or ')}, got '${v}'`);
+    args.bad_samples = v;
+  }
   if (values.help) args.help = true;
   for (const k of ['cfg', 'datadir', 'resume', 'ckpt_path', 'ckpt_save_dir'] as const) {
     if (args[k] === '') throw new ArgsError(`--${k} expects a value`);
