@@ -43,6 +43,7 @@ export { countTopKCorrect, topKAccuracy } from './metrics/top-k.js';
 export { isProcessAlive } from './utils/process-alive.js';
 export { guardAgainstSilentExit } from './utils/silent-exit-guard.js';
 export { BAD_SAMPLE_POLICIES, isBadSamplePolicy, type BadSamplePolicy } from './utils/bad-sample-policy.js';
+export { outsideRootWarning, pathsOutsideRoot } from './utils/outside-root.js';
 export { writeFileAtomic } from './utils/write-file-atomic.js';
 export { invertAffine, roundHalfEven, warpAffine, type RawImage } from './image/warp-affine.js';
 export { multiScaleSize } from './image/multi-scale-size.js';

@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { createRng, ImageDecodeError, isBadSamplePolicy, mixSeed, permutation, type BadSamplePolicy, type EncodedBatch, type KeypointEncoder, type KeypointEncoderRef, type Rng, type TargetArray } from '@hrnet/core';
+import { createRng, ImageDecodeError, isBadSamplePolicy, mixSeed, outsideRootWarning, pathsOutsideRoot, permutation, type BadSamplePolicy, type EncodedBatch, type KeypointEncoder, type KeypointEncoderRef, type Rng, type TargetArray } from '@hrnet/core';
 import { createCocoImageResolver, type CocoImageLayout } from './coco-image-path.js';
 import { resolvePipelineConfig, type KeypointPipelineConfig, type KeypointPipelineConfigInput } from './keypoint-sample.js';
 import { DEFAULT_MAX_IMAGE_PIXELS } from './decode-image.js';
@@ -42,7 +42,7 @@ export interface CocoKeypointsTrainSetOptions {
   badSamples?: BadSamplePolicy;
   /** Pixel budget per image (width x height), checked from the annotation and the file header. Default 64 Mpx. */
   maxImagePixels?: number;
-  /** Where the one-line report of images left out at open goes. Default `console.warn`. */
+  /** Where the one-line reports of images left out and of symlinks leaving `root` (see `pathsOutsideRoot`) go. Default `console.warn`. */
   log?: (line: string) => void;
 }
 
@@ -230,6 +230,8 @@ export class CocoKeypointsTrainSet {
       const out = new Set(excluded.map((b) => b.imageId));
       ids = ids.filter((id) => !out.has(id));
     }
+    const outside = await pathsOutsideRoot(options.root, ids.map((id) => resolve(annotations.imagesById.get(id)!.file_name)));
+    if (outside.length) (options.log ?? ((l: string) => console.warn(l)))(outsideRootWarning('data-coco', options.root, outside));
     return new CocoKeypointsTrainSet(annotations, ids, resolve, config, options.encoder, encoder, { excluded, badSamples, maxImagePixels });
   }
 

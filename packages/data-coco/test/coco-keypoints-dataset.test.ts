@@ -1,4 +1,4 @@
-import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -230,6 +230,24 @@ describe('CocoKeypointsTrainSet', { timeout: SLOW }, () => {
       );
     } finally {
       await rm(bad, { recursive: true, force: true });
+    }
+  });
+
+  it('images reached through a symlink leading outside the root are followed and warned about once (issue 18: the documented symlink policy)', async () => {
+    const base = await mkdtemp(path.join(tmpdir(), 'coco-link-'));
+    try {
+      const root = path.join(base, 'coco');
+      await generateSyntheticCocoKeypoints(root, { split: 'train', images: 3, size: 64, seed: 3 });
+      const images = path.join(root, 'images', 'train2017');
+      await rename(images, path.join(base, 'shared-images'));
+      await symlink(path.join(base, 'shared-images'), images);
+      const lines: string[] = [];
+      const set = await CocoKeypointsTrainSet.open({ root, split: 'train2017', config: { inputSize: 64 }, encoder: pointEncoder([16, 32]), log: (l) => lines.push(l) });
+      expect(set.length).toBe(3);
+      const img = (id: number) => path.join(images, `00000000000${id}.jpg`);
+      expect(lines).toEqual([`[data-coco] 3 path(s) under ${root} are symlinks leading outside it (followed): ${img(1)}, ${img(2)}, ${img(3)}`]);
+    } finally {
+      await rm(base, { recursive: true, force: true });
     }
   });
 });
