@@ -183,7 +183,7 @@ async function main(): Promise<void> {
     await writeFile(join(img, 'trunc.png'), png.subarray(0, png.length >> 1));
     await writeFile(join(img, 'empty.jpg'), '');
     await writeFile(join(img, 'text.jpg'), 'not an image');
-    const { pngHeaderOnly } = await import('../packages/data-coco/test/hostile-png.js');
+    const { pngHeaderOnly } = await import('../test-utils/hostile-png.js');
     await writeFile(join(img, 'big.png'), pngHeaderOnly(16000, 16000));
     for (const f of ['trunc.png', 'empty.jpg', 'text.jpg', 'missing.jpg']) {
       await refuses(`decode (coco): ${f}`, f, () => decodeRgb(join(img, f)));

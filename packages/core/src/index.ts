@@ -51,6 +51,7 @@ export type { EncodedBatch, EncodedTargets, KeypointEncoder, KeypointEncoderRef,
 export { COCO_FLIP_INDEX, COCO_KEYPOINT_NAMES, COCO_KEYPOINT_SIGMAS, COCO_SKELETON } from './keypoints/coco-keypoints.js';
 export { ImageDecodeError } from './image/image-decode-error.js';
 export { cmykToRgb } from './image/cmyk-to-rgb.js';
+export { DEFAULT_MAX_IMAGE_PIXELS, imageDecodeError } from './image/pixel-budget.js';
 export { IMAGENET_MEAN, IMAGENET_STD, normalizationTable, normalizeImage } from './image/normalize-image.js';
 // Backends: every user calls these two; the rest of the backend layer is `@hrnet/core/backend`.
 export { activeBackend, initBackend } from './backend/init-backend.js';

@@ -1,11 +1,7 @@
 import sharp from 'sharp';
-import { cmykToRgb, ImageDecodeError, type RawImage } from '@hrnet/core';
+import { cmykToRgb, DEFAULT_MAX_IMAGE_PIXELS, imageDecodeError, type RawImage } from '@hrnet/core';
 
-/**
- * Default pixel budget per image (64 Mpx: 192 MB as RGB). COCO images are under 0.4 Mpx; a 249 KB PNG can
- * declare 16000x16000 (256 Mpx, under sharp's own limit) and take 1.7 GB to decode.
- */
-export const DEFAULT_MAX_IMAGE_PIXELS = 2 ** 26;
+export { DEFAULT_MAX_IMAGE_PIXELS };
 
 /**
  * Decodes an image file (or encoded bytes) to 8-bit interleaved RGB with sharp, as
@@ -27,7 +23,6 @@ export async function decodeRgb(src: string | Uint8Array, { maxPixels = DEFAULT_
     if (info.channels !== 3) throw new Error(`expected 3 channels after conversion, got ${info.channels}`);
     return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height, channels: 3 };
   } catch (err) {
-    const tooLarge = /exceeds pixel limit/i.test((err as Error).message);
-    throw new ImageDecodeError(label, tooLarge ? new Error(`image larger than the pixel budget of ${maxPixels} pixels (maxImagePixels)`) : err);
+    throw imageDecodeError(label, err, maxPixels);
   }
 }

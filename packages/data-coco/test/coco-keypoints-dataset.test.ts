@@ -25,7 +25,7 @@ import {
   type KeypointBatch,
 } from '../src/index.js';
 import { createPointEncoder, pointEncoder } from './point-encoder.js';
-import { pngHeaderOnly } from './hostile-png.js';
+import { pngHeaderOnly } from '../../../test-utils/hostile-png.js';
 
 let root: string;
 const config = { inputSize: 128 };

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeRgb, DEFAULT_MAX_IMAGE_PIXELS, ImageDecodeError } from '../src/index.js';
 
 import { cmykJpegCorpus } from '../../../test-utils/cmyk-jpeg.js';
-import { pngHeaderOnly } from './hostile-png.js';
+import { pngHeaderOnly } from '../../../test-utils/hostile-png.js';
 
 describe('decodeRgb', () => {
   let dir: string;

@@ -4,6 +4,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeImage, ImageDecodeError, readImageSize } from '../src/index.js';
 import { cmykJpegCorpus } from '../../../test-utils/cmyk-jpeg.js';
+import { pngHeaderOnly } from '../../../test-utils/hostile-png.js';
 import { gradientPng, tempDir } from './helpers.js';
 
 describe('decodeImage', () => {
@@ -53,6 +54,15 @@ describe('decodeImage', () => {
     const ops = { resize: { width: 20, height: 15 }, crop: { left: 2, top: 3, width: 10, height: 8 } };
     const fromPil = await decodeImage(await sharp(first.pil, { raw: { width: 40, height: 30, channels: 3 } }).png().toBuffer(), ops);
     expect(Buffer.from((await decodeImage(first.jpeg, ops)).data).equals(Buffer.from(fromPil.data))).toBe(true);
+  });
+
+  it('refuses an image over the pixel budget from its header, naming the file (issue 18: a 16000x16000 PNG decodes to 768 MB under sharp\'s own limit)', async () => {
+    const err = await decodeImage(pngHeaderOnly(16000, 16000), { resize: { width: 8, height: 8 } }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ImageDecodeError);
+    expect((err as Error).message).toBe(`cannot decode image '<buffer>': image larger than the pixel budget of ${2 ** 26} pixels (maxImagePixels)`);
+    const png = await gradientPng(40, 30);
+    expect((await decodeImage(png, { maxPixels: 1200 })).width).toBe(40);
+    await expect(decodeImage(png, { maxPixels: 1199 })).rejects.toThrow(/pixel budget of 1199 pixels/);
   });
 
   it('throws ImageDecodeError naming the file for corrupt, truncated and missing images', async () => {
