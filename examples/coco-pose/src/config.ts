@@ -12,6 +12,7 @@
  * `TRAIN.MIN_LR`), `TRAIN.KEEP_CHECKPOINTS`, `TRAIN.MICRO_BATCH` and `DATASET.SYNTHETIC` (the generated dataset used without `--datadir`).
  */
 import { basename, extname } from 'node:path';
+import { BAD_SAMPLE_POLICIES } from '@hrnet/core';
 import type { KeypointPipelineConfigInput } from '@hrnet/data-coco';
 import { HigherHrnetCodec, higherHrnetConfigSchema, type DecodeOptions, type HigherHrnetConfig } from '@hrnet/heads';
 import { loadConfig, microBatchConfigSchema, type ConfigOverride } from '@hrnet/train';
@@ -82,7 +83,7 @@ const datasetSchema = z.strictObject({
   /** Port addition: the generated dataset used when no `--datadir` is given. */
   SYNTHETIC: syntheticSchema.prefault({}),
   /** Port addition: missing, empty, oversized or unreadable training images are left out and counted ('skip') or end the run ('fail'). */
-  BAD_SAMPLES: z.enum(['skip', 'fail']).default('skip'),
+  BAD_SAMPLES: z.enum(BAD_SAMPLE_POLICIES).default('skip'),
   /** Port addition: pixel budget per training image (width x height, checked before decoding). */
   MAX_IMAGE_PIXELS: positiveInt.default(2 ** 26),
 });

@@ -4,11 +4,9 @@ import {
   CocoKeypointsTrainSet,
   createRng,
   generateSyntheticCocoKeypoints,
-  inProcessExecutor,
   mixSeed,
   shuffledIndices,
   type KeypointBatch,
-  type PipelineSample,
   type SampleExecutor,
   type SyntheticCocoResult,
 } from '@hrnet/data-coco';
@@ -135,29 +133,18 @@ export class PoseTrainData implements DataSource<KeypointBatch> {
     return shardBatches(Int32Array.from(order), this.batchSize * shard.worldSize, { shard, dropLast: true }).flatMap((b) => [...b]);
   }
 
-  private async *shardBatches(epoch: number, shard: ShardSpec): AsyncGenerator<KeypointBatch> {
-    const seed = this.cfg.TRAIN.SEED;
-    const mine = this.shardIndices(epoch, shard);
-    const executor = typeof this.workers === 'object' ? this.workers : inProcessExecutor(this.set.config, this.set.encoder);
-    const B = this.batchSize;
-    const window = 3 * B; // the batch being assembled and two prefetched, as batches() with prefetch 2
-    const inflight: Promise<PipelineSample>[] = [];
-    let next = 0;
-    const start = () => {
-      const index = mine[next++];
-      inflight.push(executor.run(this.set.spec(index), mixSeed(seed, epoch, index)));
-    };
-    while (inflight.length < window && next < mine.length) start();
-    let pending: { index: number; sample: PipelineSample }[] = [];
-    for (let j = 0; j < mine.length; j++) {
-      const sample = await inflight.shift()!;
-      if (next < mine.length) start();
-      pending.push({ index: mine[j], sample });
-      if (pending.length === B) {
-        yield this.set.assembleBatch(pending);
-        pending = [];
-      }
-    }
+  /** This rank's share, batch after batch; a skipped image's place is refilled so every rank yields as many batches. */
+  private shardBatches(epoch: number, shard: ShardSpec): AsyncIterable<KeypointBatch> {
+    return this.set.batches({
+      batchSize: this.batchSize,
+      order: this.shardIndices(epoch, shard),
+      refill: true,
+      seed: this.cfg.TRAIN.SEED,
+      epoch,
+      dropLast: true,
+      prefetch: 2,
+      workers: this.workers,
+    });
   }
 
   async close(): Promise<void> {

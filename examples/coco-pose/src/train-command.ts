@@ -22,6 +22,7 @@ async function evaluateGenerated(model: tf.LayersModel, cfg: PoseConfig, root: s
 /** train.ts after its flags are parsed: the config (with the command line's overrides), then one run or `--dist` ranks. */
 export async function runPoseTraining(args: TrainArgs & { cfg: string }): Promise<void> {
   const cfg = await loadPoseConfig(args.cfg, args.overrides);
+  if (args.bad_samples) cfg.DATASET.BAD_SAMPLES = args.bad_samples; // the flag overrides the config key
   const out = args.ckpt_save_dir ?? outputDir(cfg, args.cfg);
   if (args.resume) {
     const finished = await checkResume(args.resume, args.max_epochs ?? cfg.TRAIN.END_EPOCH);
@@ -46,6 +47,7 @@ export async function runPoseTraining(args: TrainArgs & { cfg: string }): Promis
     maxEpochs: args.max_epochs,
     outputDir: out,
     resume: args.resume,
+    force: args.force,
     initWeights: args.ckpt_path,
     pretrained: args.pretrained,
     amp: args.amp,

@@ -38,6 +38,8 @@ export interface TrainPoseOptions {
   outputDir?: string;
   /** A training checkpoint to continue from (weights, optimizer, step, epoch). */
   resume?: string;
+  /** Train into an `outputDir` holding another run's checkpoints (`--force`). */
+  force?: boolean;
   /** Weights to start from (`--ckpt_path`): a model directory, a training checkpoint or official PyTorch weights. */
   initWeights?: string;
   /** `--pretrained [tag]`: the ImageNet backbone from timm's published `hrnet_w<C>` instead of the MODEL.PRETRAINED file. */
@@ -159,7 +161,7 @@ export async function trainPose(cfg: PoseConfig, opts: TrainPoseOptions = {}): P
       // TRAIN.IMAGES_PER_GPU per optimizer step, as written; TRAIN.MICRO_BATCH images per forward/backward pass.
       microBatch: { size: cfg.TRAIN.MICRO_BATCH, slicer: keypointBatchSlicer },
     });
-    const manager = opts.outputDir ? new PoseCheckpointManager({ dir: opts.outputDir, keepMax: cfg.TRAIN.KEEP_CHECKPOINTS }, cfg) : undefined;
+    const manager = opts.outputDir ? new PoseCheckpointManager({ dir: opts.outputDir, keepMax: cfg.TRAIN.KEEP_CHECKPOINTS, force: opts.force }, cfg) : undefined;
     let resume = opts.resume;
     if (!resume && manager && (cfg.AUTO_RESUME || cfg.TRAIN.RESUME)) {
       resume = await manager.latest();

@@ -182,11 +182,21 @@ describe('coco-pose example', () => {
     await writeFile(img(5), bytes.subarray(0, bytes.length >> 1));
     const ann = annotationFile(data, 'train2017');
 
-    const ok = await cli('train.ts', ['--cfg', small, '--datadir', data, '--ckpt_save_dir', join(dir, 'bad-out')]);
-    expect(ok.stderr).toContain(`[data-coco] left out 2 of 12 images of ${ann} cannot be used: ${img(2)} (missing), ${img(3)} (empty file)\n`);
-    expect(ok.stderr).toMatch(new RegExp(`\\[data-coco\\] epoch 1: skipped 1 unreadable image\\(s\\): ${img(5).replace(/[.]/g, '\\.')} \\(`));
+    // One process, and --dist 2 (each rank loads its share: the truncated image is skipped by the rank that draws it).
+    const [ok, dist] = await Promise.all([
+      cli('train.ts', ['--cfg', small, '--datadir', data, '--ckpt_save_dir', join(dir, 'bad-out')]),
+      cli('train.ts', ['--cfg', small, '--datadir', data, '--ckpt_save_dir', join(dir, 'bad-out-dist'), '--dist', '2']),
+    ]);
+    for (const r of [ok, dist]) {
+      expect(r.stderr).toContain(`[data-coco] left out 2 of 12 images of ${ann} cannot be used: ${img(2)} (missing), ${img(3)} (empty file)\n`);
+      expect(r.stderr).toMatch(new RegExp(`\\[data-coco\\] epoch 1: skipped 1 unreadable image\\(s\\): ${img(5).replace(/[.]/g, '\\.')} \\(`));
+      expect(r.stdout).toMatch(/done in [\d.]+ s on \w+.*: \d+ updates/);
+    }
     expect(ok.stdout).toMatch(/epoch: \[1\/1\], .*steps: \d+,/);
-    expect(ok.stdout).toMatch(/done in [\d.]+ s on \w+: \d+ updates/);
+    // The flag sets the same policy as the config key, for every training script.
+    expect((await cliFailure('train.ts', ['--cfg', small, '--datadir', data, '--bad_samples', 'fail'])).trim()).toBe(
+      `error: 2 of 12 images of ${ann} cannot be used: ${img(2)} (missing), ${img(3)} (empty file) (badSamples 'skip' leaves them out)`,
+    );
 
     const failing = join(dir, 'small-bad-fail.yaml');
     await writeFile(failing, text.replace(/^DATASET:\n/m, 'DATASET:\n  BAD_SAMPLES: fail\n'));

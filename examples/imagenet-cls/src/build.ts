@@ -1,6 +1,6 @@
 import { isAbsolute, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { loadPytorchWeights, readSafetensors, type ShardSpec } from '@hrnet/core';
+import { loadPytorchWeights, readSafetensors, type BadSamplePolicy, type ShardSpec } from '@hrnet/core';
 import {
   BatchLoader,
   evalTransform,
@@ -33,7 +33,7 @@ export async function scanDataset(cfg: ClassificationConfig, root: string, { nee
   return { train, val, classes: train?.classes ?? val.classes };
 }
 
-export function trainLoader(cfg: ClassificationConfig, folder: ImageFolder, shard?: ShardSpec): BatchLoader {
+export function trainLoader(cfg: ClassificationConfig, folder: ImageFolder, shard?: ShardSpec, badSamples?: BadSamplePolicy): BatchLoader {
   const d = cfg.data;
   const size = d.image_size;
   const jitter = d.color_jitter > 0 ? { brightness: d.color_jitter, contrast: d.color_jitter, saturation: d.color_jitter } : undefined;
@@ -43,6 +43,7 @@ export function trainLoader(cfg: ClassificationConfig, folder: ImageFolder, shar
       : randomResizedCropTransform({ size, scale: d.scale, ratio: d.ratio, hflip: d.hflip, interpolation: d.train_interpolation, colorJitter: jitter });
   return new BatchLoader(folder, {
     batchSize: cfg.batch_size,
+    badSamples,
     shuffle: true,
     seed: cfg.seed,
     dropLast: shard != null || folder.samples.length >= cfg.batch_size,
@@ -53,9 +54,10 @@ export function trainLoader(cfg: ClassificationConfig, folder: ImageFolder, shar
   });
 }
 
-export function valLoader(cfg: ClassificationConfig, folder: ImageFolder, batchSize = cfg.batch_size): BatchLoader {
+export function valLoader(cfg: ClassificationConfig, folder: ImageFolder, batchSize = cfg.batch_size, badSamples?: BadSamplePolicy): BatchLoader {
   return new BatchLoader(folder, {
     batchSize,
+    badSamples,
     prefetch: cfg.data.prefetch,
     workers: cfg.data.workers,
     transform: evalTransform({ size: cfg.data.image_size, cropPct: cfg.data.crop_pct, interpolation: cfg.data.eval_interpolation }),

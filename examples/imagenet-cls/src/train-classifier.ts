@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { activeBackend, initBackend } from '@hrnet/core';
+import { activeBackend, initBackend, type BadSamplePolicy } from '@hrnet/core';
 import { loadPretrained } from '@hrnet/heads';
 import { generateImageFolderDataset, type ImageBatch } from '@hrnet/data-imagenet';
 import {
@@ -36,6 +36,10 @@ export interface TrainClassifierOptions {
   pretrained?: true | string;
   /** Overrides `checkpoint.dir` (`--ckpt_save_dir`). */
   ckptSaveDir?: string;
+  /** Train into a checkpoint folder holding another run (`--force`). */
+  force?: boolean;
+  /** Images that cannot be decoded: skipped and counted (default) or the run stops (`--bad_samples`). */
+  badSamples?: BadSamplePolicy;
   /** Data-parallel context when running as a rank (`--dist`, mpirun). */
   dist?: DataParallelOptions;
   progress?: ProgressMode;
@@ -89,8 +93,8 @@ export async function trainClassifier(cfg: ClassificationConfig, opts: TrainClas
     const { train: trainFolder, val: valFolder, classes } = await scanDataset(cfg, root);
     const numClasses = cfg.model.num_classes ?? classes.length;
     const shard = dist && dist.worldSize > 1 ? { rank: dist.rank, worldSize: dist.worldSize } : undefined;
-    const trainData = trainLoader(cfg, trainFolder!, shard);
-    const valData = valLoader(cfg, valFolder);
+    const trainData = trainLoader(cfg, trainFolder!, shard, opts.badSamples);
+    const valData = valLoader(cfg, valFolder, cfg.batch_size, opts.badSamples);
     const size = cfg.data.image_size;
     log(
       `[data] ${root}: ${classes.length} classes, ${trainFolder!.samples.length} train / ${valFolder.samples.length} val images, ${size}x${size} crops` +
@@ -129,7 +133,7 @@ export async function trainClassifier(cfg: ClassificationConfig, opts: TrainClas
     });
     const ckptDir = opts.ckptSaveDir ?? cfg.checkpoint.dir;
     const checkpoint = ckptDir
-      ? new CheckpointManager({ dir: ckptDir, prefix: cfg.model.name ?? 'hrnet', keepMax: cfg.checkpoint.keep_max, every: cfg.checkpoint.every, bestMetric: cfg.checkpoint.best_metric ?? 'top1' })
+      ? new CheckpointManager({ dir: ckptDir, prefix: cfg.model.name ?? 'hrnet', keepMax: cfg.checkpoint.keep_max, every: cfg.checkpoint.every, bestMetric: cfg.checkpoint.best_metric ?? 'top1', force: opts.force })
       : undefined;
     let fit: FitResult;
     try {

@@ -23,6 +23,8 @@ export async function runClassifierTraining(args: TrainArgs & { cfg: string }): 
     ckptPath: args.ckpt_path ?? mindcv?.ckptPath,
     pretrained: args.pretrained,
     ckptSaveDir: args.ckpt_save_dir,
+    force: args.force,
+    badSamples: args.bad_samples,
   };
   if (args.resume) {
     const finished = await checkResume(args.resume, args.max_epochs ?? cfg.epochs, cfg.begin_epoch || undefined);

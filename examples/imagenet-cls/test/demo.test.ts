@@ -152,6 +152,22 @@ describe('imagenet-cls example', () => {
     }
   }, 120_000);
 
+  it('--bad_samples (issue 18: one policy for every training script): a truncated image is skipped and counted by default, --bad_samples fail stops with one line naming it', async () => {
+    const bad = join(dir, 'bad-data');
+    await generateImageFolderDataset(bad, { classes: 2, trainPerClass: 4, valPerClass: 2, size: 36, seed: 1 });
+    const cls = (await readdir(join(bad, 'train'))).sort()[0];
+    const victim = join(bad, 'train', cls, (await readdir(join(bad, 'train', cls))).sort()[0]);
+    const bytes = await readFile(victim);
+    await writeFile(victim, bytes.subarray(0, bytes.length >> 1));
+    const [skip, stderr] = await Promise.all([
+      tsx('train.ts', ['--cfg', smallCfgFile, '--datadir', bad, '--max_epochs', '1']),
+      fail('train.ts', ['--cfg', smallCfgFile, '--datadir', bad, '--max_epochs', '1', '--bad_samples', 'fail']),
+    ]);
+    expect(skip.stdout).toContain('[data] skipped 1 corrupt image(s)');
+    expect(skip.stdout).toMatch(/^done in /m);
+    expect(stderr).toMatch(new RegExp(`^error: cannot decode image '${victim.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}': .+\n$`));
+  }, 180_000);
+
   it('reports bad config keys and incompatible checkpoints and exits 1', async () => {
     const badCfg = join(dir, 'bad.yaml');
     await writeFile(badCfg, (await readFile(demoConfig, 'utf8')).replace('num_features: 128', 'num_featurez: 128'));

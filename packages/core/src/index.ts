@@ -41,6 +41,9 @@ export type { LossTerms, Task, TaskDecoder, TaskMetric } from './task.js';
 export { crossEntropy, type CrossEntropyOptions } from './losses/cross-entropy.js';
 export { countTopKCorrect, topKAccuracy } from './metrics/top-k.js';
 export { isProcessAlive } from './utils/process-alive.js';
+export { guardAgainstSilentExit } from './utils/silent-exit-guard.js';
+export { BAD_SAMPLE_POLICIES, isBadSamplePolicy, type BadSamplePolicy } from './utils/bad-sample-policy.js';
+export { outsideRootWarning, pathsOutsideRoot } from './utils/outside-root.js';
 export { writeFileAtomic } from './utils/write-file-atomic.js';
 export { invertAffine, roundHalfEven, warpAffine, type RawImage } from './image/warp-affine.js';
 export { affineFromPoints, applyAffine, getAffineTransform, type Affine2x3, type AffineTransformOptions, type Point2 } from './image/affine-transform.js';
@@ -49,6 +52,8 @@ export type { EncodedBatch, EncodedTargets, KeypointEncoder, KeypointEncoderRef,
 export { bboxToCenterScale, PIXEL_STD } from './keypoints/bbox-center-scale.js';
 export { COCO_FLIP_INDEX, COCO_KEYPOINT_NAMES, COCO_KEYPOINT_SIGMAS, COCO_SKELETON } from './keypoints/coco-keypoints.js';
 export { ImageDecodeError } from './image/image-decode-error.js';
+export { cmykToRgb } from './image/cmyk-to-rgb.js';
+export { DEFAULT_MAX_IMAGE_PIXELS, imageDecodeError } from './image/pixel-budget.js';
 export { IMAGENET_MEAN, IMAGENET_STD, normalizationTable, normalizeImage } from './image/normalize-image.js';
 // Backends: every user calls these two; the rest of the backend layer is `@hrnet/core/backend`.
 export { activeBackend, initBackend } from './backend/init-backend.js';

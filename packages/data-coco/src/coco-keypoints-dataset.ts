@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { createRng, ImageDecodeError, mixSeed, permutation, type EncodedBatch, type KeypointEncoder, type KeypointEncoderRef, type Rng } from '@hrnet/core';
+import { createRng, ImageDecodeError, isBadSamplePolicy, mixSeed, outsideRootWarning, pathsOutsideRoot, permutation, type BadSamplePolicy, type EncodedBatch, type KeypointEncoder, type KeypointEncoderRef, type Rng, type TargetArray } from '@hrnet/core';
 import { createCocoImageResolver, type CocoImageLayout } from './coco-image-path.js';
 import { resolvePipelineConfig, type KeypointPipelineConfig, type KeypointPipelineConfigInput } from './keypoint-sample.js';
 import { DEFAULT_MAX_IMAGE_PIXELS } from './decode-image.js';
@@ -46,12 +46,9 @@ export interface CocoKeypointsTrainSetOptions {
   badSamples?: BadSamplePolicy;
   /** Pixel budget per image (width x height), checked from the annotation and the file header. Default 64 Mpx. */
   maxImagePixels?: number;
-  /** Where the one-line report of images left out at open goes. Default `console.warn`. */
+  /** Where the one-line reports of images left out and of symlinks leaving `root` (see `pathsOutsideRoot`) go. Default `console.warn`. */
   log?: (line: string) => void;
 }
-
-/** What to do with an image that cannot be used. */
-export type BadSamplePolicy = 'skip' | 'fail';
 
 /** What to do when an image cannot be decoded: raise or leave it out and report it. */
 export type CorruptImagePolicy = 'throw' | 'skip';
@@ -139,6 +136,13 @@ export interface KeypointBatchOptions {
   onEpochSkipped?: (skipped: { path: string; reason: string }[], epoch: number) => void;
   /** Use only the first `limit` images of the (shuffled) order. */
   limit?: number;
+  /** Visit exactly these dataset positions, in this order (a data-parallel rank's share), instead of the (shuffled) set. */
+  order?: readonly number[];
+  /**
+   * Keep the number of full batches when images are skipped: each skipped image's place is taken by one more image,
+   * past the end of the order from its start (data-parallel ranks must all yield the same number of batches). Default false.
+   */
+  refill?: boolean;
 }
 
 /** One batch: NHWC images and every target of the encoder stacked along a leading batch axis, row-major. */
@@ -222,7 +226,7 @@ export class CocoKeypointsTrainSet {
     if (options.requireAnnotations ?? true) ids = ids.filter((id) => (annotations.annotationsByImage.get(id)?.length ?? 0) > 0);
     const resolve = createCocoImageResolver({ root: options.root, split: options.split, layout: options.layout });
     const badSamples = options.badSamples ?? 'skip';
-    if (badSamples !== 'skip' && badSamples !== 'fail') throw new Error(`badSamples must be 'skip' or 'fail', got ${JSON.stringify(badSamples)}`);
+    if (!isBadSamplePolicy(badSamples)) throw new Error(`badSamples must be 'skip' or 'fail', got ${JSON.stringify(badSamples)}`);
     const maxImagePixels = options.maxImagePixels ?? DEFAULT_MAX_IMAGE_PIXELS;
     const excluded = await findBadImages(ids, annotations, resolve, maxImagePixels);
     if (excluded.length) {
@@ -232,6 +236,8 @@ export class CocoKeypointsTrainSet {
       const out = new Set(excluded.map((b) => b.imageId));
       ids = ids.filter((id) => !out.has(id));
     }
+    const outside = await pathsOutsideRoot(options.root, ids.map((id) => resolve(annotations.imagesById.get(id)!.file_name)));
+    if (outside.length) (options.log ?? ((l: string) => console.warn(l)))(outsideRootWarning('data-coco', options.root, outside));
     return new CocoKeypointsTrainSet(annotations, ids, resolve, config, options.encoder, encoder, { excluded, badSamples, maxImagePixels });
   }
 
@@ -293,8 +299,10 @@ export class CocoKeypointsTrainSet {
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batchSize must be a positive integer, got ${batchSize}`);
     if (!Number.isInteger(prefetch) || prefetch < 0) throw new Error(`prefetch must be a non-negative integer, got ${prefetch}`);
     const order =
-      options.shuffle ?? true ? Array.from(permutation(this.length, createRng(mixSeed(seed, epoch, 0x5eed)))) : [...this.imageIds.keys()];
+      options.order ?? (options.shuffle ?? true ? Array.from(permutation(this.length, createRng(mixSeed(seed, epoch, 0x5eed)))) : [...this.imageIds.keys()]);
     const n = Math.min(order.length, options.limit ?? Infinity);
+    // Positions visited: grows by one per skipped image under `refill` (wrapping to the start, at most once round).
+    let end = n;
     const ownExecutor = typeof options.workers !== 'object';
     const executor: SampleExecutor =
       typeof options.workers === 'object'
@@ -305,15 +313,17 @@ export class CocoKeypointsTrainSet {
     const policy = options.onCorruptImage ?? (this.badSamples === 'fail' ? 'throw' : 'skip');
     const skippedNow: { path: string; reason: string }[] = [];
 
-    type Settled = { index: number; sample?: PipelineSample; error?: Error };
+    type Settled = { index: number; sample?: PipelineSample; error?: Error; known?: boolean };
     const start = (k: number): Promise<Settled> => {
-      const index = order[k];
+      const index = order[k % n];
       let spec: SampleSpec;
       try {
         spec = this.spec(index);
       } catch (error) {
         return Promise.resolve({ index, error: error as Error });
       }
+      // A refill that comes round to an image already skipped: pass over it without decoding or reporting it again.
+      if (k >= n && this.skipped.has(spec.path)) return Promise.resolve({ index, known: true });
       return executor.run(spec, mixSeed(seed, epoch, index)).then(
         (sample) => ({ index, sample }),
         (error: Error) => ({ index, error }),
@@ -325,10 +335,19 @@ export class CocoKeypointsTrainSet {
     let next = 0;
     let pending: { index: number; sample: PipelineSample }[] = [];
     try {
-      while (inflight.length < window && next < n) inflight.push(start(next++));
+      while (inflight.length < window && next < end) inflight.push(start(next++));
       while (inflight.length > 0) {
         const r = await inflight.shift()!;
-        if (next < n) inflight.push(start(next++));
+        if (next < end) inflight.push(start(next++));
+        const refill = () => {
+          if (!options.refill || end >= 2 * n) return;
+          end++;
+          if (next < end) inflight.push(start(next++));
+        };
+        if (r.known) {
+          refill();
+          continue;
+        }
         if (r.error) {
           const isDecode = r.error instanceof ImageDecodeError;
           if (policy === 'skip' && isDecode) {
@@ -337,6 +356,7 @@ export class CocoKeypointsTrainSet {
             skippedNow.push({ path: p, reason });
             this.skipped.set(p, reason);
             options.onSkip?.(p, r.error);
+            refill();
             continue;
           }
           throw r.error;

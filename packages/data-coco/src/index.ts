@@ -82,7 +82,7 @@ export {
 export { loadKeypointEncoder } from './load-encoder.js';
 export { decodeRgb, DEFAULT_MAX_IMAGE_PIXELS } from './decode-image.js';
 // One error class for every data package, @hrnet/core's; re-exported as documented.
-export { ImageDecodeError } from '@hrnet/core';
+export { ImageDecodeError, type BadSamplePolicy } from '@hrnet/core';
 export { makeTrainingSample, type SampleAnnotation, type SampleSpec, type TrainingSample } from './training-sample-spec.js';
 export {
   inProcessExecutor,
@@ -97,7 +97,6 @@ export {
   readImageIdList,
   type CocoKeypointsTrainSetOptions,
   type BadSample,
-  type BadSamplePolicy,
   type CorruptImagePolicy,
   type KeypointBatch,
   type KeypointBatchOptions,

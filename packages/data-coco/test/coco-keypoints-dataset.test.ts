@@ -1,4 +1,4 @@
-import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,7 +26,7 @@ import {
   type KeypointBatch,
 } from '../src/index.js';
 import { createPointEncoder, pointEncoder } from './point-encoder.js';
-import { pngHeaderOnly } from './hostile-png.js';
+import { pngHeaderOnly } from '../../../test-utils/hostile-png.js';
 
 let root: string;
 const config = { inputSize: 128 };
@@ -185,7 +185,7 @@ describe('CocoKeypointsTrainSet', { timeout: SLOW }, () => {
     }
   });
 
-  it('bad samples (issue 18): missing, empty and over-budget images are found when the set opens; a truncated one is skipped and counted per epoch; none ends the epoch', async () => {
+  it('bad samples (issue 18): missing, empty and over-budget images are found when the set opens; a truncated one is skipped and counted per epoch; none ends the epoch, nor costs a data-parallel rank a batch', async () => {
     const bad = await mkdtemp(path.join(tmpdir(), 'coco-bad-'));
     try {
       await generateSyntheticCocoKeypoints(bad, { split: 'train', images: 8, size: 96, seed: 2 });
@@ -223,11 +223,38 @@ describe('CocoKeypointsTrainSet', { timeout: SLOW }, () => {
       }
       expect([...set.skipped.keys()]).toEqual([img(6), img(7)]);
 
+      // A data-parallel rank's share (positions 3, 0, 4, 1 = images 6, 1, 7, 3): without refill the two skipped images
+      // cost it a batch (other ranks would wait for it forever); with refill it wraps round its share and still yields 2.
+      const share = { batchSize: 2, order: [3, 0, 4, 1], dropLast: true, onEpochSkipped: () => undefined };
+      expect((await collect(set.batches(share))).map((b) => b.imageIds)).toEqual([[1, 3]]);
+      expect((await collect(set.batches({ ...share, refill: true }))).map((b) => b.imageIds)).toEqual([
+        [1, 3],
+        [1, 3],
+      ]);
+
       await expect(CocoKeypointsTrainSet.open({ root: bad, split: 'train2017', config: cfg, encoder, badSamples: 'fail' })).rejects.toThrow(
         `3 of 8 images of ${annFile} cannot be used: ${img(2)} (missing), ${img(4)} (empty file)`,
       );
     } finally {
       await rm(bad, { recursive: true, force: true });
+    }
+  });
+
+  it('images reached through a symlink leading outside the root are followed and warned about once (issue 18: the documented symlink policy)', async () => {
+    const base = await mkdtemp(path.join(tmpdir(), 'coco-link-'));
+    try {
+      const root = path.join(base, 'coco');
+      await generateSyntheticCocoKeypoints(root, { split: 'train', images: 3, size: 64, seed: 3 });
+      const images = path.join(root, 'images', 'train2017');
+      await rename(images, path.join(base, 'shared-images'));
+      await symlink(path.join(base, 'shared-images'), images);
+      const lines: string[] = [];
+      const set = await CocoKeypointsTrainSet.open({ root, split: 'train2017', config: { inputSize: 64 }, encoder: pointEncoder([16, 32]), log: (l) => lines.push(l) });
+      expect(set.length).toBe(3);
+      const img = (id: number) => path.join(images, `00000000000${id}.jpg`);
+      expect(lines).toEqual([`[data-coco] 3 path(s) under ${root} are symlinks leading outside it (followed): ${img(1)}, ${img(2)}, ${img(3)}`]);
+    } finally {
+      await rm(base, { recursive: true, force: true });
     }
   });
 });

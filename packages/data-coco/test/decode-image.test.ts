@@ -5,7 +5,8 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeRgb, DEFAULT_MAX_IMAGE_PIXELS, ImageDecodeError } from '../src/index.js';
 
-import { pngHeaderOnly } from './hostile-png.js';
+import { cmykJpegCorpus } from '../../../test-utils/cmyk-jpeg.js';
+import { pngHeaderOnly } from '../../../test-utils/hostile-png.js';
 
 describe('decodeRgb', () => {
   let dir: string;
@@ -47,6 +48,14 @@ describe('decodeRgb', () => {
       expect(err).toBeInstanceOf(ImageDecodeError);
       expect((err as ImageDecodeError).path).toBe(f);
       expect((err as Error).message).toContain(f);
+    }
+  });
+
+  it('decodes CMYK JPEGs as PIL (and within 1/255, cv2) convert them, with or without an ICC profile (issue 18: 23/255 away on average)', async () => {
+    for (const { name, jpeg, width, height, pil } of await cmykJpegCorpus()) {
+      const img = await decodeRgb(jpeg);
+      expect([img.width, img.height, img.channels], name).toEqual([width, height, 3]);
+      expect(Buffer.compare(Buffer.from(img.data), Buffer.from(pil)), name).toBe(0);
     }
   });
 

@@ -1,4 +1,4 @@
-import { checkShard, createRng, ImageDecodeError, mixSeed, permutation, shardBatches, type ShardSpec } from '@hrnet/core';
+import { checkShard, createRng, ImageDecodeError, mixSeed, permutation, shardBatches, type BadSamplePolicy, type ShardSpec } from '@hrnet/core';
 import { DecodePool } from './decode-pool.js';
 import type { ImageFolder, ImageSample } from './image-folder.js';
 import type { ImageTransform, TransformSpec } from './transforms.js';
@@ -11,9 +11,6 @@ export interface ImageBatch {
   /** Source file of each image, in batch order. */
   paths: string[];
 }
-
-/** What to do with an image that fails to decode: skip it (reported) or throw. */
-export type CorruptImagePolicy = 'skip' | 'throw';
 
 export interface BatchLoaderOptions {
   batchSize: number;
@@ -39,8 +36,8 @@ export interface BatchLoaderOptions {
    * of one unsharded loader. Use `dropLast` so that no slice is empty.
    */
   shard?: ShardSpec;
-  /** Default 'skip'. */
-  onCorrupt?: CorruptImagePolicy;
+  /** An image that fails to decode (missing, empty, truncated, corrupt): 'skip' (default) reports and leaves it out, 'fail' throws. */
+  badSamples?: BadSamplePolicy;
   /** Called once per corrupt file under the 'skip' policy; default prints a warning to stderr. */
   onSkip?: (path: string, error: Error) => void;
 }
@@ -55,7 +52,7 @@ const SHUFFLE_STREAM = 0x5eed;
  *   not depend on timing, prefetch depth or concurrency.
  * - While the consumer works on batch i, batches i+1 … i+`prefetch` are being decoded.
  * - A corrupt image is reported once with its path and left out (its batch is one smaller); the
- *   number of such files is {@link skippedCount}. With `onCorrupt: 'throw'` it raises instead.
+ *   number of such files is {@link skippedCount}. With `badSamples: 'fail'` it raises instead.
  */
 export class BatchLoader implements AsyncIterable<ImageBatch> {
   readonly samples: readonly ImageSample[];
@@ -145,7 +142,7 @@ export class BatchLoader implements AsyncIterable<ImageBatch> {
   private async loadBatch(indices: Int32Array, epoch: number): Promise<ImageBatch | null> {
     this.loadedBatches++;
     if ((this.opts.workers ?? 0) > 0) return this.loadBatchInWorker(indices, epoch);
-    const { transform, seed = 0, onCorrupt = 'skip', concurrency = 8 } = this.opts;
+    const { transform, seed = 0, badSamples = 'skip', concurrency = 8 } = this.opts;
     const [h, w, c] = transform.outputShape;
     const per = h * w * c;
     const results: (Float32Array | null)[] = new Array(indices.length).fill(null);
@@ -160,7 +157,7 @@ export class BatchLoader implements AsyncIterable<ImageBatch> {
           if (out.length !== per) throw new Error(`transform returned ${out.length} values, expected ${per}`);
           results[j] = out;
         } catch (err) {
-          if (onCorrupt === 'throw' || !(err instanceof ImageDecodeError)) throw err;
+          if (badSamples === 'fail' || !(err instanceof ImageDecodeError)) throw err;
           this.reportCorrupt(sample.path, err);
         }
       }
@@ -181,7 +178,7 @@ export class BatchLoader implements AsyncIterable<ImageBatch> {
   }
 
   private async loadBatchInWorker(indices: Int32Array, epoch: number): Promise<ImageBatch | null> {
-    const { transform, seed = 0, onCorrupt = 'skip', concurrency = 4, workers = 0 } = this.opts;
+    const { transform, seed = 0, badSamples = 'skip', concurrency = 4, workers = 0 } = this.opts;
     this.pool ??= new DecodePool((transform as { spec?: TransformSpec }).spec!, { workers, concurrency });
     const items = Array.from(indices, (i) => ({ path: this.samples[i].path, seed: mixSeed(seed, epoch, i) }));
     const res = await this.pool.run(items);
@@ -189,7 +186,7 @@ export class BatchLoader implements AsyncIterable<ImageBatch> {
     this.workerMs += res.ms ?? 0;
     for (const c of res.corrupt ?? []) {
       const err = ImageDecodeError.fromMessage(c.path, c.message);
-      if (onCorrupt === 'throw') throw err;
+      if (badSamples === 'fail') throw err;
       this.reportCorrupt(c.path, err);
     }
     const kept = res.kept ?? [];

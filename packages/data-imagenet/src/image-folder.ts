@@ -1,5 +1,6 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { outsideRootWarning, pathsOutsideRoot } from '@hrnet/core';
 
 /** File extensions read by default, compared case-insensitively (ImageNet uses `.JPEG`). */
 export const IMAGE_EXTENSIONS: readonly string[] = ['.jpeg', '.jpg', '.png'];
@@ -24,6 +25,8 @@ export interface ImageFolder {
   classToIndex: Record<string, number>;
   /** All images, sorted by class then path, as torchvision's `ImageFolder.samples`. */
   samples: ImageSample[];
+  /** Symlinks (files or folders) under the root leading outside it: followed and warned about (@hrnet/core's `pathsOutsideRoot`). */
+  outsideRoot: string[];
 }
 
 export interface ScanImageFolderOptions {
@@ -39,6 +42,8 @@ export interface ScanImageFolderOptions {
   classes?: readonly string[];
   /** Accept class folders without images instead of throwing. Default false (as torchvision). */
   allowEmptyClasses?: boolean;
+  /** Where the warning about symlinks leading outside the root goes. Default `console.warn`. */
+  log?: (line: string) => void;
 }
 
 /**
@@ -57,8 +62,10 @@ export async function scanImageFolder(root: string, opts: ScanImageFolderOptions
   const extensions = (opts.extensions ?? IMAGE_EXTENSIONS).map((e) => e.toLowerCase());
 
   const folders: string[] = [];
+  const links: string[] = [];
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     if (entry.name.startsWith('.')) continue;
+    if (entry.isSymbolicLink()) links.push(join(dir, entry.name));
     if (await isDirectory(join(dir, entry.name), entry)) folders.push(entry.name);
   }
   folders.sort(byCodePoint);
@@ -78,7 +85,7 @@ export async function scanImageFolder(root: string, opts: ScanImageFolderOptions
   const empty: string[] = [];
   for (const cls of classes) {
     if (!folders.includes(cls)) continue;
-    const files = await listImages(join(dir, cls), extensions);
+    const files = await listImages(join(dir, cls), extensions, links);
     if (files.length === 0) empty.push(join(dir, cls));
     for (const path of files) samples.push({ path, label: classToIndex[cls] });
   }
@@ -87,7 +94,10 @@ export async function scanImageFolder(root: string, opts: ScanImageFolderOptions
       `ImageFolder: no images (${extensions.join(', ')}) in class folder(s): ${empty.join(', ')}`,
     );
   }
-  return { root: absRoot, split: opts.split, dir, classes, classToIndex, samples };
+  // Only links are resolved (one call each): a million-image tree costs nothing more.
+  const outsideRoot = await pathsOutsideRoot(absRoot, links);
+  if (outsideRoot.length) (opts.log ?? ((l: string) => console.warn(l)))(outsideRootWarning('data-imagenet', absRoot, outsideRoot));
+  return { root: absRoot, split: opts.split, dir, classes, classToIndex, samples, outsideRoot };
 }
 
 /** Compares like Python's `sorted()` on str (code points), independent of locale. */
@@ -116,17 +126,18 @@ async function isDirectory(path: string, entry: { isDirectory(): boolean; isSymb
 }
 
 /** Files of `dir` first, then each sub-folder, all sorted: the order of torchvision's `sorted(os.walk(dir))`. */
-async function listImages(dir: string, extensions: string[]): Promise<string[]> {
+async function listImages(dir: string, extensions: string[], links: string[]): Promise<string[]> {
   const files: string[] = [];
   const subdirs: string[] = [];
   const entries = (await readdir(dir, { withFileTypes: true })).filter((e) => !e.name.startsWith('.'));
   entries.sort((a, b) => byCodePoint(a.name, b.name));
   for (const entry of entries) {
     const path = join(dir, entry.name);
+    if (entry.isSymbolicLink()) links.push(path);
     if (await isDirectory(path, entry)) subdirs.push(path);
     else if (extensions.some((ext) => entry.name.toLowerCase().endsWith(ext))) files.push(path);
   }
-  for (const sub of subdirs) files.push(...(await listImages(sub, extensions)));
+  for (const sub of subdirs) files.push(...(await listImages(sub, extensions, links)));
   return files;
 }
 
@@ -158,10 +169,10 @@ export async function scanFlatImageFolder(dir: string, opts: ScanFlatImageFolder
   const absDir = resolve(dir);
   await requireDir(absDir, `FlatImageFolder: image folder '${absDir}' does not exist`);
   const extensions = (opts.extensions ?? IMAGE_EXTENSIONS).map((e) => e.toLowerCase());
-  const files = (await readdir(absDir, { withFileTypes: true }))
-    .filter((e) => !e.name.startsWith('.') && !e.isDirectory() && extensions.some((x) => e.name.toLowerCase().endsWith(x)))
-    .map((e) => e.name)
-    .sort(byCodePoint);
+  const images = (await readdir(absDir, { withFileTypes: true })).filter(
+    (e) => !e.name.startsWith('.') && !e.isDirectory() && extensions.some((x) => e.name.toLowerCase().endsWith(x)),
+  );
+  const files = images.map((e) => e.name).sort(byCodePoint);
   if (files.length === 0) throw new Error(`FlatImageFolder: no images (${extensions.join(', ')}) in '${absDir}'`);
   const classes = [...opts.classes];
   const classToIndex: Record<string, number> = Object.create(null);
@@ -208,5 +219,7 @@ export async function scanFlatImageFolder(dir: string, opts: ScanFlatImageFolder
     throw new Error(`FlatImageFolder: ${unlabelled.length} image(s) without a label in ${opts.labelsFile}, e.g. ${unlabelled.slice(0, 3).join(', ')}`);
   }
   const samples = files.map((f) => ({ path: join(absDir, f), label: labelOf.get(f)! })).sort((a, b) => a.label - b.label || byCodePoint(a.path, b.path));
-  return { root: absDir, dir: absDir, classes, classToIndex, samples };
+  const outsideRoot = await pathsOutsideRoot(absDir, images.filter((e) => e.isSymbolicLink()).map((e) => join(absDir, e.name)));
+  if (outsideRoot.length) console.warn(outsideRootWarning('data-imagenet', absDir, outsideRoot));
+  return { root: absDir, dir: absDir, classes, classToIndex, samples, outsideRoot };
 }

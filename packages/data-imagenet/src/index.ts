@@ -31,7 +31,7 @@ export {
   type TrainTransformOptions,
 } from './transforms.js';
 export { DecodePool } from './decode-pool.js';
-export { BatchLoader, type BatchLoaderOptions, type CorruptImagePolicy, type ImageBatch } from './batch-loader.js';
+export { BatchLoader, type BatchLoaderOptions, type ImageBatch } from './batch-loader.js';
 export { generateImageFolderDataset, MAX_SYNTHETIC_CLASSES, type SyntheticDataset, type SyntheticDatasetOptions } from './synthetic-dataset.js';
 // The metric lives in @hrnet/core (the classification task of @hrnet/heads uses it too); re-exported as documented.
 export { countTopKCorrect, topKAccuracy } from '@hrnet/core';

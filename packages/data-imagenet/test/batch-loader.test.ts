@@ -120,7 +120,7 @@ describe('BatchLoader', () => {
   });
 
   it("raises on corrupt images under the 'throw' policy, and always on other errors", async () => {
-    const loader = new BatchLoader(samples(4), { batchSize: 2, transform: fakeTransform([], new Set(['/2'])), onCorrupt: 'throw' });
+    const loader = new BatchLoader(samples(4), { batchSize: 2, transform: fakeTransform([], new Set(['/2'])), badSamples: 'fail' });
     await expect(collect(loader.batches(0))).rejects.toThrow("cannot decode image '/2'");
     const broken: ImageTransform = { outputShape: [1, 1, 3], apply: async () => new Float32Array(2) };
     await expect(collect(new BatchLoader(samples(2), { batchSize: 2, transform: broken }).batches(0))).rejects.toThrow(/expected 3/);

@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scanImageFolder } from '../src/index.js';
@@ -51,6 +51,29 @@ describe('scanImageFolder', () => {
     expect(val.classes).toEqual(train.classes);
     expect(val.samples).toEqual([{ path: join(dir, 'val/n02/v.JPEG'), label: 1 }]);
     await expect(scanImageFolder(dir, { split: 'train', classes: ['n01', 'n02'] })).rejects.toThrow(/not in the given class list.*n10/);
+  });
+
+  it('follows symlinks and warns once about those leading outside the root (issue 18: the documented symlink policy)', async () => {
+    const t = await tempDir();
+    try {
+      const root = join(t.dir, 'root');
+      const elsewhere = join(t.dir, 'elsewhere');
+      await mkdir(join(root, 'train', 'a'), { recursive: true });
+      await mkdir(join(elsewhere, 'b'), { recursive: true });
+      await writeFile(join(root, 'train', 'a', '1.jpg'), 'x');
+      await writeFile(join(elsewhere, 'b', '2.jpg'), 'x');
+      await writeFile(join(elsewhere, '3.jpg'), 'x');
+      await symlink(join(elsewhere, 'b'), join(root, 'train', 'b')); // a class folder elsewhere
+      await symlink(join(elsewhere, '3.jpg'), join(root, 'train', 'a', '3.jpg')); // one file elsewhere
+      await symlink(join(root, 'train', 'a', '1.jpg'), join(root, 'train', 'a', '4.jpg')); // a link inside the root
+      const lines: string[] = [];
+      const folder = await scanImageFolder(root, { split: 'train', log: (l) => lines.push(l) });
+      expect(folder.samples.map((x) => x.path.slice(root.length + 1))).toEqual(['train/a/1.jpg', 'train/a/3.jpg', 'train/a/4.jpg', 'train/b/2.jpg']);
+      expect(folder.outsideRoot).toEqual([join(root, 'train', 'b'), join(root, 'train', 'a', '3.jpg')]);
+      expect(lines).toEqual([`[data-imagenet] 2 path(s) under ${root} are symlinks leading outside it (followed): ${join(root, 'train', 'b')}, ${join(root, 'train', 'a', '3.jpg')}`]);
+    } finally {
+      await t.cleanup();
+    }
   });
 
   it('names the path of a missing root, a missing split or an empty root', async () => {

@@ -275,13 +275,18 @@ export interface CheckpointManagerOptions {
   bestMode?: 'min' | 'max';
   /** This run's id (stored in every checkpoint it writes). Default: random; a resumed run takes its checkpoint's. */
   runId?: string;
+  /**
+   * Train into a folder holding another run's checkpoints (`--force`): this run replaces the files of the same
+   * name (its epochs, best) and keeps the others, which it never prunes. Default false: {@link claim} refuses.
+   */
+  force?: boolean;
 }
 
 /**
  * Epoch checkpoints in one folder: `<prefix>-epoch0003.safetensors`, keeping the newest `keepMax`, plus
  * `<prefix>-best.safetensors` (a copy of the epoch whose evaluation was best by `bestMetric`).
- * Each checkpoint records its run's id; {@link claim} refuses a folder holding another run's checkpoints,
- * so a new run never overwrites or reports another run's files.
+ * Each checkpoint records its run's id; {@link claim} refuses a folder holding another run's checkpoints
+ * (unless `force`), so a new run never overwrites, prunes or reports another run's files.
  */
 export class CheckpointManager {
   readonly dir: string;
@@ -294,6 +299,9 @@ export class CheckpointManager {
   runId: string;
   /** The epoch checkpoint this run wrote last (undefined until it writes one). */
   lastSaved?: string;
+  readonly force: boolean;
+  /** Epoch checkpoints of other runs found by {@link claim} under `force`: never pruned. */
+  private readonly foreign = new Set<string>();
 
   constructor(opts: CheckpointManagerOptions) {
     this.runId = opts.runId ?? randomBytes(6).toString('hex');
@@ -301,6 +309,7 @@ export class CheckpointManager {
     this.prefix = opts.prefix ?? 'ckpt';
     this.keepMax = opts.keepMax ?? 10;
     this.every = opts.every ?? 1;
+    this.force = opts.force ?? false;
     if (!(Number.isInteger(this.keepMax) && this.keepMax >= 1)) throw new Error(`CheckpointManager: keepMax must be a positive integer, got ${opts.keepMax}`);
     if (!(Number.isInteger(this.every) && this.every >= 1)) throw new Error(`CheckpointManager: every must be a positive integer, got ${opts.every}`);
     this.bestMetric = opts.bestMetric;
@@ -361,13 +370,17 @@ export class CheckpointManager {
       if (runId !== this.runId) foreign.push({ path, runId });
     }
     if (foreign.length === 0) return;
+    if (this.force) {
+      for (const f of foreign) this.foreign.add(f.path);
+      return;
+    }
     const latest = (await this.list()).filter((c) => foreign.some((f) => f.path === c.path)).at(-1)?.path;
     throw new CheckpointError(
       `${this.dir} holds ${foreign.length} checkpoint(s) of another run (${foreign
         .slice(0, 3)
         .map((f) => basename(f.path))
         .join(', ')}${foreign.length > 3 ? ', …' : ''}; run ${foreign[0].runId}); ` +
-        `continue it with --resume ${latest ?? foreign[0].path}, or save this run elsewhere (--ckpt_save_dir)`,
+        `continue it with --resume ${latest ?? foreign[0].path}, save this run elsewhere (--ckpt_save_dir), or --force to train beside it (files of the same name replaced)`,
     );
   }
 
@@ -395,8 +408,9 @@ export class CheckpointManager {
       await writeFileAtomic(this.epochPath(epoch), bytes);
       written.push(this.epochPath(epoch));
       this.lastSaved = this.epochPath(epoch);
-      const all = await this.list();
-      for (const old of all.slice(0, Math.max(0, all.length - this.keepMax))) await rm(old.path, { force: true });
+      this.foreign.delete(this.epochPath(epoch));
+      const own = (await this.list()).filter((c) => !this.foreign.has(c.path));
+      for (const old of own.slice(0, Math.max(0, own.length - this.keepMax))) await rm(old.path, { force: true });
     }
     if (isBest) {
       await writeFileAtomic(this.bestPath, bytes);

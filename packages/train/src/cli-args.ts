@@ -1,5 +1,9 @@
 import { parseArgs } from 'node:util';
+import type { BadSamplePolicy } from '@hrnet/core';
 import { rankFromEnv } from './rank-env.js';
+
+// core's policies, checked against its type both ways; spelled here because this entry loads no TensorFlow.js.
+const BAD_SAMPLE_POLICIES = { skip: true, fail: true } satisfies Record<BadSamplePolicy, true>;
 
 /** A config key set on the command line: MindCV's `--key value` or a yacs `KEY VALUE` pair after the flags. */
 export interface ConfigOverride {
@@ -39,6 +43,10 @@ export interface TrainArgs {
   pretrained?: true | string;
   /** Config keys set on the command line, in order (absent when none). */
   overrides?: ConfigOverride[];
+  /** Train into a `--ckpt_save_dir` holding another run's checkpoints (same-named files replaced, the rest kept). */
+  force?: boolean;
+  /** What a sample that cannot be read does: skipped and counted (default), or the run stops naming it. */
+  bad_samples?: BadSamplePolicy;
   help?: boolean;
 }
 
@@ -56,6 +64,8 @@ export const TRAIN_ARGS_USAGE = `options:
   --ckpt_path <ckpt>    initialise weights from a checkpoint (ours, or timm/PyTorch weights)
   --pretrained [tag]    start from timm's published ImageNet weights (downloaded once to ~/.cache/hrnet)
   --ckpt_save_dir <dir> where checkpoints are written
+  --force [true|false]  train into a --ckpt_save_dir holding another run (same-named files replaced, the rest kept)
+  --bad_samples <skip|fail> unreadable / missing images: skipped and counted (default), or stop naming them
   --<key> <value>       set a config key (MindCV's argparse style: --batch_size 64, --lr 0.01; nested: --optimizer.lr 0.01)
   KEY VALUE ...         set config keys after the flags (HigherHRNet's yacs style: TRAIN.IMAGES_PER_GPU 4)
   --debug               print the stack of an error (also DEBUG=1)
@@ -174,8 +184,9 @@ const TRAIN_OPTIONS: FlagOptions = {
   ckpt_path: { type: 'string' },
   pretrained: { type: 'string' },
   device: { type: 'string' },
+  bad_samples: { type: 'string' },
 };
-const TRAIN_BOOLEANS = ['amp', 'sync_bn', 'distribute'];
+const TRAIN_BOOLEANS = ['amp', 'sync_bn', 'distribute', 'force'];
 /** A yacs key as HigherHRNet's configs spell them: upper-case sections joined by dots. */
 const YACS_KEY = /^[A-Z][A-Z0-9_]*(\.[A-Z0-9_]+)+$/;
 const CONFIG_KEY = /^[A-Za-z_][\w-]*(\.[\w-]+)*$/;
@@ -268,6 +279,12 @@ export function parseTrainArgs(argv: readonly string[] = process.argv.slice(2)):
   if (str('pretrained') != null && !FALSE.test(str('pretrained')!)) args.pretrained = TRUE.test(str('pretrained')!) ? true : str('pretrained');
   if (overrides.length > 0) args.overrides = overrides;
   if (str('device') != null) args.device = str('device')!.split(',').map((d) => toNonNegativeInt('device', d, str('device')!));
+  if (str('force') != null) args.force = parseBooleanFlag('force', str('force')!);
+  if (str('bad_samples') != null) {
+    const v = str('bad_samples')!;
+    if (!Object.hasOwn(BAD_SAMPLE_POLICIES, v)) throw new ArgsError(`--bad_samples expects ${Object.keys(BAD_SAMPLE_POLICIES).join(' or ')}, got '${v}'`);
+    args.bad_samples = v as BadSamplePolicy;
+  }
   if (values.help) args.help = true;
   for (const k of ['cfg', 'datadir', 'resume', 'ckpt_path', 'ckpt_save_dir', 'pretrained'] as const) {
     if (args[k] === '') throw new ArgsError(`--${k} expects a value`);

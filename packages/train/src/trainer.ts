@@ -1,7 +1,7 @@
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { SeededRng, type LossTerms, type Task } from '@hrnet/core';
+import { guardAgainstSilentExit, SeededRng, type LossTerms, type Task } from '@hrnet/core';
 import { activeBackend, applyTraining, variableGrads } from '@hrnet/core/backend';
 import {
   CHECKPOINT_VERSION,
@@ -522,6 +522,8 @@ export class Trainer<B = ImageBatchLike> {
     let samples = 0;
     const t0 = performance.now();
     const micro = this.micro;
+    const releaseGuard = guardAgainstSilentExit('evaluation (Trainer.evaluate)');
+    try {
     for await (const batch of epochBatches(data, epoch)) {
       // With micro-batches, evaluated in parts of the training micro-batch (inference needs less memory).
       const total = micro?.slicer.count(batch);
@@ -559,6 +561,9 @@ export class Trainer<B = ImageBatchLike> {
         if (end == null || end >= total!) break;
         start = end;
       }
+      }
+    } finally {
+      releaseGuard();
     }
     if (samples === 0) throw new Error('Trainer.evaluate: the data yielded no samples');
     const metrics: Record<string, number> = {};
@@ -678,6 +683,8 @@ export class Trainer<B = ImageBatchLike> {
     let prefetched: { it: Iter; first: Promise<IteratorResult<B>> } | undefined;
     // The epoch being trained: closed in `finally` when a step throws, so its loader stops prefetching.
     let current: Iter | undefined;
+    // A loader whose workers die unnoticed must not let the process end with exit 0 and no word (issue 18).
+    const releaseGuard = guardAgainstSilentExit('training (Trainer.fit)');
 
     try {
       for (let epoch = initialEpoch; epoch < epochs; epoch++) {
@@ -788,6 +795,7 @@ export class Trainer<B = ImageBatchLike> {
       progress.close();
       this.emit = emitBefore;
       if (jsonl) await new Promise<void>((resolve) => jsonl!.end(resolve));
+      releaseGuard();
     }
     return { history, steps: this.globalStep - startStep, stoppedBy, best: manager?.best };
   }

@@ -175,7 +175,7 @@ describe('checkpoints and --resume', () => {
     const second = makeTrainer(2, (e) => events.push(e));
     const other = new CheckpointManager({ dir: ckptDir });
     await expect(second.fit(data, { epochs: 1, checkpoint: other })).rejects.toThrow(
-      new RegExp(`^${ckptDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} holds 2 checkpoint\\(s\\) of another run \\(ckpt-epoch0001\\.safetensors, ckpt-epoch0002\\.safetensors; run ${first.runId}\\); continue it with --resume .*ckpt-epoch0002\\.safetensors, or save this run elsewhere`),
+      new RegExp(`^${ckptDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} holds 2 checkpoint\\(s\\) of another run \\(ckpt-epoch0001\\.safetensors, ckpt-epoch0002\\.safetensors; run ${first.runId}\\); continue it with --resume .*ckpt-epoch0002\\.safetensors, save this run elsewhere \\(--ckpt_save_dir\\), or --force to train beside it`),
     );
     expect(events.filter((e) => e.type === 'step')).toEqual([]); // refused before training
     expect(other.lastSaved).toBeUndefined();
@@ -188,6 +188,24 @@ describe('checkpoints and --resume', () => {
     await makeTrainer(3).fit(data, { epochs: 3, checkpoint: resumed, resume: join(ckptDir, 'ckpt-epoch0002.safetensors') });
     expect(resumed.runId).toBe(first.runId);
     expect(resumed.lastSaved).toBe(join(ckptDir, 'ckpt-epoch0003.safetensors'));
+    expect((await readCheckpointMeta(join(ckptDir, 'ckpt-epoch0003.safetensors')))?.runId).toBe(first.runId);
+  });
+
+  it('--force trains beside another run: same-named files replaced, the others kept and never pruned; the run reports only its own files', async () => {
+    const ckptDir = join(dir, 'forced');
+    const data = toyBatches(2, 8, 4);
+    const first = new CheckpointManager({ dir: ckptDir });
+    await makeTrainer(1).fit(data, { epochs: 3, checkpoint: first });
+    const kept = await readFile(join(ckptDir, 'ckpt-epoch0003.safetensors'));
+
+    const forced = new CheckpointManager({ dir: ckptDir, keepMax: 1, force: true });
+    await makeTrainer(2).fit(data, { epochs: 2, checkpoint: forced });
+    expect(forced.runId).not.toBe(first.runId);
+    expect(forced.lastSaved).toBe(join(ckptDir, 'ckpt-epoch0002.safetensors'));
+    // keepMax 1 pruned this run's epoch 1 only; the other run's epoch 3 is untouched.
+    expect((await readdir(ckptDir)).sort()).toEqual(['ckpt-epoch0002.safetensors', 'ckpt-epoch0003.safetensors']);
+    expect(await readFile(join(ckptDir, 'ckpt-epoch0003.safetensors'))).toEqual(kept);
+    expect((await readCheckpointMeta(join(ckptDir, 'ckpt-epoch0002.safetensors')))?.runId).toBe(forced.runId);
     expect((await readCheckpointMeta(join(ckptDir, 'ckpt-epoch0003.safetensors')))?.runId).toBe(first.runId);
   });
 

@@ -26,6 +26,13 @@ describe('parseTrainArgs', () => {
     expect(parseTrainArgs(['-h'])).toEqual({ help: true });
   });
 
+  it('--force and --bad_samples (issue 18: one data policy for every training script; a folder of another run needs --force)', () => {
+    expect(parseTrainArgs(['--force', '--bad_samples', 'fail'])).toEqual({ force: true, bad_samples: 'fail' });
+    expect(parseTrainArgs(['--force=false', '--bad_samples=skip'])).toEqual({ force: false, bad_samples: 'skip' });
+    expect(() => parseTrainArgs(['--bad_samples', 'ignore'])).toThrow(new ArgsError("--bad_samples expects skip or fail, got 'ignore'"));
+    expect(() => parseTrainArgs(['--bad_samples'])).toThrow(/--bad_samples/);
+  });
+
   it('rejects stray positionals, missing values and bad numbers, naming the flag', () => {
     expect(() => parseTrainArgs(['train.yaml'])).toThrow("unexpected argument 'train.yaml': config keys after the flags come in KEY VALUE pairs");
     expect(() => parseTrainArgs(['TRAIN.LR', '0.1', 'TRAIN.END_EPOCH'])).toThrow("unexpected argument 'TRAIN.END_EPOCH'");

@@ -56,6 +56,35 @@ export async function readSafetensors(fileOrBytes: string | Uint8Array, opts: Re
   return decodeSafetensors(bytes, describeSource(fileOrBytes, opts.source));
 }
 
+/**
+ * The first key that appears twice at the top level of `json` (a valid JSON object's text), if any.
+ * JSON.parse keeps the last of duplicates; a hostile header could hide a tensor that way.
+ */
+function firstDuplicateKey(json: string): string | undefined {
+  const seen = new Set<string>();
+  let depth = 0;
+  let expectKey = false;
+  for (let i = 0; i < json.length; i++) {
+    const c = json[i];
+    if (c === '"') {
+      let j = i + 1;
+      while (json[j] !== '"') j += json[j] === '\\' ? 2 : 1;
+      if (depth === 1 && expectKey) {
+        const key = JSON.parse(json.slice(i, j + 1)) as string;
+        if (seen.has(key)) return key;
+        seen.add(key);
+        expectKey = false;
+      }
+      i = j;
+    } else if (c === '{' || c === '[') {
+      depth++;
+      expectKey = depth === 1;
+    } else if (c === '}' || c === ']') depth--;
+    else if (c === ',' && depth === 1) expectKey = true;
+  }
+  return undefined;
+}
+
 /** Synchronous decoder behind {@link readSafetensors}; every structural problem names `source`. */
 export function decodeSafetensors(input: Uint8Array, source = '<bytes>'): SafetensorsContents {
   const bytes = asPlainBytes(input);
@@ -77,6 +106,8 @@ export function decodeSafetensors(input: Uint8Array, source = '<bytes>'): Safete
     fail(`header is not valid UTF-8 JSON (${(err as Error).message})`);
   }
   if (header === null || typeof header !== 'object' || Array.isArray(header)) fail('header is not a JSON object');
+  const twice = firstDuplicateKey(new TextDecoder().decode(bytes.subarray(8, 8 + headerLen)));
+  if (twice !== undefined) fail(`tensor ${JSON.stringify(twice)} is declared twice in the header (JSON.parse would silently keep the last)`);
 
   const dataStart = 8 + headerLen;
   const dataLen = bytes.length - dataStart;

@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { decodePytorchCheckpoint, readPytorchCheckpoint } from '../../src/weights/pytorch-checkpoint.js';
@@ -127,6 +129,21 @@ describe('PyTorch zip checkpoints', () => {
         /stride0\.pth: tensor 'conv1\.weight': a view of 268435456 elements \(size \[268435456\], stride \[0\]\) on a storage of 1; refusing to expand a storage beyond 16777216 elements/,
       );
     });
+
+    it('peak memory: reading the stride-0 and 2^34-element files (was: ~1.2 GB RSS) stays within 64 MiB of the bare import', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'pth-peak-'));
+      const files = [join(dir, 'stride0.pth'), join(dir, 'huge.pth')];
+      writeFileSync(files[0], torchSave(stateDict({ w: view([2 ** 28], [0]) })));
+      writeFileSync(files[1], torchSave(stateDict({ w: view([2 ** 17, 2 ** 17], [0, 0]) })));
+      const script = fileURLToPath(new URL('./hostile-peak-run.ts', import.meta.url));
+      const peak = (args: string[]) =>
+        new Promise<string[]>((resolve, reject) =>
+          execFile(process.execPath, ['--import', 'tsx', script, ...args], { timeout: 120_000 }, (err, stdout) => (err ? reject(err) : resolve(stdout.trim().split('\n')))),
+        );
+      const [[bare], [hostile, ...messages]] = await Promise.all([peak([]), peak(files)]);
+      expect(messages.map((m) => m.slice(0, m.indexOf(':')))).toEqual(files);
+      expect(Number(hostile) - Number(bare), `peak RSS ${hostile} MiB vs ${bare} MiB bare`).toBeLessThan(64);
+    }, 240_000);
 
     it('a 2^34-element view (was: "RangeError: Invalid typed array length", no file named) is a clear error naming the file', () => {
       expect(() => decodePytorchCheckpoint(torchSave(stateDict({ w: view([2 ** 17, 2 ** 17], [0, 0]) })), 'huge.pth')).toThrow(/^huge\.pth: tensor 'w': a view of 17179869184 elements/);

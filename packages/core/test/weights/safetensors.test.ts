@@ -129,5 +129,19 @@ describe('safetensors', () => {
     ).toThrow(/'b' and 'a' overlap/);
     expect(decodeSafetensors(handBuilt({ e: { dtype: 'F32', shape: [0], data_offsets: [4, 4] }, a: { dtype: 'F32', shape: [4], data_offsets: [0, 16] } }, data)).tensors.e.shape).toEqual([0]);
     expect(() => decodeSafetensors(handBuilt([1, 2] as unknown as object, data), 'arr.safetensors')).toThrow(/arr\.safetensors.*not a JSON object/);
+    // issue 18: a key declared twice silently took the last declaration; names with quotes and braces do not confuse the scan
+    const raw = (json: string) => {
+      const text = new TextEncoder().encode(json);
+      const out = new Uint8Array(8 + text.length + 16);
+      new DataView(out.buffer).setBigUint64(0, BigInt(text.length), true);
+      out.set(text, 8);
+      return out;
+    };
+    const w = (o: number) => `{"dtype":"F32","shape":[1],"data_offsets":[${o},${o + 4}]}`;
+    expect(() => decodeSafetensors(raw(`{"w":${w(0)},"x\\"{,":${w(4)},"w":${w(8)}}`), 'dup.safetensors')).toThrow(
+      'dup.safetensors: not a valid safetensors file: tensor "w" is declared twice in the header (JSON.parse would silently keep the last)',
+    );
+    expect(() => decodeSafetensors(raw(`{"__metadata__":{"a":"1"},"w":${w(0)},"__metadata__":{"a":"2"}}`), 'dupmeta.safetensors')).toThrow(/"__metadata__" is declared twice/);
+    expect(Object.keys(decodeSafetensors(raw(`{"__metadata__":{"w":"1","w2":"{"},"w":${w(0)},"x\\"{,":${w(4)}}`)).tensors).sort()).toEqual(['w', 'x"{,']);
   });
 });
