@@ -13,7 +13,7 @@ import { collectiveTimeoutMs, DistAbortError, type Collective } from './collecti
 import { MpiCollective, loadMpiAddon } from './collective-mpi.js';
 import { CollectiveHub, ProcessCollective } from './collective-process.js';
 import type { DistContext } from './dist.js';
-import { rankFromEnv } from './rank-env.js';
+import { envInt, rankFromEnv } from './rank-env.js';
 
 /**
  * Joins the run this process was started in ({@link rankFromEnv}): a {@link Collective} over MPI or over
@@ -25,7 +25,7 @@ export async function joinWorld(opts: { timeoutMs?: number; env?: NodeJS.Process
   const me = rankFromEnv(env);
   if (!me || me.worldSize === 1) return undefined;
   const timeoutMs = opts.timeoutMs ?? collectiveTimeoutMs(env);
-  if (me.launcher === 'process') return new ProcessCollective(me.rank, me.worldSize, int(env.HRNET_DIST_FD) ?? 3);
+  if (me.launcher === 'process') return new ProcessCollective(me.rank, me.worldSize, envInt(env.HRNET_DIST_FD) ?? 3);
   const { addon, reason } = await loadMpiAddon();
   if (!addon) throw new Error(`started by an MPI launcher as rank ${me.rank} of ${me.worldSize}, but the MPI collective is unavailable: ${reason}`);
   return new MpiCollective(addon, timeoutMs);

@@ -7,7 +7,8 @@ export interface RankEnv {
   worldSize: number;
 }
 
-const int = (v: string | undefined) => (v != null && /^\d+$/.test(v) ? Number(v) : undefined);
+/** A non-negative integer environment value; undefined when absent or malformed. */
+export const envInt = (v: string | undefined) => (v != null && /^\d+$/.test(v) ? Number(v) : undefined);
 
 /**
  * This process's rank and world size: from {@link launchProcesses} (`HRNET_DIST_RANK` / `HRNET_DIST_WORLD_SIZE`),
@@ -21,8 +22,8 @@ export function rankFromEnv(env: NodeJS.ProcessEnv = process.env): RankEnv | und
     ['mpi', 'PMI_RANK', 'PMI_SIZE'],
   ];
   for (const [launcher, r, w] of pairs) {
-    const rank = int(env[r]);
-    const worldSize = int(env[w]);
+    const rank = envInt(env[r]);
+    const worldSize = envInt(env[w]);
     if (rank == null || worldSize == null) continue;
     if (!(worldSize >= 1 && rank < worldSize)) throw new Error(`${r}=${env[r]} and ${w}=${env[w]}: the rank must be below the world size`);
     return { launcher, rank, worldSize };
