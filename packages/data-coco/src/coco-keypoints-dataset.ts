@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { createRng, ImageDecodeError, isBadSamplePolicy, mixSeed, outsideRootWarning, pathsOutsideRoot, permutation, type BadSamplePolicy, type EncodedBatch, type KeypointEncoder, type KeypointEncoderRef, type Rng, type TargetArray } from '@hrnet/core';
+import { createRng, ImageDecodeError, isBadSamplePolicy, mixSeed, outsideRootWarning, pathsOutsideRoot, permutation, type BadSamplePolicy, type EncodedBatch, type KeypointEncoder, type KeypointEncoderRef, type Rng } from '@hrnet/core';
 import { createCocoImageResolver, type CocoImageLayout } from './coco-image-path.js';
 import { resolvePipelineConfig, type KeypointPipelineConfig, type KeypointPipelineConfigInput } from './keypoint-sample.js';
 import { DEFAULT_MAX_IMAGE_PIXELS } from './decode-image.js';

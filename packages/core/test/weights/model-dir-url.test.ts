@@ -39,6 +39,8 @@ describe('loadModelFromDir from a URL', () => {
     expect(requested).toEqual(['/model/model.json', '/model/weights.bin']);
     const x = tf.randomUniform([1, 4, 4, 2], -1, 1, 'float32', 3);
     expect(await (loaded.predict(x) as tf.Tensor).data()).toEqual(await (model.predict(x) as tf.Tensor).data());
-    tf.dispose([x, model, loaded]);
+    x.dispose();
+    model.dispose();
+    loaded.dispose();
   });
 });

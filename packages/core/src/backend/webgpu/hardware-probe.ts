@@ -23,7 +23,7 @@ let probe: Promise<ProbedAdapter | null> | undefined;
 /**
  * Dawn's default adapter, looked at in a child process whose stderr is discarded, so that `initBackend('auto')`
  * can pass over a software-only machine (lavapipe) without Dawn's warnings in the user's output; null when
- * `webgpu` is not installed, no adapter exists or the probe fails (10 s at most).
+ * `webgpu` is not installed, no adapter exists or the probe fails (20 s at most: Node and Dawn start slowly on a loaded machine).
  */
 export function probeDefaultAdapter(): Promise<ProbedAdapter | null> {
   probe ??= new Promise((resolve) => {
@@ -33,7 +33,7 @@ export function probeDefaultAdapter(): Promise<ProbedAdapter | null> {
     } catch {
       return resolve(null);
     }
-    execFile(process.execPath, ['--input-type=module', '-e', PROBE, entry], { timeout: 10_000 }, (err, stdout) => {
+    execFile(process.execPath, ['--input-type=module', '-e', PROBE, entry], { timeout: 20_000 }, (err, stdout) => {
       if (err) return resolve(null);
       try {
         resolve(JSON.parse(stdout) as ProbedAdapter | null);

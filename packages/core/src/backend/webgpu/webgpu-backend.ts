@@ -93,7 +93,10 @@ export async function useWebgpu(spec: AdapterSpec | undefined, allowSoftware: bo
     // 'auto': look at the default adapter out of process first; a software-only machine never loads Dawn here.
     ensureXdgRuntimeDir();
     const probed = await probeDefaultAdapter();
-    if (probed && isSoftwareAdapter({ info: { ...probed, vendor: '' }, isFallbackAdapter: probed.isFallbackAdapter })) {
+    // No answer (no adapter, a crash, or a probe slower than its limit on a loaded machine): Dawn is not loaded
+    // here either, or its driver warnings would reach the user's stderr.
+    if (!probed) return fail('the out-of-process adapter probe saw no adapter (or got no answer in time)');
+    if (isSoftwareAdapter({ info: { ...probed, vendor: '' }, isFallbackAdapter: probed.isFallbackAdapter })) {
       return fail(`only a software adapter (${probed.description || probed.device}): slower than the CPU backends; initBackend('webgpu') uses it anyway`);
     }
   }
