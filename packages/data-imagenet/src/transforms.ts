@@ -38,7 +38,7 @@ export interface TrainTransformOptions extends NormalizeOptions {
 }
 
 /** Python's `round()` (half to even), which torchvision's crop arithmetic uses. */
-function pyRound(x: number): number {
+export function pyRound(x: number): number {
   const r = Math.round(x);
   return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
