@@ -1,5 +1,6 @@
 import { IMAGENET_MEAN, IMAGENET_STD, type Rng } from '@hrnet/core';
 import { decodeImage, readImageSize, type Box, type ImageSource, type Interpolation, type RgbImage } from './decode.js';
+import { randomErasingInPlace, type RandomErasingOptions } from './augment/random-erasing.js';
 
 /** timm's default eval `crop_pct`. */
 export const DEFAULT_CROP_PCT = 0.875;
@@ -283,16 +284,18 @@ export interface RandomResizedCropOptions extends NormalizeOptions {
   interpolation?: Interpolation;
   /** Optional color jitter after the crop. */
   colorJitter?: ColorJitterOptions;
+  /** Optional random erasing on the normalised image, last (timm `re_prob` / `re_mode` / `re_count`). */
+  randomErasing?: RandomErasingOptions;
 }
 
 /**
  * The ImageNet train transform of timm / torchvision / MindCV: RandomResizedCrop (see
  * {@link randomResizedCropBox}) to `size`×`size`, horizontal flip with probability `hflip`, optional
- * color jitter, normalize. sharp extracts the crop and resizes it in one pipeline. All randomness comes
- * from `rng` (crop, then flip, then jitter).
+ * color jitter, normalize, optional random erasing. sharp extracts the crop and resizes it in one pipeline. All
+ * randomness comes from `rng` (crop, then flip, then jitter, then erasing).
  */
 export function randomResizedCropTransform(opts: RandomResizedCropOptions): ImageTransform & { spec: TransformSpec } {
-  const { size, scale = [0.08, 1], ratio = [3 / 4, 4 / 3], hflip = 0.5, interpolation = 'bilinear', colorJitter } = opts;
+  const { size, scale = [0.08, 1], ratio = [3 / 4, 4 / 3], hflip = 0.5, interpolation = 'bilinear', colorJitter, randomErasing } = opts;
   checkSize('randomResizedCropTransform size', size);
   if (!(scale[0] > 0 && scale[0] <= scale[1] && scale[1] <= 1)) throw new Error(`randomResizedCropTransform: bad scale [${scale.join(', ')}]`);
   if (!(ratio[0] > 0 && ratio[0] <= ratio[1])) throw new Error(`randomResizedCropTransform: bad ratio [${ratio.join(', ')}]`);
@@ -305,7 +308,9 @@ export function randomResizedCropTransform(opts: RandomResizedCropOptions): Imag
       const flip = rng.next() < hflip;
       const img = await decodeImage(src, { cropFirst: box, resize: { width: size, height: size, interpolation } });
       if (colorJitter) colorJitterInPlace(img, colorJitter, rng);
-      return normalizeInto(img, new Float32Array(size * size * 3), 0, { ...opts, flip });
+      const out = normalizeInto(img, new Float32Array(size * size * 3), 0, { ...opts, flip });
+      if (randomErasing) randomErasingInPlace(out, size, size, randomErasing, rng);
+      return out;
     },
   };
 }

@@ -63,6 +63,23 @@ describe('randomResizedCropTransform', () => {
     expect(out[31 * 3]).toBeGreaterThan(0.22);
   });
 
+  it('random erasing comes last, on the normalised image: the crop is kept outside the erased box', async () => {
+    const png = await gradientPng(64, 48);
+    const plain = randomResizedCropTransform({ size: 32 });
+    const erased = randomResizedCropTransform({ size: 32, randomErasing: { prob: 1, mode: 'const' } });
+    const a = await plain.apply(png, createRng(2));
+    const b = await erased.apply(png, createRng(2));
+    let zeroed = 0;
+    for (let i = 0; i < a.length; i++) {
+      if (a[i] !== b[i]) {
+        expect(b[i]).toBe(0);
+        zeroed++;
+      }
+    }
+    expect(zeroed / 3).toBeGreaterThanOrEqual(Math.floor(0.02 * 32 * 32) - 32);
+    expect(await transformFromSpec(erased.spec).apply(png, createRng(2))).toEqual(b);
+  });
+
   it('validates its options', () => {
     expect(() => randomResizedCropTransform({ size: 32, scale: [0.5, 0.1] })).toThrow(/scale/);
     expect(() => randomResizedCropTransform({ size: 32, ratio: [0, 1] })).toThrow(/ratio/);

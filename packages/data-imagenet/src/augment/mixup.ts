@@ -90,7 +90,8 @@ export function sampleMixParams(opts: MixupOptions, height: number, width: numbe
 
 /**
  * Mixes an NHWC float32 batch in place with the drawn `params` (timm's `_mix_batch`: mixup blends image i with
- * image N-1-i; cutmix copies image N-1-i's pixels inside the box) and returns the soft targets [N·K] of
+ * image N-1-i; cutmix copies image N-1-i's pixels inside the box; timm asserts an even batch, here the middle
+ * image of an odd one, left by a skipped corrupt file, pairs with itself and stays as it is) and returns the soft targets [N·K] of
  * timm's `mixup_target`: `λ·onehot(y_i) + (1-λ)·onehot(y_{N-1-i})` (label smoothing is the loss's, see
  * @hrnet/core's `crossEntropy`).
  */
@@ -104,7 +105,6 @@ export function mixBatchInPlace(
   const [n, h, w, c] = shape;
   if (images.length !== n * h * w * c) throw new Error(`mixBatch: ${images.length} values do not match shape [${shape.join(', ')}]`);
   if (labels.length !== n) throw new Error(`mixBatch: ${n} images but ${labels.length} labels`);
-  if (n % 2 !== 0) throw new Error(`mixBatch: the batch size must be even (timm's Mixup), got ${n}`);
   const { lam, box } = params;
   const img = h * w * c;
   // Every pair (i, N-1-i) reads the other's original pixels: mix both halves of the pair at once.

@@ -37,12 +37,16 @@ describe("mixup / cutmix against timm's Mixup (batch mode)", () => {
     });
   }
 
-  it('λ = 1 leaves the batch alone and gives one-hot targets; odd batches and bad labels are refused', () => {
+  it('λ = 1 leaves the batch alone and gives one-hot targets; an odd batch keeps its middle image; bad labels are refused', () => {
     const images = Float32Array.from(fix.images);
     const t = mixBatchInPlace(images, fix.shape, Int32Array.from(fix.labels), fix.numClasses, { lam: 1 });
     expect(Array.from(images)).toEqual(Array.from(Float32Array.from(fix.images)));
     expect(Array.from(t.slice(0, fix.numClasses))).toEqual([1, 0, 0, 0, 0]);
-    expect(() => mixBatchInPlace(new Float32Array(3 * 12), [3, 2, 2, 3], new Int32Array(3), 5, { lam: 0.5 })).toThrow(/even/);
+    const odd = Float32Array.from({ length: 3 * 12 }, (_, i) => Math.floor(i / 12));
+    const oddTargets = mixBatchInPlace(odd, [3, 2, 2, 3], Int32Array.from([0, 1, 2]), 3, { lam: 0.25 });
+    expect(Array.from(odd.slice(12, 24))).toEqual(new Array(12).fill(1));
+    expect(Array.from(odd.slice(0, 12))).toEqual(new Array(12).fill(1.5));
+    expect(Array.from(oddTargets)).toEqual([0.25, 0, 0.75, 0, 1, 0, 0.75, 0, 0.25]);
     expect(() => mixBatchInPlace(new Float32Array(2 * 12), [2, 2, 2, 3], Int32Array.from([0, 7]), 5, { lam: 0.5 })).toThrow(/label out of/);
   });
 
