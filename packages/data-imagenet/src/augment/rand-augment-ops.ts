@@ -1,0 +1,107 @@
+import type { RgbImage } from '../decode.js';
+
+/**
+ * The pixel-wise ops of timm's RandAugment (`timm/data/auto_augment.py`), on 8-bit RGB images, as PIL computes
+ * them: look-up tables per channel (ImageOps) and `Image.blend` with a degenerate image (ImageEnhance). Each
+ * returns a new image.
+ */
+
+const mapLut = (img: RgbImage, luts: readonly Uint8Array[]): RgbImage => {
+  const out = new Uint8Array(img.data.length);
+  for (let i = 0; i < out.length; i++) out[i] = luts[i % 3][img.data[i]];
+  return { data: out, width: img.width, height: img.height };
+};
+const lut = (f: (v: number) => number): Uint8Array => Uint8Array.from({ length: 256 }, (_, v) => f(v));
+const sameLut = (img: RgbImage, f: (v: number) => number): RgbImage => {
+  const l = lut(f);
+  return mapLut(img, [l, l, l]);
+};
+
+function histograms(img: RgbImage): Int32Array[] {
+  const h = [new Int32Array(256), new Int32Array(256), new Int32Array(256)];
+  for (let i = 0; i < img.data.length; i++) h[i % 3][img.data[i]]++;
+  return h;
+}
+
+export const invert = (img: RgbImage): RgbImage => sameLut(img, (v) => 255 - v);
+
+/** Keeps the top `bits` bits (ImageOps.posterize); 8 or more is the identity, as timm. */
+export const posterize = (img: RgbImage, bits: number): RgbImage => sameLut(img, (v) => (bits >= 8 ? v : v & ~((1 << (8 - bits)) - 1)));
+
+/** Inverts values at or above `thresh` (ImageOps.solarize). */
+export const solarize = (img: RgbImage, thresh: number): RgbImage => sameLut(img, (v) => (v < thresh ? v : 255 - v));
+
+/** Adds `add` (capped at 255) to values below `thresh` (timm's `solarize_add`). */
+export const solarizeAdd = (img: RgbImage, add: number, thresh = 128): RgbImage => sameLut(img, (v) => (v < thresh ? Math.min(255, v + add) : v));
+
+/** Stretches each channel's [min, max] to [0, 255] with truncation (ImageOps.autocontrast, cutoff 0). */
+export function autoContrast(img: RgbImage): RgbImage {
+  return mapLut(
+    img,
+    histograms(img).map((h) => {
+      let lo = 0;
+      while (lo < 255 && h[lo] === 0) lo++;
+      let hi = 255;
+      while (hi > 0 && h[hi] === 0) hi--;
+      if (hi <= lo) return lut((v) => v);
+      const scale = 255 / (hi - lo);
+      const offset = -lo * scale;
+      return lut((v) => Math.min(255, Math.max(0, Math.trunc(v * scale + offset))));
+    }),
+  );
+}
+
+/** Histogram equalisation per channel (ImageOps.equalize: integer steps from the histogram without its last bin). */
+export function equalize(img: RgbImage): RgbImage {
+  return mapLut(
+    img,
+    histograms(img).map((h) => {
+      const used = Array.from(h).filter((c) => c > 0);
+      const step = used.length <= 1 ? 0 : Math.floor((used.reduce((a, b) => a + b, 0) - used[used.length - 1]) / 255);
+      if (step === 0) return lut((v) => v);
+      const out = new Uint8Array(256);
+      let n = Math.floor(step / 2);
+      for (let i = 0; i < 256; i++) {
+        out[i] = Math.min(255, Math.floor(n / step));
+        n += h[i];
+      }
+      return out;
+    }),
+  );
+}
+
+/** PIL `Image.blend(degenerate, img, factor)` for 8-bit images: `d + f·(x − d)` in float32, truncated, clipped when extrapolating. */
+function blend(img: RgbImage, degenerate: (i: number) => number, factor: number): RgbImage {
+  const f = Math.fround(factor);
+  const out = new Uint8Array(img.data.length);
+  for (let i = 0; i < out.length; i++) {
+    const d = degenerate(i);
+    const v = Math.fround(d + Math.fround(f * (img.data[i] - d)));
+    out[i] = v <= 0 ? 0 : v >= 255 ? 255 : Math.trunc(v);
+  }
+  return { data: out, width: img.width, height: img.height };
+}
+
+/** PIL's RGB → L: `(299·R + 587·G + 114·B) / 1000` in 16-bit fixed point, rounded. */
+const toL = (r: number, g: number, b: number) => (r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16;
+
+/** ImageEnhance.Brightness: blend with black. */
+export const brightness = (img: RgbImage, factor: number): RgbImage => blend(img, () => 0, factor);
+
+/** ImageEnhance.Color: blend with the image's greyscale. */
+export function color(img: RgbImage, factor: number): RgbImage {
+  const d = img.data;
+  return blend(img, (i) => {
+    const p = i - (i % 3);
+    return toL(d[p], d[p + 1], d[p + 2]);
+  }, factor);
+}
+
+/** ImageEnhance.Contrast: blend with the mean grey level (of the L image, rounded). */
+export function contrast(img: RgbImage, factor: number): RgbImage {
+  const d = img.data;
+  let sum = 0;
+  for (let p = 0; p < d.length; p += 3) sum += toL(d[p], d[p + 1], d[p + 2]);
+  const mean = Math.trunc(sum / (d.length / 3) + 0.5);
+  return blend(img, () => mean, factor);
+}
