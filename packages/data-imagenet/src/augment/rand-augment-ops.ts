@@ -105,3 +105,22 @@ export function contrast(img: RgbImage, factor: number): RgbImage {
   const mean = Math.trunc(sum / (d.length / 3) + 0.5);
   return blend(img, () => mean, factor);
 }
+
+/**
+ * ImageEnhance.Sharpness: blend with PIL's SMOOTH filter (3×3 kernel 1/13·[1 1 1; 1 5 1; 1 1 1], rounded; the
+ * one-pixel border keeps the original values).
+ */
+export function sharpness(img: RgbImage, factor: number): RgbImage {
+  const { data, width, height } = img;
+  const smooth = Uint8Array.from(data);
+  for (let y = 1; y < height - 1; y++) {
+    for (let x = 1; x < width - 1; x++) {
+      for (let c = 0; c < 3; c++) {
+        let s = 0;
+        for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) s += data[((y + dy) * width + x + dx) * 3 + c] * (dx === 0 && dy === 0 ? 5 : 1);
+        smooth[(y * width + x) * 3 + c] = Math.min(255, Math.trunc(s / 13 + 0.5));
+      }
+    }
+  }
+  return blend(img, (i) => smooth[i], factor);
+}

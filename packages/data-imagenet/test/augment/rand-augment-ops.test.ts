@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { autoContrast, brightness, color, contrast, equalize, invert, posterize, solarize, solarizeAdd } from '../../src/augment/rand-augment-ops.js';
+import { autoContrast, brightness, color, contrast, equalize, invert, posterize, sharpness, solarize, solarizeAdd } from '../../src/augment/rand-augment-ops.js';
 import type { RgbImage } from '../../src/index.js';
 
 const fix = JSON.parse(readFileSync(new URL('../fixtures/aug-fixtures.json', import.meta.url), 'utf8')).randaugment as {
@@ -18,6 +18,7 @@ const OPS: Record<string, (a: Record<string, number>) => RgbImage> = {
   contrast: (a) => contrast(img, a.factor),
   color: (a) => color(img, a.factor),
   brightness: (a) => brightness(img, a.factor),
+  sharpness: (a) => sharpness(img, a.factor),
 };
 
 describe("RandAugment pixel ops against timm's (PIL) outputs", () => {
