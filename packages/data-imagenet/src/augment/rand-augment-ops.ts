@@ -124,3 +124,89 @@ export function sharpness(img: RgbImage, factor: number): RgbImage {
   }
   return blend(img, (i) => smooth[i], factor);
 }
+
+/** Resampling of the geometric ops (timm passes the train `interpolation` to PIL). */
+export type AffineInterpolation = 'nearest' | 'bilinear';
+
+/**
+ * PIL `Image.transform(size, AFFINE, [a, b, c, d, e, f])`: output pixel (x, y) samples the input at
+ * `(a·(x+½) + b·(y+½) + c, d·(x+½) + e·(y+½) + f)`; samples outside the image get `fill`.
+ */
+export function affine(img: RgbImage, m: readonly number[], interpolation: AffineInterpolation, fill: readonly number[]): RgbImage {
+  if (interpolation === 'nearest') return affineNearest(img, m, fill);
+  const { data, width, height } = img;
+  const out = new Uint8Array(data.length);
+  const clampX = (x: number) => (x < 0 ? 0 : x < width ? x : width - 1);
+  const clampY = (y: number) => (y < 0 ? 0 : y < height ? y : height - 1);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const xin = m[0] * (x + 0.5) + m[1] * (y + 0.5) + m[2];
+      const yin = m[3] * (x + 0.5) + m[4] * (y + 0.5) + m[5];
+      const o = (y * width + x) * 3;
+      if (!(xin >= 0 && xin < width && yin >= 0 && yin < height)) {
+        out[o] = fill[0];
+        out[o + 1] = fill[1];
+        out[o + 2] = fill[2];
+        continue;
+      }
+      const xs = xin - 0.5;
+      const ys = yin - 0.5;
+      const x0 = Math.floor(xs);
+      const y0 = Math.floor(ys);
+      const dx = xs - x0;
+      const dy = ys - y0;
+      const r0 = clampY(y0) * width;
+      const r1 = clampY(y0 + 1) * width;
+      const c0 = clampX(x0);
+      const c1 = clampX(x0 + 1);
+      for (let c = 0; c < 3; c++) {
+        const a = data[(r0 + c0) * 3 + c] + (data[(r0 + c1) * 3 + c] - data[(r0 + c0) * 3 + c]) * dx;
+        const b = data[(r1 + c0) * 3 + c] + (data[(r1 + c1) * 3 + c] - data[(r1 + c0) * 3 + c]) * dx;
+        out[o + c] = Math.trunc(a + (b - a) * dy);
+      }
+    }
+  }
+  return { data: out, width, height };
+}
+
+/** PIL's nearest-neighbour affine path (`affine_fixed`): the matrix in 16.16 fixed point, accumulated per pixel. */
+function affineNearest(img: RgbImage, m: readonly number[], fill: readonly number[]): RgbImage {
+  const { data, width, height } = img;
+  const fix = (v: number) => Math.floor(v * 65536 + 0.5);
+  const [a0, a1, a3, a4] = [fix(m[0]), fix(m[1]), fix(m[3]), fix(m[4])];
+  let a2 = fix(m[2] + m[0] * 0.5 + m[1] * 0.5);
+  let a5 = fix(m[5] + m[3] * 0.5 + m[4] * 0.5);
+  const out = new Uint8Array(data.length);
+  for (let y = 0; y < height; y++) {
+    let xx = a2;
+    let yy = a5;
+    for (let x = 0; x < width; x++) {
+      const xin = xx >> 16;
+      const yin = yy >> 16;
+      const o = (y * width + x) * 3;
+      const inside = xin >= 0 && xin < width && yin >= 0 && yin < height;
+      const s = (yin * width + xin) * 3;
+      for (let c = 0; c < 3; c++) out[o + c] = inside ? data[s + c] : fill[c];
+      xx += a0;
+      yy += a3;
+    }
+    a2 += a1;
+    a5 += a4;
+  }
+  return { data: out, width, height };
+}
+
+export const shearX = (img: RgbImage, factor: number, i: AffineInterpolation, fill: readonly number[]) => affine(img, [1, factor, 0, 0, 1, 0], i, fill);
+export const shearY = (img: RgbImage, factor: number, i: AffineInterpolation, fill: readonly number[]) => affine(img, [1, 0, 0, factor, 1, 0], i, fill);
+export const translateXRel = (img: RgbImage, pct: number, i: AffineInterpolation, fill: readonly number[]) => affine(img, [1, 0, pct * img.width, 0, 1, 0], i, fill);
+export const translateYRel = (img: RgbImage, pct: number, i: AffineInterpolation, fill: readonly number[]) => affine(img, [1, 0, 0, 0, 1, pct * img.height], i, fill);
+
+/** PIL `Image.rotate(degrees)` (counter-clockwise about the centre, same size): its matrix, cos/sin rounded to 15 places. */
+export function rotate(img: RgbImage, degrees: number, i: AffineInterpolation, fill: readonly number[]): RgbImage {
+  const angle = -((degrees % 360) * Math.PI) / 180;
+  const r15 = (v: number) => Math.round(v * 1e15) / 1e15;
+  const [a, b, d, e] = [r15(Math.cos(angle)), r15(Math.sin(angle)), r15(-Math.sin(angle)), r15(Math.cos(angle))];
+  const cx = img.width / 2;
+  const cy = img.height / 2;
+  return affine(img, [a, b, a * -cx + b * -cy + cx, d, e, d * -cx + e * -cy + cy], i, fill);
+}

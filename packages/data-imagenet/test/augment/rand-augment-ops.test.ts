@@ -1,14 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { autoContrast, brightness, color, contrast, equalize, invert, posterize, sharpness, solarize, solarizeAdd } from '../../src/augment/rand-augment-ops.js';
+import { autoContrast, brightness, color, contrast, equalize, invert, posterize, rotate, sharpness, shearX, shearY, solarize, solarizeAdd, translateXRel, translateYRel, type AffineInterpolation } from '../../src/augment/rand-augment-ops.js';
 import type { RgbImage } from '../../src/index.js';
 
 const fix = JSON.parse(readFileSync(new URL('../fixtures/aug-fixtures.json', import.meta.url), 'utf8')).randaugment as {
-  width: number; height: number; image: number[]; ops: { op: string; args: Record<string, number>; out: number[] }[];
+  width: number; height: number; fill: number[]; image: number[]; ops: { op: string; args: Record<string, number> & { interpolation?: AffineInterpolation }; out: number[] }[];
 };
 const img: RgbImage = { data: Uint8Array.from(fix.image), width: fix.width, height: fix.height };
 
-const OPS: Record<string, (a: Record<string, number>) => RgbImage> = {
+const OPS: Record<string, (a: Record<string, number> & { interpolation?: AffineInterpolation }) => RgbImage> = {
+  shear_x: (a) => shearX(img, a.factor, a.interpolation!, fix.fill),
+  shear_y: (a) => shearY(img, a.factor, a.interpolation!, fix.fill),
+  translate_x_rel: (a) => translateXRel(img, a.pct, a.interpolation!, fix.fill),
+  translate_y_rel: (a) => translateYRel(img, a.pct, a.interpolation!, fix.fill),
+  rotate: (a) => rotate(img, a.degrees, a.interpolation!, fix.fill),
   auto_contrast: () => autoContrast(img),
   invert: () => invert(img),
   equalize: () => equalize(img),
@@ -28,7 +33,7 @@ describe("RandAugment pixel ops against timm's (PIL) outputs", () => {
       expect(got.width).toBe(fix.width);
       let diff = 0;
       for (let i = 0; i < out.length; i++) diff = Math.max(diff, Math.abs(got.data[i] - out[i]));
-      expect(diff).toBe(0);
+      expect(diff, `max |ours - PIL| = ${diff}`).toBe(0);
     });
   }
 });
