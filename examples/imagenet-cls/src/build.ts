@@ -47,6 +47,7 @@ export function trainLoader(cfg: ClassificationConfig, folder: ImageFolder, shar
           hflip: d.hflip,
           interpolation: d.train_interpolation,
           colorJitter: jitter,
+          autoAugment: d.auto_augment,
           randomErasing: d.re_prob > 0 ? { prob: d.re_prob, mode: d.re_mode, maxCount: d.re_count } : undefined,
         });
   const mixup = d.mixup > 0 || d.cutmix > 0

@@ -41,6 +41,8 @@ export const classificationConfigSchema = trainConfigSchema.extend({
     hflip: z.number().min(0).max(1).default(0.5),
     /** timm `color_jitter`: one strength for brightness, contrast and saturation (0 = off). */
     color_jitter: z.number().min(0).default(0),
+    /** timm/MindCV `auto_augment`: a RandAugment string (`rand-m9-mstd0.5-inc1`, MindCV `randaug-m7-mstd0.5-inc1`). */
+    auto_augment: z.string().optional(),
     /** timm/MindCV `re_prob`: random erasing probability per train image (0 = off). */
     re_prob: z.number().min(0).max(1).default(0),
     /** timm `re_mode`: erased pixels are 0 (`const`), one normal per channel (`rand`) or per pixel (`pixel`). */
@@ -75,7 +77,8 @@ export const classificationConfigSchema = trainConfigSchema.extend({
       })
       .optional(),
   })
-    .refine((d) => d.re_prob === 0 || d.train_crop === 'rrc', { message: "random erasing (re_prob > 0) runs in the 'rrc' train crop, as timm's pipeline", path: ['re_prob'] }),
+    .refine((d) => d.re_prob === 0 || d.train_crop === 'rrc', { message: "random erasing (re_prob > 0) runs in the 'rrc' train crop, as timm's pipeline", path: ['re_prob'] })
+    .refine((d) => d.auto_augment == null || d.train_crop === 'rrc', { message: "auto_augment runs in the 'rrc' train crop, as timm's pipeline", path: ['auto_augment'] }),
   loss: z
     .strictObject({
       label_smoothing: z.number().min(0).lt(1).default(0.1),

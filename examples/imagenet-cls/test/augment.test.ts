@@ -8,11 +8,11 @@ import { trainClassifier } from '../src/train-classifier.js';
 const configs = join(dirname(fileURLToPath(import.meta.url)), '..', 'configs');
 
 describe('recipe augmentations in the training batch path', () => {
-  it('mixup + cutmix (soft targets into the cross entropy) and random erasing train a few finite steps', async () => {
+  it('RandAugment, mixup + cutmix (soft targets into the cross entropy) and random erasing train a few finite steps', async () => {
     const base = await loadConfig(join(configs, 'demo-tiny.yaml'), classificationConfigSchema);
     const cfg = classificationConfigSchema.parse({
       ...base,
-      data: { ...base.data, train_crop: 'rrc', re_prob: 0.5, re_mode: 'pixel', mixup: 0.8, cutmix: 1, mixup_switch_prob: 0.5, synthetic: { classes: 4, train_per_class: 8, val_per_class: 2, size: 73 }, workers: 0 },
+      data: { ...base.data, train_crop: 'rrc', auto_augment: 'randaug-m7-mstd0.5-inc1', re_prob: 0.5, re_mode: 'pixel', mixup: 0.8, cutmix: 1, mixup_switch_prob: 0.5, synthetic: { classes: 4, train_per_class: 8, val_per_class: 2, size: 73 }, workers: 0 },
     });
     const r = await trainClassifier(cfg, { progress: 'none', log: () => undefined, maxEpochs: 1, maxSteps: 2 });
     expect(r.fit.steps).toBe(2);

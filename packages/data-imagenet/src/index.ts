@@ -54,3 +54,4 @@ export {
   type RandomErasingMode,
   type RandomErasingOptions,
 } from './augment/random-erasing.js';
+export { parseRandAugment, randAugment, type RandAugmentApplyOptions, type RandAugmentPolicy } from './augment/rand-augment.js';
