@@ -40,7 +40,19 @@ export function trainLoader(cfg: ClassificationConfig, folder: ImageFolder, shar
   const transform =
     d.train_crop === 'random'
       ? trainTransform({ size, scaleSize: d.scale_size, hflip: d.hflip, interpolation: d.train_interpolation })
-      : randomResizedCropTransform({ size, scale: d.scale, ratio: d.ratio, hflip: d.hflip, interpolation: d.train_interpolation, colorJitter: jitter });
+      : randomResizedCropTransform({
+          size,
+          scale: d.scale,
+          ratio: d.ratio,
+          hflip: d.hflip,
+          interpolation: d.train_interpolation,
+          colorJitter: jitter,
+          autoAugment: d.auto_augment,
+          randomErasing: d.re_prob > 0 ? { prob: d.re_prob, mode: d.re_mode, maxCount: d.re_count } : undefined,
+        });
+  const mixup = d.mixup > 0 || d.cutmix > 0
+    ? { mixupAlpha: d.mixup, cutmixAlpha: d.cutmix, prob: d.mixup_prob, switchProb: d.mixup_switch_prob, numClasses: cfg.model.num_classes ?? folder.classes.length }
+    : undefined;
   return new BatchLoader(folder, {
     batchSize: cfg.batch_size,
     badSamples,
@@ -51,6 +63,7 @@ export function trainLoader(cfg: ClassificationConfig, folder: ImageFolder, shar
     workers: d.workers,
     transform,
     shard,
+    mixup,
   });
 }
 

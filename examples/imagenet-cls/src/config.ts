@@ -46,6 +46,22 @@ export const classificationConfigSchema = trainConfigSchema.extend({
     hflip: z.number().min(0).max(1).default(0.5),
     /** timm `color_jitter`: one strength for brightness, contrast and saturation (0 = off). */
     color_jitter: z.number().min(0).default(0),
+    /** timm/MindCV `auto_augment`: a RandAugment string (`rand-m9-mstd0.5-inc1`, MindCV `randaug-m7-mstd0.5-inc1`). */
+    auto_augment: z.string().optional(),
+    /** timm/MindCV `re_prob`: random erasing probability per train image (0 = off). */
+    re_prob: z.number().min(0).max(1).default(0),
+    /** timm `re_mode`: erased pixels are 0 (`const`), one normal per channel (`rand`) or per pixel (`pixel`). */
+    re_mode: z.enum(['const', 'rand', 'pixel']).default('pixel'),
+    /** timm `re_count`: up to this many boxes per image (a uniform count in [1, re_count]). */
+    re_count: z.number().int().positive().default(1),
+    /** timm/MindCV `mixup`: mixup Beta α (0 = off). */
+    mixup: z.number().min(0).default(0),
+    /** timm/MindCV `cutmix`: cutmix Beta α (0 = off). */
+    cutmix: z.number().min(0).default(0),
+    /** timm `mixup_prob` (MindCV `mixup_prob`): probability that a batch is mixed. */
+    mixup_prob: z.number().min(0).max(1).default(1),
+    /** timm `mixup_switch_prob`: with both on, probability of cutmix instead of mixup. */
+    mixup_switch_prob: z.number().min(0).max(1).default(0.5),
     /** Train resize filter (MindCV `interpolation`). */
     train_interpolation: interpolation.default('bilinear'),
     eval_interpolation: interpolation.default('bilinear'),
@@ -65,7 +81,9 @@ export const classificationConfigSchema = trainConfigSchema.extend({
         size: z.number().int().positive(),
       })
       .optional(),
-  }),
+  })
+    .refine((d) => d.re_prob === 0 || d.train_crop === 'rrc', { message: "random erasing (re_prob > 0) runs in the 'rrc' train crop, as timm's pipeline", path: ['re_prob'] })
+    .refine((d) => d.auto_augment == null || d.train_crop === 'rrc', { message: "auto_augment runs in the 'rrc' train crop, as timm's pipeline", path: ['auto_augment'] }),
   loss: z
     .strictObject({
       label_smoothing: z.number().min(0).lt(1).default(0.1),

@@ -59,6 +59,8 @@ describe('imagenet-cls example', () => {
         v, 100, 256, 'sgd', 0.9, 1e-3, 224, 0.875, 'bilinear', `./output/${v}`,
       ]);
     }
+    const mc = await load('mindcv-hrnet_w32.yaml');
+    expect([mc.data.auto_augment, mc.data.re_prob, mc.data.re_mode, mc.data.mixup, mc.data.cutmix, mc.data.mixup_prob]).toEqual(['randaug-m7-mstd0.5', 0.1, 'const', 0.2, 1, 1]);
     const ms = await load('mindspore-hrnetw48_cls.yaml');
     const opt = createOptimizer(ms.optimizer) as RMSProp;
     expect([opt instanceof RMSProp, opt.decay, opt.momentum, opt.epsilon, opt.weightDecay]).toEqual([true, 0.9, 0.9, 1e-3, 1e-5]);

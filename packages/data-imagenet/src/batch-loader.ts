@@ -2,11 +2,14 @@ import { checkShard, createRng, ImageDecodeError, mixSeed, permutation, shardBat
 import { DecodePool } from './decode-pool.js';
 import type { ImageFolder, ImageSample } from './image-folder.js';
 import type { ImageTransform, TransformSpec } from './transforms.js';
+import { mixBatchInPlace, sampleMixParams, type MixupOptions } from './augment/mixup.js';
 
 /** One batch: `images` is NHWC float32 of `shape`, `labels[i]` the class of image i. */
 export interface ImageBatch {
   images: Float32Array;
   labels: Int32Array;
+  /** With `mixup`: the mixed soft targets, [N, numClasses] row-major (the loss takes these instead of `labels`). */
+  targets?: Float32Array;
   shape: [number, number, number, number];
   /** Source file of each image, in batch order. */
   paths: string[];
@@ -36,6 +39,11 @@ export interface BatchLoaderOptions {
    * of one unsharded loader. Use `dropLast` so that no slice is empty.
    */
   shard?: ShardSpec;
+  /**
+   * timm's Mixup/CutMix in batch mode on every batch (one λ per batch, image i mixed with image N-1-i), drawn from
+   * (`seed`, epoch, batch index, shard rank); batches then carry soft `targets`.
+   */
+  mixup?: MixupOptions & { numClasses: number };
   /** An image that fails to decode (missing, empty, truncated, corrupt): 'skip' (default) reports and leaves it out, 'fail' throws. */
   badSamples?: BadSamplePolicy;
   /** Called once per corrupt file under the 'skip' policy; default prints a warning to stderr. */
@@ -43,6 +51,7 @@ export interface BatchLoaderOptions {
 }
 
 const SHUFFLE_STREAM = 0x5eed;
+const MIX_STREAM = 0x3112;
 
 /**
  * Batches of transformed images from an {@link ImageFolder} (or any sample list), as an async iterable.
@@ -123,7 +132,9 @@ export class BatchLoader implements AsyncIterable<ImageBatch> {
     const groups = shardBatches(order, this.batchSize, { shard: this.opts.shard, dropLast: this.opts.dropLast });
 
     const pending: Promise<ImageBatch | null>[] = [];
+    const { mixup } = this.opts;
     let next = 0;
+    let yielded = 0;
     const start = () => {
       const p = this.loadBatch(groups[next++], epoch);
       p.catch(() => undefined); // surfaced when awaited; avoids unhandled rejections if the consumer stops early
@@ -135,7 +146,14 @@ export class BatchLoader implements AsyncIterable<ImageBatch> {
       // While batch i is awaited and then consumed, batches i+1 … i+prefetch load.
       while (pending.length < prefetch && next < groups.length) start();
       const batch = await head;
-      if (batch) yield batch;
+      if (!batch) continue;
+      if (mixup) {
+        const [, h, w] = batch.shape;
+        const rng = createRng(mixSeed(seed, epoch, MIX_STREAM, yielded, this.opts.shard?.rank ?? 0));
+        batch.targets = mixBatchInPlace(batch.images, batch.shape, batch.labels, mixup.numClasses, sampleMixParams(mixup, h, w, rng));
+      }
+      yielded++;
+      yield batch;
     }
   }
 

@@ -39,3 +39,19 @@ export { countTopKCorrect, topKAccuracy } from '@hrnet/core';
 export { createRng, mixSeed, permutation, type Rng } from '@hrnet/core';
 // ImageNet statistics live in @hrnet/core (shared with @hrnet/heads and @hrnet/data-coco); re-exported as documented.
 export { IMAGENET_MEAN, IMAGENET_STD } from '@hrnet/core';
+export {
+  cutmixBoxAndLam,
+  mixBatchInPlace,
+  sampleBeta,
+  sampleMixParams,
+  type MixParams,
+  type MixupOptions,
+} from './augment/mixup.js';
+export {
+  eraseBoxInPlace,
+  randomErasingBoxes,
+  randomErasingInPlace,
+  type RandomErasingMode,
+  type RandomErasingOptions,
+} from './augment/random-erasing.js';
+export { parseRandAugment, randAugment, type RandAugmentApplyOptions, type RandAugmentPolicy } from './augment/rand-augment.js';

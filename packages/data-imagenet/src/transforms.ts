@@ -1,5 +1,7 @@
 import { IMAGENET_MEAN, IMAGENET_STD, type Rng } from '@hrnet/core';
 import { decodeImage, readImageSize, type Box, type ImageSource, type Interpolation, type RgbImage } from './decode.js';
+import { randomErasingInPlace, type RandomErasingOptions } from './augment/random-erasing.js';
+import { parseRandAugment, randAugment } from './augment/rand-augment.js';
 
 /** timm's default eval `crop_pct`. */
 export const DEFAULT_CROP_PCT = 0.875;
@@ -38,7 +40,7 @@ export interface TrainTransformOptions extends NormalizeOptions {
 }
 
 /** Python's `round()` (half to even), which torchvision's crop arithmetic uses. */
-function pyRound(x: number): number {
+export function pyRound(x: number): number {
   const r = Math.round(x);
   return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
@@ -283,19 +285,31 @@ export interface RandomResizedCropOptions extends NormalizeOptions {
   interpolation?: Interpolation;
   /** Optional color jitter after the crop. */
   colorJitter?: ColorJitterOptions;
+  /**
+   * Optional RandAugment policy string (timm `auto_augment` `rand-m9-mstd0.5-inc1`, MindCV `randaug-m7-mstd0.5-inc1`),
+   * after the crop (and colour jitter), before normalising; geometric ops resample with `interpolation` (nearest or
+   * bilinear) and fill with the mean colour, as timm's `img_mean`. The flip is applied afterwards (timm flips
+   * before): the op signs are random, so the distribution is the same.
+   */
+  autoAugment?: string;
+  /** Optional random erasing on the normalised image, last (timm `re_prob` / `re_mode` / `re_count`). */
+  randomErasing?: RandomErasingOptions;
 }
 
 /**
  * The ImageNet train transform of timm / torchvision / MindCV: RandomResizedCrop (see
  * {@link randomResizedCropBox}) to `size`×`size`, horizontal flip with probability `hflip`, optional
- * color jitter, normalize. sharp extracts the crop and resizes it in one pipeline. All randomness comes
- * from `rng` (crop, then flip, then jitter).
+ * color jitter, normalize, optional random erasing. sharp extracts the crop and resizes it in one pipeline. All
+ * randomness comes from `rng` (crop, then flip, then jitter, then erasing).
  */
 export function randomResizedCropTransform(opts: RandomResizedCropOptions): ImageTransform & { spec: TransformSpec } {
-  const { size, scale = [0.08, 1], ratio = [3 / 4, 4 / 3], hflip = 0.5, interpolation = 'bilinear', colorJitter } = opts;
+  const { size, scale = [0.08, 1], ratio = [3 / 4, 4 / 3], hflip = 0.5, interpolation = 'bilinear', colorJitter, randomErasing, autoAugment } = opts;
   checkSize('randomResizedCropTransform size', size);
   if (!(scale[0] > 0 && scale[0] <= scale[1] && scale[1] <= 1)) throw new Error(`randomResizedCropTransform: bad scale [${scale.join(', ')}]`);
   if (!(ratio[0] > 0 && ratio[0] <= ratio[1])) throw new Error(`randomResizedCropTransform: bad ratio [${ratio.join(', ')}]`);
+  const policy = autoAugment ? parseRandAugment(autoAugment) : undefined;
+  if (policy && interpolation === 'bicubic') throw new Error("randomResizedCropTransform: RandAugment's geometric ops resample with 'nearest' or 'bilinear', not 'bicubic'");
+  const fill = (opts.mean ?? IMAGENET_MEAN).map((m) => Math.min(255, pyRound(255 * m)));
   return {
     outputShape: [size, size, 3],
     spec: { kind: 'rrc', options: { ...opts } },
@@ -305,7 +319,10 @@ export function randomResizedCropTransform(opts: RandomResizedCropOptions): Imag
       const flip = rng.next() < hflip;
       const img = await decodeImage(src, { cropFirst: box, resize: { width: size, height: size, interpolation } });
       if (colorJitter) colorJitterInPlace(img, colorJitter, rng);
-      return normalizeInto(img, new Float32Array(size * size * 3), 0, { ...opts, flip });
+      const augmented = policy ? randAugment(img, policy, rng, { interpolation: interpolation as 'nearest' | 'bilinear', fill }) : img;
+      const out = normalizeInto(augmented, new Float32Array(size * size * 3), 0, { ...opts, flip });
+      if (randomErasing) randomErasingInPlace(out, size, size, randomErasing, rng);
+      return out;
     },
   };
 }

@@ -48,6 +48,27 @@ describe('BatchLoader', () => {
     expect(batches[0].labels).toBeInstanceOf(Int32Array);
   });
 
+  it('mixup: every batch mixed with its flip, soft targets matching the images, reproducible per seed', async () => {
+    const run = (seed: number) =>
+      collect(new BatchLoader(samples(8), { batchSize: 4, transform: fakeTransform(), seed, mixup: { mixupAlpha: 0.8, numClasses: 3 } }).batches(0));
+    const batches = await run(1);
+    for (const b of batches) {
+      // image value = λ·id_i + (1-λ)·id_{N-1-i}; the target row carries the same λ on the two labels
+      const [a, z] = [b.images[0], b.images[9]];
+      const ids = b.paths.map((p) => Number(p.slice(1)));
+      const lam = (a - ids[3]) / (ids[0] - ids[3]);
+      expect(z).toBeCloseTo(lam * ids[3] + (1 - lam) * ids[0], 5);
+      const row0 = Array.from(b.targets!.slice(0, 3));
+      const expected = [0, 0, 0];
+      expected[ids[0] % 3] += lam;
+      expected[ids[3] % 3] += 1 - lam;
+      row0.forEach((v, k) => expect(v).toBeCloseTo(expected[k], 5));
+      expect(b.labels[0]).toBe(ids[0] % 3);
+    }
+    expect(batches[0].images).toEqual((await run(1))[0].images);
+    expect(batches[0].images).not.toEqual((await run(2))[0].images);
+  });
+
   it('drops the last incomplete batch when asked', async () => {
     const loader = new BatchLoader(samples(10), { batchSize: 4, transform: fakeTransform(), dropLast: true });
     expect(loader.length).toBe(2);

@@ -63,6 +63,34 @@ describe('randomResizedCropTransform', () => {
     expect(out[31 * 3]).toBeGreaterThan(0.22);
   });
 
+  it('random erasing comes last, on the normalised image: the crop is kept outside the erased box', async () => {
+    const png = await gradientPng(64, 48);
+    const plain = randomResizedCropTransform({ size: 32 });
+    const erased = randomResizedCropTransform({ size: 32, randomErasing: { prob: 1, mode: 'const' } });
+    const a = await plain.apply(png, createRng(2));
+    const b = await erased.apply(png, createRng(2));
+    let zeroed = 0;
+    for (let i = 0; i < a.length; i++) {
+      if (a[i] !== b[i]) {
+        expect(b[i]).toBe(0);
+        zeroed++;
+      }
+    }
+    expect(zeroed / 3).toBeGreaterThanOrEqual(Math.floor(0.02 * 32 * 32) - 32);
+    expect(await transformFromSpec(erased.spec).apply(png, createRng(2))).toEqual(b);
+  });
+
+  it('RandAugment (auto_augment) changes the crop reproducibly; the spec rebuilds it; bicubic and bad strings are refused', async () => {
+    const png = await gradientPng(64, 48);
+    const plain = randomResizedCropTransform({ size: 32 });
+    const aug = randomResizedCropTransform({ size: 32, autoAugment: 'rand-m9-n3-mstd0.5-p1.0' });
+    const b = await aug.apply(png, createRng(3));
+    expect(b).not.toEqual(await plain.apply(png, createRng(3)));
+    expect(await transformFromSpec(aug.spec).apply(png, createRng(3))).toEqual(b);
+    expect(() => randomResizedCropTransform({ size: 32, autoAugment: 'rand-m9', interpolation: 'bicubic' })).toThrow(/bicubic/);
+    expect(() => randomResizedCropTransform({ size: 32, autoAugment: 'autoaug-v0' })).toThrow(/auto_augment: expected 'rand-/);
+  });
+
   it('validates its options', () => {
     expect(() => randomResizedCropTransform({ size: 32, scale: [0.5, 0.1] })).toThrow(/scale/);
     expect(() => randomResizedCropTransform({ size: 32, ratio: [0, 1] })).toThrow(/ratio/);

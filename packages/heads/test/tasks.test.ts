@@ -42,6 +42,22 @@ describe('classificationTask', () => {
       expect(d.probabilities).toEqual([...d.probabilities].sort((a, b) => b - a));
     });
     tf.dispose(logits);
+    // mixup/cutmix batches carry soft targets [N, K]: the loss takes them instead of the labels
+    const targets = new Float32Array(4 * 7);
+    [0, 3, 6, 3].forEach((y, i) => {
+      targets[i * 7 + y] += 0.7;
+      targets[i * 7 + [3, 6, 3, 0][i]] += 0.3;
+    });
+    const [soft, softRef, hard] = tf.tidy(() => {
+      const out = model.apply(task.inputs(batch), { training: false }) as tf.Tensor;
+      return [
+        task.loss([out], { ...batch, targets }).total,
+        crossEntropy(out, tf.tensor2d(targets, [4, 7]), { smoothing: 0.1 }),
+        task.loss([out], batch).total,
+      ].map((t) => t.dataSync()[0]);
+    });
+    expect(soft).toBe(softRef);
+    expect(soft).not.toBe(hard);
     model.dispose();
   });
 });

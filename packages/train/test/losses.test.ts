@@ -35,6 +35,21 @@ describe('crossEntropy with label smoothing', () => {
     expect(() => crossEntropy(l, [1])).toThrow(/2 rows of logits but 1 labels/);
     expect(() => crossEntropy(l, [1, 1], { smoothing: 1 })).toThrow(/smoothing/);
   });
+
+  it("soft targets [N, K] (mixup/cutmix): smoothing as timm's mixup_target applies it", () => {
+    const s = 0.1;
+    const lam = 0.7;
+    const soft = tf.tensor2d([[1 - lam, 0, lam]]);
+    const q = [(1 - lam) * (1 - s) + s / 3, s / 3, lam * (1 - s) + s / 3];
+    const expected = -(q[0] * logp[0] + q[1] * logp[1] + q[2] * logp[2]);
+    expect(crossEntropy(logits(), soft, { smoothing: s }).dataSync()[0]).toBeCloseTo(expected, 6);
+    // a one-hot soft target equals the integer label
+    expect(crossEntropy(logits(), tf.tensor2d([[0, 0, 1]]), { smoothing: s }).dataSync()[0]).toBeCloseTo(
+      crossEntropy(logits(), [2], { smoothing: s }).dataSync()[0],
+      6,
+    );
+    expect(() => crossEntropy(logits(), tf.tensor2d([[0, 1]]))).toThrow(/soft targets must be \[N, 3\]/);
+  });
 });
 
 describe('gradient clipping', () => {

@@ -14,16 +14,25 @@ export interface CrossEntropyOptions {
 }
 
 /**
- * Mean softmax cross entropy of `logits` [N, K] against integer `labels`, with optional label smoothing:
- * `mean_i( -sum_k q_ik * log_softmax(logits)_ik )`. Use it inside `tf.tidy`/`variableGrads`.
+ * Mean softmax cross entropy of `logits` [N, K] against integer `labels` or soft targets [N, K] (rows of class
+ * probabilities, e.g. mixup/cutmix's mixed one-hots), with optional label smoothing:
+ * `mean_i( -sum_k q_ik * log_softmax(logits)_ik )`. Smoothing maps a target t to `t·(on - off) + off`, which for a
+ * soft target equals timm's `mixup_target(..., smoothing)` (smoothing is linear, so it commutes with the mixing).
+ * Use it inside `tf.tidy`/`variableGrads`.
  */
-export function crossEntropy(logits: tf.Tensor, labels: Int32Array | number[] | tf.Tensor1D, opts: CrossEntropyOptions = {}): tf.Scalar {
+export function crossEntropy(
+  logits: tf.Tensor,
+  labels: Int32Array | number[] | tf.Tensor1D | tf.Tensor2D,
+  opts: CrossEntropyOptions = {},
+): tf.Scalar {
   const { smoothing = 0, style = 'timm' } = opts;
   if (!(smoothing >= 0 && smoothing < 1)) throw new Error(`crossEntropy: smoothing must be in [0, 1), got ${smoothing}`);
   if (logits.rank !== 2) throw new Error(`crossEntropy: logits must be [N, K], got shape [${logits.shape.join(', ')}]`);
   const [n, k] = logits.shape as [number, number];
   return tf.tidy(() => {
-    const y = labels instanceof tf.Tensor ? labels.toInt() : tf.tensor1d(labels as Int32Array, 'int32');
+    const soft = labels instanceof tf.Tensor && labels.rank === 2;
+    if (soft && labels.shape[1] !== k) throw new Error(`crossEntropy: soft targets must be [N, ${k}], got [${labels.shape.join(', ')}]`);
+    const y = soft ? labels.toFloat() : labels instanceof tf.Tensor ? labels.toInt() : tf.tensor1d(labels as Int32Array, 'int32');
     if (y.shape[0] !== n) throw new Error(`crossEntropy: ${n} rows of logits but ${y.shape[0]} labels`);
     const logp = tf.logSoftmax(logits.toFloat());
     let on = 1;
@@ -36,7 +45,7 @@ export function crossEntropy(logits: tf.Tensor, labels: Int32Array | number[] | 
       off = k > 1 ? smoothing / (k - 1) : 0;
     }
     // oneHot with 0/1 then arithmetic: tfjs-backend-wasm's OneHot truncates fractional on/off values.
-    const hot = tf.cast(tf.oneHot(y, k), 'float32');
+    const hot = soft ? y : tf.cast(tf.oneHot(y as tf.Tensor1D, k), 'float32');
     const target = on === 1 && off === 0 ? hot : tf.add(tf.mul(hot, on - off), off);
     return tf.neg(tf.mean(tf.sum(tf.mul(target, logp), 1))) as tf.Scalar;
   });

@@ -6,6 +6,8 @@ export interface LabelledImageBatch {
   images: Float32Array;
   shape: readonly [number, number, number, number];
   labels: Int32Array;
+  /** Soft targets [N, K] row-major (mixup/cutmix); when present the loss uses them instead of `labels`. */
+  targets?: Float32Array;
 }
 
 export interface ClassificationTaskOptions {
@@ -35,7 +37,8 @@ export function classificationTask(model: tf.LayersModel, opts: ClassificationTa
     model,
     inputs: (b) => tf.tensor4d(b.images, b.shape as [number, number, number, number]),
     loss: (out, b) => {
-      const total = crossEntropy(out[0], b.labels, opts.loss);
+      const labels = b.targets ? tf.tensor2d(b.targets, [b.labels.length, b.targets.length / b.labels.length]) : b.labels;
+      const total = crossEntropy(out[0], labels, opts.loss);
       return { total, terms: { cross_entropy: total } };
     },
     metrics,
