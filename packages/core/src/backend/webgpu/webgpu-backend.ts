@@ -95,7 +95,7 @@ export async function useWebgpu(spec: AdapterSpec | undefined, allowSoftware: bo
     const probed = await probeDefaultAdapter();
     // No answer (no adapter, a crash, or a probe slower than its limit on a loaded machine): Dawn is not loaded
     // here either, or its driver warnings would reach the user's stderr.
-    if (!probed) return fail('the out-of-process adapter probe saw no adapter (or got no answer in time)');
+    if (!probed) return fail('no WebGPU adapter seen by the out-of-process probe (or no answer from it in 20 s)');
     if (isSoftwareAdapter({ info: { ...probed, vendor: '' }, isFallbackAdapter: probed.isFallbackAdapter })) {
       return fail(`only a software adapter (${probed.description || probed.device}): slower than the CPU backends; initBackend('webgpu') uses it anyway`);
     }
