@@ -43,7 +43,7 @@ describe('coco-pose command lines', () => {
     expect(r.stdout).toMatch(/epoch: \[2\/2\], .*steps: 1,/);
     expect(r.stdout.includes('[train] --amp: dynamic loss scaling')).toBe(extra.includes('--amp'));
     // Bare --dist: one rank per GPU; none here, so the run is the single-process one.
-    expect(r.stdout.includes('[dist] one rank per GPU device: no GPU backend is in use, so 1 process')).toBe(extra.includes('--dist'));
+    expect(r.stdout.includes('[dist] one rank per GPU device: no GPU is visible, so 1 process')).toBe(extra.includes('--dist'));
     // The official output folder OUTPUT_DIR/coco_kpt/pose_higher_hrnet/<config name>, under the working directory.
     const out = join(cwd, 'output', 'coco_kpt', 'pose_higher_hrnet', 'tiny');
     expect((await stat(join(out, 'checkpoint-epoch0002.safetensors'))).size).toBeGreaterThan(0);

@@ -48,7 +48,7 @@ describe('imagenet-cls command lines', () => {
       expect(r.stdout).toContain('[train] loss scaling: {"type":"static","scale":1024');
       expect(r.stdout).toMatch(/epoch: \[1\/1\], .*steps: 2,.* val top1: [\d.]+/);
     }
-    expect(dist.stdout).toContain('[dist] one rank per GPU device: no GPU backend is in use, so 1 process');
+    expect(dist.stdout).toContain('[dist] one rank per GPU device: no GPU is visible, so 1 process');
     expect(standalone.stdout).not.toContain('[dist]');
     const ckpt = join(dir, 'mindcv', 'hrnet_w18_small-epoch0001.safetensors');
     // ckpt_save_policy top_k: the best checkpoint besides the epoch's
