@@ -72,8 +72,8 @@ describe('cityscapes-seg scripts on bad input', () => {
     expect(noDatadir).toBe(`error: --datadir <cityscapes root> is required: ${recipe} has no DATASET.SYNTHETIC section to generate data from`);
     expect(badKey).toBe(`config error: ${bad}: unknown key 'TRAIN.LR_STEPS'`);
     expect(badDatadir).toBe(`error: ${nope}/leftImg8bit/train: no such folder (expected the Cityscapes layout leftImg8bit/train/<city>/*_leftImg8bit.png)`);
-    expect(noCkpt).toBe(`error: ${nope}.safetensors: no such checkpoint file`);
-    expect(badScales).toBe("error: --scales expects positive numbers separated by commas, got '1,x' (--help for usage)");
+    expect(noCkpt).toBe(`checkpoint error: ${nope}.safetensors: no such checkpoint file`);
+    expect(badScales).toMatch(/^error: --scales expects positive numbers separated by commas, got '1,x' \(usage: .*predict\.ts --help\)$/);
   });
 
   it('bad samples (train.ts\'s code path): left out and counted with BAD_SAMPLES skip, the error naming the file with fail; memory flat', async () => {
