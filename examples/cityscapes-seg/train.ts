@@ -7,7 +7,7 @@
  *
  * Flags are parsed before TensorFlow.js is imported, so --help and flag errors come back at once.
  */
-import { runScript, TRAIN_ARGS_USAGE, trainCommandLine } from '@hrnet/train/cli';
+import { ArgsError, runScript, TRAIN_ARGS_USAGE, trainCommandLine } from '@hrnet/train/cli';
 
 const USAGE = `usage: tsx train.ts --cfg <config.yaml> [--datadir <cityscapes root>] [--max_epochs N] [--amp] [--dist [N] [--sync_bn]] [--resume <ckpt>] [--ckpt_path <weights>] [--ckpt_save_dir <dir>] [--debug] [KEY VALUE ...]
 --datadir <cityscapes root>: leftImg8bit/{train,val}/<city>/*_leftImg8bit.png and gtFine/{train,val}/<city>/*_gtFine_labelIds.png
@@ -20,6 +20,7 @@ ${TRAIN_ARGS_USAGE}`;
 runScript(async (argv) => {
   const args = trainCommandLine(argv, USAGE);
   if (!args) return;
+  if (args.pretrained) throw new ArgsError("--pretrained: this example has no published backbone to download; the config's MODEL.PRETRAINED names the ImageNet weights file (or --ckpt_path <weights>)");
   const { runSegTraining } = await import('./src/train-command.js');
   await runSegTraining(args);
 });
