@@ -7,7 +7,7 @@
  *
  * Flags are parsed before TensorFlow.js is imported, so --help and flag errors come back at once.
  */
-import { runScript, TRAIN_ARGS_USAGE, trainCommandLine } from '@hrnet/train/cli';
+import { ArgsError, runScript, TRAIN_ARGS_USAGE, trainCommandLine } from '@hrnet/train/cli';
 
 const USAGE = `usage: tsx train.ts --cfg <config.yaml> [--datadir <coco root>] [--max_epochs N] [--amp] [--dist [N] [--sync_bn]] [--resume <ckpt>] [--ckpt_path <weights>] [--ckpt_save_dir <dir>] [KEY VALUE ...]
 Trains on ground-truth person boxes. Without --datadir the config's synthetic COCO set is generated in a temp dir and
@@ -20,6 +20,7 @@ ${TRAIN_ARGS_USAGE}`;
 runScript(async (argv) => {
   const args = trainCommandLine(argv, USAGE);
   if (!args) return;
+  if (args.pretrained) throw new ArgsError("--pretrained: this example has no published backbone to download; start from weights with --ckpt_path <checkpoint | mmpose weights.pth>");
   const { runTopDownTraining } = await import('./src/train-command.js');
   await runTopDownTraining(args);
 });

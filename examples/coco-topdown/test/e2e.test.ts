@@ -141,5 +141,8 @@ describe('coco-topdown example', () => {
     await writeFile(bad, text.replace('image_size: [64, 128]', 'image_size: [48, 128]').replace('heatmap_size: [16, 32]', 'heatmap_size: [12, 32]'));
     const err = await cliFailure('train.ts', ['--cfg', bad, '--datadir', dir]);
     expect(err.trim()).toBe('error: HF-HRNet input size 128x48 (HxW): H and W must be multiples of 64');
+    // Flag errors come back before TensorFlow.js loads.
+    expect(await cliFailure('train.ts', ['--cfg', bad, '--pretrained'])).toMatch(/^error: --pretrained: this example has no published backbone to download; start from weights with --ckpt_path/);
+    expect(await cliFailure('train.ts', ['--cfg', bad, 'total_epochs'])).toMatch(/^error: unexpected argument 'total_epochs': config keys after the flags come in KEY VALUE pairs/);
   }, 300_000);
 });
