@@ -7,15 +7,7 @@
  */
 import { rm } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
-import { readRgb } from '@hrnet/data-cityscapes';
-import { ArgsError, parseFlags } from '@hrnet/train';
-import { runScript } from './src/cli.js';
-import { inferenceOptions, loadSegConfig } from './src/config.js';
-import { splitSamples } from './src/data.js';
-import { formatMetrics } from './src/evaluate.js';
-import { writePrediction } from './src/overlay.js';
-import { segmentRgb } from './src/segment-rgb.js';
-import { trainSegmentation } from './src/train-seg.js';
+import { ArgsError, parseFlags, runScript } from '@hrnet/train/cli';
 
 const here = import.meta.dirname;
 
@@ -29,6 +21,14 @@ runScript(async (argv) => {
   const out = resolve((values.out as string | undefined) ?? join(here, 'output', 'demo'));
   const overlays = Number(values.overlays ?? 4);
   if (!Number.isInteger(overlays) || overlays < 0) throw new ArgsError(`--overlays expects a non-negative integer, got '${values.overlays}'`);
+  // TensorFlow.js and the model code load after the flags are checked.
+  const { readRgb } = await import('@hrnet/data-cityscapes');
+  const { inferenceOptions, loadSegConfig } = await import('./src/config.js');
+  const { splitSamples } = await import('./src/data.js');
+  const { formatMetrics } = await import('./src/evaluate.js');
+  const { writePrediction } = await import('./src/overlay.js');
+  const { segmentRgb } = await import('./src/segment-rgb.js');
+  const { trainSegmentation } = await import('./src/train-seg.js');
   const t0 = performance.now();
   const cfg = await loadSegConfig(cfgFile);
   const dataDir = join(out, 'data');

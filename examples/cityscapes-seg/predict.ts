@@ -5,15 +5,8 @@
  *   tsx predict.ts --image street.png --ckpt output/cityscapes/<cfg>/checkpoint-epoch0484.safetensors [--out predictions] [--flip] [--scales 1]
  */
 import { basename, extname, join } from 'node:path';
-import { initBackend } from '@hrnet/core';
-import { CITYSCAPES_CLASSES, readRgb } from '@hrnet/data-cityscapes';
-import { ArgsError } from '@hrnet/train';
-import { checkpointConfig, loadSegModel } from './src/checkpoint.js';
-import { runScript } from './src/cli.js';
-import { inferenceOptions, loadSegConfig } from './src/config.js';
+import { ArgsError, runScript } from '@hrnet/train/cli';
 import { parseInferenceArgs } from './src/inference-args.js';
-import { writePrediction } from './src/overlay.js';
-import { segmentRgb } from './src/segment-rgb.js';
 
 const USAGE = `usage: tsx predict.ts --image <file> [--image <file> ...] --ckpt <checkpoint.safetensors | weights.pth> [--out <dir>]
                        [--cfg <config.yaml>] [--flip[=true|false]] [--scales 0.5,1,2] [--alpha A] [--debug]
@@ -32,6 +25,13 @@ runScript(async (argv) => {
   if (!(alpha >= 0 && alpha <= 1)) throw new ArgsError(`--alpha expects a number in [0, 1], got '${alphaArg}'`);
   if (images.length === 0) throw new ArgsError('--image is required');
   if (!a.ckpt) throw new ArgsError('--ckpt is required');
+  // TensorFlow.js and the model code load after the flags are checked.
+  const { initBackend } = await import('@hrnet/core');
+  const { CITYSCAPES_CLASSES, readRgb } = await import('@hrnet/data-cityscapes');
+  const { checkpointConfig, loadSegModel } = await import('./src/checkpoint.js');
+  const { inferenceOptions, loadSegConfig } = await import('./src/config.js');
+  const { writePrediction } = await import('./src/overlay.js');
+  const { segmentRgb } = await import('./src/segment-rgb.js');
   const out = (a.values.out as string | undefined) ?? 'predictions';
   const cfg = await checkpointConfig(a.ckpt, a.cfg ? await loadSegConfig(a.cfg) : undefined);
   await initBackend(cfg.BACKEND, { log: () => {} });

@@ -8,13 +8,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { initBackend } from '@hrnet/core';
-import { ArgsError } from '@hrnet/train';
-import { checkpointConfig, loadSegModel } from './src/checkpoint.js';
-import { runScript } from './src/cli.js';
-import { loadSegConfig } from './src/config.js';
-import { generateSyntheticData, splitSamples } from './src/data.js';
-import { evaluateSegmentation, formatMetrics } from './src/evaluate.js';
+import { ArgsError, runScript } from '@hrnet/train/cli';
 import { parseInferenceArgs } from './src/inference-args.js';
 
 const USAGE = `usage: tsx valid.ts --ckpt <checkpoint.safetensors | weights.pth> [--cfg <config.yaml>] [--datadir <cityscapes root>]
@@ -36,6 +30,12 @@ runScript(async (argv) => {
   const limitArg = a.values.limit as string | undefined;
   if (limitArg != null && !/^[1-9]\d*$/.test(limitArg)) throw new ArgsError(`--limit expects a positive integer, got '${limitArg}'`);
   if (!a.ckpt) throw new ArgsError('--ckpt is required');
+  // TensorFlow.js and the model code load after the flags are checked.
+  const { initBackend } = await import('@hrnet/core');
+  const { checkpointConfig, loadSegModel } = await import('./src/checkpoint.js');
+  const { loadSegConfig } = await import('./src/config.js');
+  const { generateSyntheticData, splitSamples } = await import('./src/data.js');
+  const { evaluateSegmentation, formatMetrics } = await import('./src/evaluate.js');
   const cfg = await checkpointConfig(a.ckpt, a.cfg ? await loadSegConfig(a.cfg) : undefined);
   const backend = await initBackend(cfg.BACKEND, { log: () => {} });
   const { model, kind } = await loadSegModel(a.ckpt, cfg);

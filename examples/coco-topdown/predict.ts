@@ -6,12 +6,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
-import { initBackend } from '@hrnet/core';
-import { decodeRgb } from '@hrnet/data-coco';
-import { estimateTopDownPoses } from '@hrnet/heads';
-import { ArgsError, parseBooleanFlag, parseFlags } from '@hrnet/train';
-import { loadTopDownModel } from './src/checkpoint.js';
-import { loadTopDownConfig, topDownCodec, valPipelineConfig } from './src/config.js';
+import { ArgsError, parseBooleanFlag, parseFlags, runScript } from '@hrnet/train/cli';
 
 const USAGE = `usage: tsx predict.ts --image <file> --boxes x,y,w,h [--boxes x,y,w,h ...] --ckpt <checkpoint | mmpose weights.pth> [--cfg <config.yaml>] [--out <dir>] [--flip[=true|false]]
   writes <out>/<image name>.poses.json (default --out: predictions); poses are in the boxes' image pixels`;
@@ -23,8 +18,8 @@ function parseBox(v: string): [number, number, number, number] {
   return n as [number, number, number, number];
 }
 
-async function main(): Promise<void> {
-  const v = parseFlags(process.argv.slice(2), { image: { type: 'string' }, boxes: { type: 'string', multiple: true }, ckpt: { type: 'string' }, cfg: { type: 'string' }, out: { type: 'string' } }, ['flip']);
+runScript(async (argv) => {
+  const v = parseFlags(argv, { image: { type: 'string' }, boxes: { type: 'string', multiple: true }, ckpt: { type: 'string' }, cfg: { type: 'string' }, out: { type: 'string' } }, ['flip']);
   if (v.help) {
     console.log(USAGE);
     return;
@@ -35,6 +30,12 @@ async function main(): Promise<void> {
   if (!ckpt) throw new ArgsError('--ckpt is required');
   const boxes = ((v.boxes as string[] | undefined) ?? []).map(parseBox);
   if (boxes.length === 0) throw new ArgsError('--boxes x,y,w,h is required (one per person)');
+  // TensorFlow.js and the model code load after the flags are checked.
+  const { initBackend } = await import('@hrnet/core');
+  const { decodeRgb } = await import('@hrnet/data-coco');
+  const { estimateTopDownPoses } = await import('@hrnet/heads');
+  const { loadTopDownModel } = await import('./src/checkpoint.js');
+  const { loadTopDownConfig, topDownCodec, valPipelineConfig } = await import('./src/config.js');
   const cfgFromFile = v.cfg ? await loadTopDownConfig(v.cfg as string) : undefined;
   await initBackend(cfgFromFile?.backend ?? 'auto');
   const { model, cfg } = await loadTopDownModel(ckpt, cfgFromFile);
@@ -52,11 +53,4 @@ async function main(): Promise<void> {
   } finally {
     model.dispose();
   }
-}
-
-main().catch((err: unknown) => {
-  const e = err as Error;
-  console.error(e instanceof ArgsError ? `error: ${e.message}\n${USAGE}` : `error: ${e.message}`);
-  if (process.env.DEBUG) console.error(e.stack);
-  process.exitCode = 1;
 });

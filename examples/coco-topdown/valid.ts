@@ -8,12 +8,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { initBackend } from '@hrnet/core';
-import { ArgsError, parseBooleanFlag, parseFlags } from '@hrnet/train';
-import { loadTopDownModel } from './src/checkpoint.js';
-import { loadTopDownConfig, splitOf } from './src/config.js';
-import { generateSyntheticDataset } from './src/data.js';
-import { evaluateTopDown, formatApTable } from './src/evaluate.js';
+import { ArgsError, parseBooleanFlag, parseFlags, runScript } from '@hrnet/train/cli';
 
 const USAGE = `usage: tsx valid.ts --ckpt <checkpoint.safetensors | mmpose weights.pth> [--cfg <config.yaml>] [--datadir <coco root>]
                      [--bbox_file <detections.json> | --gt_bbox] [--flip[=true|false]] [--out <results.json>] [--limit N]
@@ -24,8 +19,8 @@ const USAGE = `usage: tsx valid.ts --ckpt <checkpoint.safetensors | mmpose weigh
   --gt_bbox    evaluate on ground-truth boxes
   --flip       flip test (default model.test_cfg.flip_test)`;
 
-async function main(): Promise<void> {
-  const v = parseFlags(process.argv.slice(2), { ckpt: { type: 'string' }, cfg: { type: 'string' }, datadir: { type: 'string' }, bbox_file: { type: 'string' }, out: { type: 'string' }, limit: { type: 'string' } }, ['flip', 'gt_bbox']);
+runScript(async (argv) => {
+  const v = parseFlags(argv, { ckpt: { type: 'string' }, cfg: { type: 'string' }, datadir: { type: 'string' }, bbox_file: { type: 'string' }, out: { type: 'string' }, limit: { type: 'string' } }, ['flip', 'gt_bbox']);
   if (v.help) {
     console.log(USAGE);
     return;
@@ -37,6 +32,12 @@ async function main(): Promise<void> {
   if (limit != null && !/^[1-9]\d*$/.test(limit)) throw new ArgsError(`--limit expects a positive integer, got '${limit}'`);
   const gtBbox = s('gt_bbox') != null ? parseBooleanFlag('gt_bbox', s('gt_bbox')!) : undefined;
   if (gtBbox && s('bbox_file')) throw new ArgsError('--gt_bbox and --bbox_file exclude each other');
+  // TensorFlow.js and the model code load after the flags are checked.
+  const { initBackend } = await import('@hrnet/core');
+  const { loadTopDownModel } = await import('./src/checkpoint.js');
+  const { loadTopDownConfig, splitOf } = await import('./src/config.js');
+  const { generateSyntheticDataset } = await import('./src/data.js');
+  const { evaluateTopDown, formatApTable } = await import('./src/evaluate.js');
   const cfgFromFile = s('cfg') ? await loadTopDownConfig(s('cfg')!) : undefined;
   const backend = await initBackend(cfgFromFile?.backend ?? 'auto');
   const { model, cfg, kind } = await loadTopDownModel(ckpt, cfgFromFile);
@@ -59,11 +60,4 @@ async function main(): Promise<void> {
     model.dispose();
     if (temp) await rm(temp, { recursive: true, force: true });
   }
-}
-
-main().catch((err: unknown) => {
-  const e = err as Error;
-  console.error(e instanceof ArgsError ? `error: ${e.message}\n${USAGE}` : `error: ${e.message}`);
-  if (process.env.DEBUG) console.error(e.stack);
-  process.exitCode = 1;
 });

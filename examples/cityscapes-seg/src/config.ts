@@ -14,7 +14,7 @@
 import { basename, extname } from 'node:path';
 import type { TrainAugOptions } from '@hrnet/data-cityscapes';
 import { segExtraSchema, type SegExtraInput, type SegmentationLossOptions, type SegmentImageOptions } from '@hrnet/heads';
-import { loadConfig } from '@hrnet/train';
+import { loadConfig, type ConfigOverride } from '@hrnet/train';
 import { z } from 'zod';
 
 /** Accepted and not read (settings of the official PyTorch/CUDA script). */
@@ -162,8 +162,8 @@ export const segConfigSchema = z
 export type SegConfig = z.output<typeof segConfigSchema>;
 
 /** Reads and validates a config file; errors (ConfigError) name the file and every bad key. */
-export function loadSegConfig(file: string): Promise<SegConfig> {
-  return loadConfig(file, segConfigSchema);
+export function loadSegConfig(file: string, overrides?: readonly ConfigOverride[]): Promise<SegConfig> {
+  return loadConfig(file, segConfigSchema, { overrides });
 }
 
 /** The config's name (file name without extension), as the official output folders use it. */

@@ -1,4 +1,4 @@
-import { ArgsError, parseBooleanFlag, parseFlags, type FlagOptions } from '@hrnet/train';
+import { ArgsError, parseBooleanFlag, parseFlags, type FlagOptions } from '@hrnet/train/cli';
 
 /** The command line of valid.ts / predict.ts: --ckpt, --cfg, --flip, --scales (over the config's TEST block), plus the script's own flags; strict. */
 export function parseInferenceArgs(argv: readonly string[], options: FlagOptions) {

@@ -40,6 +40,8 @@ export interface TrainSegOptions {
   initWeights?: string;
   /** Dynamic loss scaling (`--amp`). */
   amp?: boolean;
+  /** Train into an `outputDir` holding another run's checkpoints (`--force`). */
+  force?: boolean;
   /** Evaluate on DATASET.TEST_SET after training (mIoU). Default true. */
   evaluate?: boolean;
   progress?: ProgressMode;
@@ -49,7 +51,7 @@ export interface TrainSegOptions {
   onLog?: (event: TrainerEvent) => void;
   /** Keep the trained model (default: disposed). */
   keepModel?: boolean;
-  /** Data-parallel context when running as a `--dist` rank; `syncBn`: `--sync_bn`. */
+  /** Data-parallel context when running as a `--dist` rank (each rank generates the synthetic data set from its seed); `syncBn`: `--sync_bn`. */
   dist?: DataParallelOptions;
   /** Threads of the native backend (default: all cores; `--dist` gives each rank its share). */
   threads?: number;
@@ -89,7 +91,6 @@ export async function trainSegmentation(cfg: SegConfig, opts: TrainSegOptions = 
   let model: tf.LayersModel | undefined;
   let optimizer: tf.Optimizer | undefined;
   try {
-    if (!root && dist) throw new Error('data-parallel ranks need the dataset root (the launcher generates the synthetic data set)');
     if (!root) {
       root = opts.syntheticDir ?? (tempRoot = await mkdtemp(join(tmpdir(), 'hrnet-cityscapes-seg-')));
       const g0 = performance.now();
@@ -119,7 +120,7 @@ export async function trainSegmentation(cfg: SegConfig, opts: TrainSegOptions = 
       init.model.dispose();
       log(`[model] weights from ${opts.initWeights} (${init.kind})`);
     }
-    const parallel = joinDataParallel(model, dist);
+    const parallel = await joinDataParallel(model, dist);
     if (dist?.syncBn) log(`[dist] synchronized BatchNorm in ${parallel.syncBnLayers} layers`);
 
     const epochs = opts.maxEpochs ?? cfg.TRAIN.END_EPOCH;
@@ -138,7 +139,7 @@ export async function trainSegmentation(cfg: SegConfig, opts: TrainSegOptions = 
       stream: opts.stream,
       onLog: opts.onLog,
     });
-    const manager = opts.outputDir ? new CheckpointManager({ dir: opts.outputDir, prefix: 'checkpoint', keepMax: cfg.TRAIN.KEEP_CHECKPOINTS }) : undefined;
+    const manager = opts.outputDir ? new CheckpointManager({ dir: opts.outputDir, prefix: 'checkpoint', keepMax: cfg.TRAIN.KEEP_CHECKPOINTS, force: opts.force }) : undefined;
     let resume = opts.resume;
     if (!resume && manager && (cfg.AUTO_RESUME || cfg.TRAIN.RESUME)) {
       resume = await manager.latest();
@@ -168,7 +169,7 @@ export async function trainSegmentation(cfg: SegConfig, opts: TrainSegOptions = 
       model: opts.keepModel ? model : undefined,
       checkpoint: manager?.lastSaved,
       seconds: (performance.now() - t0) / 1000,
-      weightsDigests: parallel.startDigest ? { start: parallel.startDigest, end: weightsDigest(model) } : undefined,
+      weightsDigests: parallel.startDigest ? { start: parallel.startDigest, end: await weightsDigest(model) } : undefined,
     };
     if (opts.keepModel) model = undefined;
     return result;

@@ -62,18 +62,20 @@ describe('cityscapes-seg scripts on bad input', () => {
     await writeFile(bad, (await readFile(tiny, 'utf8')).replace(/^TRAIN:\n/m, 'TRAIN:\n  LR_STEPS: [1]\n'));
     const nope = join(dir, 'nope');
     // Each spawn costs ~3 s of CPU (tsx, tfjs): one per script and kind of error.
-    const [noDatadir, badKey, badDatadir, noCkpt, badScales] = await Promise.all([
+    const [noDatadir, badKey, badDatadir, noCkpt, badScales, pretrained] = await Promise.all([
       oneLineFailure('train.ts', ['--cfg', recipe]),
       oneLineFailure('train.ts', ['--cfg', bad]),
       oneLineFailure('train.ts', ['--cfg', tiny, '--datadir', nope]),
       oneLineFailure('valid.ts', ['--ckpt', `${nope}.safetensors`]),
       oneLineFailure('predict.ts', ['--image', 'x.png', '--ckpt', `${nope}.safetensors`, '--scales', '1,x']),
+      oneLineFailure('train.ts', ['--cfg', tiny, '--pretrained']),
     ]);
     expect(noDatadir).toBe(`error: --datadir <cityscapes root> is required: ${recipe} has no DATASET.SYNTHETIC section to generate data from`);
     expect(badKey).toBe(`config error: ${bad}: unknown key 'TRAIN.LR_STEPS'`);
     expect(badDatadir).toBe(`error: ${nope}/leftImg8bit/train: no such folder (expected the Cityscapes layout leftImg8bit/train/<city>/*_leftImg8bit.png)`);
-    expect(noCkpt).toBe(`error: ${nope}.safetensors: no such checkpoint file`);
-    expect(badScales).toBe("error: --scales expects positive numbers separated by commas, got '1,x' (--help for usage)");
+    expect(noCkpt).toBe(`checkpoint error: ${nope}.safetensors: no such checkpoint file`);
+    expect(pretrained).toMatch(/^error: --pretrained: this example has no published backbone to download; the config's MODEL\.PRETRAINED names/);
+    expect(badScales).toMatch(/^error: --scales expects positive numbers separated by commas, got '1,x' \(usage: .*predict\.ts --help\)$/);
   });
 
   it('bad samples (train.ts\'s code path): left out and counted with BAD_SAMPLES skip, the error naming the file with fail; memory flat', async () => {

@@ -11,7 +11,7 @@
 import { basename, extname } from 'node:path';
 import type { TopDownPipelineConfig } from '@hrnet/data-coco';
 import { MsraHeatmapCodec, topDownModelSchema, type TopDownConfig } from '@hrnet/heads';
-import { loadConfig } from '@hrnet/train';
+import { loadConfig, type ConfigOverride } from '@hrnet/train';
 import { z } from 'zod';
 
 const ignored = z.unknown().optional();
@@ -150,8 +150,8 @@ export const topDownExampleSchema = z
 export type TopDownExampleConfig = z.output<typeof topDownExampleSchema>;
 
 /** Reads and validates a config file; errors (ConfigError) name the file and every bad key. */
-export function loadTopDownConfig(file: string): Promise<TopDownExampleConfig> {
-  return loadConfig(file, topDownExampleSchema);
+export function loadTopDownConfig(file: string, overrides?: readonly ConfigOverride[]): Promise<TopDownExampleConfig> {
+  return loadConfig(file, topDownExampleSchema, { overrides });
 }
 
 /** The config's name (file name without extension), for the output folder. */

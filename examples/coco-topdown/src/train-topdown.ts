@@ -38,6 +38,8 @@ export interface TrainTopDownOptions {
   initWeights?: string;
   /** Dynamic loss scaling (`--amp`). */
   amp?: boolean;
+  /** Train into an `outputDir` holding another run's checkpoints (`--force`). */
+  force?: boolean;
   /** Runs after training, before a generated temp dataset is removed (e.g. evaluation on its val split). */
   afterTraining?: (model: tf.LayersModel, root: string) => Promise<void>;
   progress?: ProgressMode;
@@ -45,7 +47,7 @@ export interface TrainTopDownOptions {
   onLog?: (event: TrainerEvent) => void;
   /** Keep the trained model (default: disposed). */
   keepModel?: boolean;
-  /** Data-parallel context of a `--dist` rank. */
+  /** Data-parallel context of a `--dist` rank (each rank generates the synthetic dataset from its seed); `syncBn`: `--sync_bn`. */
   dist?: DataParallelOptions;
   threads?: number;
 }
@@ -91,7 +93,6 @@ export async function trainTopDown(cfg: TopDownExampleConfig, opts: TrainTopDown
   let tempRoot: string | undefined;
   let done = false;
   try {
-    if (!root && dist) throw new Error('data-parallel ranks need the dataset root (the launcher generates the synthetic dataset)');
     if (!root) {
       root = opts.syntheticDir ?? (tempRoot = await mkdtemp(join(tmpdir(), 'hrnet-coco-topdown-')));
       const g0 = performance.now();
@@ -103,7 +104,8 @@ export async function trainTopDown(cfg: TopDownExampleConfig, opts: TrainTopDown
     log(`[data] ${root}: ${data.set.length} people (ground-truth boxes), input ${w}x${h} (WxH), heatmaps ${cfg.data_cfg.heatmap_size.join('x')}, ${data.length} updates per epoch`);
 
     if (opts.initWeights) log(`[model] weights from ${opts.initWeights} (${await loadTopDownWeights(model, opts.initWeights)})`);
-    const parallel = joinDataParallel(model, dist);
+    const parallel = await joinDataParallel(model, dist);
+    if (dist?.syncBn) log(`[dist] synchronized BatchNorm in ${parallel.syncBnLayers} layers`);
     const epochs = opts.maxEpochs ?? cfg.total_epochs;
     const trainer = new Trainer<TopDownBatch>({
       task: topDownTask(model, family, topDownCodec(cfg)),
@@ -117,7 +119,7 @@ export async function trainTopDown(cfg: TopDownExampleConfig, opts: TrainTopDown
       progress: opts.progress,
       onLog: opts.onLog,
     });
-    const manager = opts.outputDir ? new CheckpointManager({ dir: opts.outputDir, prefix: 'checkpoint', keepMax: cfg.keep_checkpoints }) : undefined;
+    const manager = opts.outputDir ? new CheckpointManager({ dir: opts.outputDir, prefix: 'checkpoint', keepMax: cfg.keep_checkpoints, force: opts.force }) : undefined;
     const fit = await trainer.fit(data, { epochs, maxSteps: opts.maxSteps, resume: opts.resume, checkpoint: manager });
     trainer.optimizer.dispose();
     if (opts.afterTraining && isMain) await opts.afterTraining(model, root);
@@ -130,7 +132,7 @@ export async function trainTopDown(cfg: TopDownExampleConfig, opts: TrainTopDown
       model,
       checkpoint: manager?.lastSaved,
       seconds: (performance.now() - t0) / 1000,
-      weightsDigests: parallel.startDigest ? { start: parallel.startDigest, end: weightsDigest(model) } : undefined,
+      weightsDigests: parallel.startDigest ? { start: parallel.startDigest, end: await weightsDigest(model) } : undefined,
     };
     done = true;
     return result;

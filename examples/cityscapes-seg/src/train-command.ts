@@ -1,0 +1,61 @@
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { checkResume, commandLine, dataParallelRole, dataParallelWorld, launchProcesses, type TrainArgs } from '@hrnet/train';
+import { configName, loadSegConfig, type SegConfig } from './config.js';
+import { formatMetrics, type SegEvaluation } from './evaluate.js';
+import { trainSegmentation } from './train-seg.js';
+
+const validScript = new URL('../valid.ts', import.meta.url);
+
+/** The official output folder: OUTPUT_DIR/<DATASET.DATASET>/<config name>. */
+function outputDir(cfg: SegConfig, cfgFile: string): string {
+  return join(cfg.OUTPUT_DIR || 'output', cfg.DATASET.DATASET, configName(cfgFile));
+}
+
+function report(ev: SegEvaluation | undefined, split: string): void {
+  if (!ev) return;
+  if (ev.leftOut.length) console.log(`[valid] left out ${ev.leftOut.length} unusable val image(s): ${ev.leftOut.slice(0, 3).join(', ')}`);
+  console.log(`[valid] ${ev.images} ${split} images in ${ev.seconds.toFixed(1)} s (flip ${ev.flip ? 'on' : 'off'}, scales ${ev.scales.join(',')}):`);
+  console.log(formatMetrics(ev));
+}
+
+/** train.ts after its flags are parsed: the config (with the command line's overrides), then one run or `--dist` ranks; rank 0 evaluates. */
+export async function runSegTraining(args: TrainArgs & { cfg: string }): Promise<void> {
+  const cfg = await loadSegConfig(args.cfg, args.overrides);
+  if (args.bad_samples) cfg.DATASET.BAD_SAMPLES = args.bad_samples; // the flag overrides the config key
+  if (!args.datadir && !cfg.DATASET.SYNTHETIC) throw new Error(`--datadir <cityscapes root> is required: ${args.cfg} has no DATASET.SYNTHETIC section to generate data from`);
+  const out = args.ckpt_save_dir ?? outputDir(cfg, args.cfg);
+  if (args.resume) {
+    const finished = await checkResume(args.resume, args.max_epochs ?? cfg.TRAIN.END_EPOCH);
+    if (finished) return console.log(finished);
+  }
+  if (args.amp) console.log('[train] --amp: dynamic loss scaling (TF.js CPU backends compute in float32; there is no float16 path)');
+  const dist = args.dist ?? (args.distribute ? 'all' : undefined);
+  const world = dataParallelWorld(dist, { devices: args.device });
+  if (dist === 'all' && world === 1) console.log('[dist] one rank per GPU device: no GPU is visible, so 1 process');
+  const role = await dataParallelRole(world, { devices: args.device });
+  if (role.kind === 'launcher') {
+    // Every rank runs this script with these flags (a synthetic data set is generated from its seed by each).
+    console.log(`[dist] ${world} data-parallel processes on this machine, ${cfg.TRAIN.BATCH_SIZE_PER_GPU} images each per step (as ${world} GPUs)`);
+    return launchProcesses({ worldSize: world, devices: args.device });
+  }
+  const rank = role.kind === 'rank' ? { ...role.dist, syncBn: args.sync_bn } : undefined;
+  const r = await trainSegmentation(cfg, {
+    dist: rank,
+    // the ranks share the machine's cores
+    threads: rank && Math.max(1, Math.floor(availableParallelism() / rank.worldSize)),
+    datadir: args.datadir,
+    maxEpochs: args.max_epochs,
+    outputDir: out,
+    resume: args.resume,
+    force: args.force,
+    initWeights: args.ckpt_path,
+    amp: args.amp,
+  });
+  if (rank && rank.rank !== 0) return;
+  const last = r.fit.history.at(-1);
+  if (r.badSamples.length) console.log(`[data] ${r.badSamples.length} training sample(s) left out in all (DATASET.BAD_SAMPLES skip)`);
+  console.log(`done in ${r.seconds.toFixed(1)} s on ${r.backend}: ${r.fit.steps} updates, final loss ${last ? last.avgLoss.toFixed(5) : 'n/a'}; checkpoint: ${r.checkpoint ?? 'none (no epoch completed)'}`);
+  report(r.evaluation, cfg.DATASET.TEST_SET);
+  if (args.datadir && r.checkpoint) console.log(`evaluate: ${commandLine(validScript, ['--ckpt', r.checkpoint, '--datadir', args.datadir])}`);
+}

@@ -1,0 +1,57 @@
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import type * as tf from '@tensorflow/tfjs';
+import { checkResume, commandLine, dataParallelRole, dataParallelWorld, launchProcesses, type TrainArgs } from '@hrnet/train';
+import { configName, loadTopDownConfig, type TopDownExampleConfig } from './config.js';
+import { evaluateTopDown, formatApTable } from './evaluate.js';
+import { trainTopDown } from './train-topdown.js';
+
+const validScript = new URL('../valid.ts', import.meta.url);
+
+/** MMPose's work_dirs/<config name>. */
+const outputDir = (cfgFile: string) => join('work_dirs', configName(cfgFile));
+
+async function evaluateGenerated(model: tf.LayersModel, cfg: TopDownExampleConfig, root: string): Promise<void> {
+  const ev = await evaluateTopDown(model, cfg, { root, gtBoxes: true });
+  console.log(`[valid] ${ev.images} generated val images, ${ev.boxes} ground-truth boxes in ${ev.seconds.toFixed(1)} s (flip test ${cfg.model.test_cfg.flip_test ? 'on' : 'off'}):`);
+  console.log(formatApTable(ev.evaluation));
+}
+
+/** train.ts after its flags are parsed: the config (with the command line's overrides), then one run or `--dist` ranks. */
+export async function runTopDownTraining(args: TrainArgs & { cfg: string }): Promise<void> {
+  const cfg = await loadTopDownConfig(args.cfg, args.overrides);
+  const out = args.ckpt_save_dir ?? outputDir(args.cfg);
+  if (args.resume) {
+    const finished = await checkResume(args.resume, args.max_epochs ?? cfg.total_epochs);
+    if (finished) return console.log(finished);
+  }
+  if (args.amp) console.log('[train] --amp: dynamic loss scaling (TF.js CPU backends compute in float32; there is no float16 path)');
+  const dist = args.dist ?? (args.distribute ? 'all' : undefined);
+  const world = dataParallelWorld(dist, { devices: args.device });
+  if (dist === 'all' && world === 1) console.log('[dist] one rank per GPU device: no GPU is visible, so 1 process');
+  const role = await dataParallelRole(world, { devices: args.device });
+  if (role.kind === 'launcher') {
+    // Every rank runs this script with these flags (a synthetic dataset is generated from its seed by each).
+    console.log(`[dist] ${world} data-parallel processes on this machine, ${cfg.data.samples_per_gpu} boxes each per step (as ${world} GPUs)`);
+    return launchProcesses({ worldSize: world, devices: args.device });
+  }
+  const rank = role.kind === 'rank' ? { ...role.dist, syncBn: args.sync_bn } : undefined;
+  const r = await trainTopDown(cfg, {
+    dist: rank,
+    // the ranks share the machine's cores
+    threads: rank && Math.max(1, Math.floor(availableParallelism() / rank.worldSize)),
+    datadir: args.datadir,
+    maxEpochs: args.max_epochs,
+    outputDir: out,
+    resume: args.resume,
+    force: args.force,
+    initWeights: args.ckpt_path,
+    amp: args.amp,
+    // The generated dataset lives in a temp dir: evaluate on its val split before it is removed.
+    afterTraining: args.datadir ? undefined : (model, root) => evaluateGenerated(model, cfg, root),
+  });
+  if (rank && rank.rank !== 0) return;
+  const last = r.fit.history.at(-1);
+  console.log(`done in ${r.seconds.toFixed(1)} s on ${r.backend}: ${r.fit.steps} updates, final loss ${last ? last.avgLoss.toFixed(6) : 'n/a'}; checkpoint: ${r.checkpoint ?? 'none (no epoch completed)'}`);
+  if (args.datadir && r.checkpoint) console.log(`evaluate: ${commandLine(validScript, ['--ckpt', r.checkpoint, '--datadir', args.datadir])}`);
+}
