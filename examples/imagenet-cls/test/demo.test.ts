@@ -129,9 +129,9 @@ describe('imagenet-cls example', () => {
     expect(Math.abs(onnx.loss - r.loss)).toBeLessThanOrEqual(1e-4 * Math.max(1, r.loss));
   }, 60_000);
 
-  it('train.ts --dist 2 --sync_bn trains data-parallel in worker threads', async () => {
+  it('train.ts --dist 2 --sync_bn trains data-parallel in processes', async () => {
     const { stdout } = await tsx('train.ts', ['--cfg', smallCfgFile, '--datadir', data, '--max_epochs', '1', '--dist', '2', '--sync_bn']);
-    expect(stdout).toContain('[dist] 2 data-parallel worker threads');
+    expect(stdout).toContain('[dist] 2 data-parallel processes');
     expect(stdout).toContain('2 data-parallel workers x 2 images per step');
     expect(stdout).toMatch(/\[dist\] synchronized BatchNorm in [1-9]\d* layers/);
     expect(stdout.match(/epoch: \[1\/1\]/g)).toHaveLength(1); // rank 0 logs
