@@ -1,6 +1,5 @@
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { checkResume, commandLine, dataParallelRole, dataParallelWorld, launchProcesses, type TrainArgs } from '@hrnet/train';
+import { checkResume, commandLine, startDataParallel, type TrainArgs } from '@hrnet/train';
 import { configName, loadSegConfig, type SegConfig } from './config.js';
 import { formatMetrics, type SegEvaluation } from './evaluate.js';
 import { trainSegmentation } from './train-seg.js';
@@ -30,20 +29,11 @@ export async function runSegTraining(args: TrainArgs & { cfg: string }): Promise
     if (finished) return console.log(finished);
   }
   if (args.amp) console.log('[train] --amp: dynamic loss scaling (TF.js CPU backends compute in float32; there is no float16 path)');
-  const dist = args.dist ?? (args.distribute ? 'all' : undefined);
-  const world = dataParallelWorld(dist, { devices: args.device });
-  if (dist === 'all' && world === 1) console.log('[dist] one rank per GPU device: no GPU is visible, so 1 process');
-  const role = await dataParallelRole(world, { devices: args.device });
-  if (role.kind === 'launcher') {
-    // Every rank runs this script with these flags (a synthetic data set is generated from its seed by each).
-    console.log(`[dist] ${world} data-parallel processes on this machine, ${cfg.TRAIN.BATCH_SIZE_PER_GPU} images each per step (as ${world} GPUs)`);
-    return launchProcesses({ worldSize: world, devices: args.device });
-  }
-  const rank = role.kind === 'rank' ? { ...role.dist, syncBn: args.sync_bn } : undefined;
+  const rank = await startDataParallel(args, `${cfg.TRAIN.BATCH_SIZE_PER_GPU} images`);
+  if (!rank) return;
   const r = await trainSegmentation(cfg, {
-    dist: rank,
-    // the ranks share the machine's cores
-    threads: rank && Math.max(1, Math.floor(availableParallelism() / rank.worldSize)),
+    dist: rank.dist,
+    threads: rank.threads,
     datadir: args.datadir,
     maxEpochs: args.max_epochs,
     outputDir: out,
@@ -52,7 +42,7 @@ export async function runSegTraining(args: TrainArgs & { cfg: string }): Promise
     initWeights: args.ckpt_path,
     amp: args.amp,
   });
-  if (rank && rank.rank !== 0) return;
+  if (!rank.isMain) return;
   const last = r.fit.history.at(-1);
   if (r.badSamples.length) console.log(`[data] ${r.badSamples.length} training sample(s) left out in all (DATASET.BAD_SAMPLES skip)`);
   console.log(`done in ${r.seconds.toFixed(1)} s on ${r.backend}: ${r.fit.steps} updates, final loss ${last ? last.avgLoss.toFixed(5) : 'n/a'}; checkpoint: ${r.checkpoint ?? 'none (no epoch completed)'}`);

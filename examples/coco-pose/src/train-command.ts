@@ -1,7 +1,6 @@
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
-import { checkResume, commandLine, dataParallelRole, dataParallelWorld, launchProcesses, type TrainArgs } from '@hrnet/train';
+import { checkResume, commandLine, startDataParallel, type TrainArgs } from '@hrnet/train';
 import { configName, loadPoseConfig, type PoseConfig } from './config.js';
 import { evaluatePose, formatApTable, resultsFileIn } from './evaluate.js';
 import { trainPose } from './train-pose.js';
@@ -29,20 +28,11 @@ export async function runPoseTraining(args: TrainArgs & { cfg: string }): Promis
     if (finished) return console.log(finished);
   }
   if (args.amp) console.log('[train] --amp: dynamic loss scaling (TF.js CPU backends compute in float32; there is no float16 path)');
-  const dist = args.dist ?? (args.distribute ? 'all' : undefined);
-  const world = dataParallelWorld(dist, { devices: args.device });
-  if (dist === 'all' && world === 1) console.log('[dist] one rank per GPU device: no GPU is visible, so 1 process');
-  const role = await dataParallelRole(world, { devices: args.device });
-  if (role.kind === 'launcher') {
-    // Every rank runs this script with these flags (a synthetic dataset is generated from its seed by each).
-    console.log(`[dist] ${world} data-parallel processes on this machine, ${cfg.TRAIN.IMAGES_PER_GPU} images each per step (as ${world} GPUs)`);
-    return launchProcesses({ worldSize: world, devices: args.device });
-  }
-  const rank = role.kind === 'rank' ? { ...role.dist, syncBn: args.sync_bn } : undefined;
+  const rank = await startDataParallel(args, `${cfg.TRAIN.IMAGES_PER_GPU} images`);
+  if (!rank) return;
   const result = await trainPose(cfg, {
-    dist: rank,
-    // the ranks share the machine's cores
-    threads: rank && Math.max(1, Math.floor(availableParallelism() / rank.worldSize)),
+    dist: rank.dist,
+    threads: rank.threads,
     datadir: args.datadir,
     maxEpochs: args.max_epochs,
     outputDir: out,
@@ -54,7 +44,7 @@ export async function runPoseTraining(args: TrainArgs & { cfg: string }): Promis
     // The generated dataset lives in a temp dir: evaluate on its val split before it is removed.
     afterTraining: args.datadir ? undefined : (model, root) => evaluateGenerated(model, cfg, root, out),
   });
-  if (rank && rank.rank !== 0) return;
+  if (!rank.isMain) return;
   const last = result.fit.history.at(-1);
   console.log(
     `done in ${result.seconds.toFixed(1)} s on ${result.backend}: ${result.fit.steps} updates, final loss ${last ? last.avgLoss.toFixed(5) : 'n/a'}; ` +

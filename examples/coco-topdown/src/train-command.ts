@@ -1,7 +1,6 @@
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
-import { checkResume, commandLine, dataParallelRole, dataParallelWorld, launchProcesses, type TrainArgs } from '@hrnet/train';
+import { checkResume, commandLine, startDataParallel, type TrainArgs } from '@hrnet/train';
 import { configName, loadTopDownConfig, type TopDownExampleConfig } from './config.js';
 import { evaluateTopDown, formatApTable } from './evaluate.js';
 import { trainTopDown } from './train-topdown.js';
@@ -26,20 +25,11 @@ export async function runTopDownTraining(args: TrainArgs & { cfg: string }): Pro
     if (finished) return console.log(finished);
   }
   if (args.amp) console.log('[train] --amp: dynamic loss scaling (TF.js CPU backends compute in float32; there is no float16 path)');
-  const dist = args.dist ?? (args.distribute ? 'all' : undefined);
-  const world = dataParallelWorld(dist, { devices: args.device });
-  if (dist === 'all' && world === 1) console.log('[dist] one rank per GPU device: no GPU is visible, so 1 process');
-  const role = await dataParallelRole(world, { devices: args.device });
-  if (role.kind === 'launcher') {
-    // Every rank runs this script with these flags (a synthetic dataset is generated from its seed by each).
-    console.log(`[dist] ${world} data-parallel processes on this machine, ${cfg.data.samples_per_gpu} boxes each per step (as ${world} GPUs)`);
-    return launchProcesses({ worldSize: world, devices: args.device });
-  }
-  const rank = role.kind === 'rank' ? { ...role.dist, syncBn: args.sync_bn } : undefined;
+  const rank = await startDataParallel(args, `${cfg.data.samples_per_gpu} boxes`);
+  if (!rank) return;
   const r = await trainTopDown(cfg, {
-    dist: rank,
-    // the ranks share the machine's cores
-    threads: rank && Math.max(1, Math.floor(availableParallelism() / rank.worldSize)),
+    dist: rank.dist,
+    threads: rank.threads,
     datadir: args.datadir,
     maxEpochs: args.max_epochs,
     outputDir: out,
@@ -50,7 +40,7 @@ export async function runTopDownTraining(args: TrainArgs & { cfg: string }): Pro
     // The generated dataset lives in a temp dir: evaluate on its val split before it is removed.
     afterTraining: args.datadir ? undefined : (model, root) => evaluateGenerated(model, cfg, root),
   });
-  if (rank && rank.rank !== 0) return;
+  if (!rank.isMain) return;
   const last = r.fit.history.at(-1);
   console.log(`done in ${r.seconds.toFixed(1)} s on ${r.backend}: ${r.fit.steps} updates, final loss ${last ? last.avgLoss.toFixed(6) : 'n/a'}; checkpoint: ${r.checkpoint ?? 'none (no epoch completed)'}`);
   if (args.datadir && r.checkpoint) console.log(`evaluate: ${commandLine(validScript, ['--ckpt', r.checkpoint, '--datadir', args.datadir])}`);

@@ -95,9 +95,11 @@ export {
   rankAdapter,
   rankDeviceEnv,
   resolveWorldSize,
+  startDataParallel,
   visibleDevices,
   type DataParallelRole,
   type LaunchProcessesOptions,
+  type TrainingRank,
 } from './launch.js';
 export { rankFromEnv, type RankEnv } from './rank-env.js';
 export {

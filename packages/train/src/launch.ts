@@ -7,6 +7,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import type { Socket } from 'node:net';
 import { adapterIndexForRank, listWebgpuAdapters } from '@hrnet/core/backend';
 import { collectiveTimeoutMs, DistAbortError, type Collective } from './collective.js';
@@ -175,4 +176,38 @@ export async function dataParallelRole(dist: number | 'auto' | boolean | undefin
   if (dist == null || dist === false) return { kind: 'single' };
   const worldSize = resolveWorldSize(dist === true ? 'auto' : dist, opts);
   return worldSize > 1 ? { kind: 'launcher', worldSize } : { kind: 'single' };
+}
+
+/** What a training script runs as after {@link startDataParallel}: one rank of a run, or the only process. */
+export interface TrainingRank {
+  /** The data-parallel context (with `--sync_bn`); undefined in a single process. */
+  dist?: DistContext & { syncBn?: boolean };
+  /** Backend threads of this rank: the machine's cores shared by the ranks; undefined in a single process. */
+  threads?: number;
+  /** Rank 0 or the only process: the one that logs, evaluates and reports. */
+  isMain: boolean;
+}
+
+/**
+ * A training script's data-parallel start from its flags (bare `--dist` / `--distribute True`, `--dist N`,
+ * `--device`, `--sync_bn`) or from the environment of a rank that mpirun or {@link launchProcesses} started.
+ * The launcher re-runs the script as the ranks and resolves undefined when they are done; a rank, or a single
+ * process, gets its {@link TrainingRank}. `perRank` names what one rank takes of each step, for the log.
+ */
+export async function startDataParallel(
+  args: { dist?: number | 'all'; distribute?: boolean; device?: number[]; sync_bn?: boolean },
+  perRank: string,
+): Promise<TrainingRank | undefined> {
+  const dist = args.dist ?? (args.distribute ? 'all' : undefined);
+  const world = dataParallelWorld(dist, { devices: args.device });
+  if (dist === 'all' && world === 1) console.log('[dist] one rank per GPU device: no GPU is visible, so 1 process');
+  const role = await dataParallelRole(world, { devices: args.device });
+  if (role.kind === 'launcher') {
+    // Every rank runs the script with these flags (a synthetic data set is generated from its seed by each).
+    console.log(`[dist] ${world} data-parallel processes on this machine, ${perRank} each per step (as ${world} GPUs)`);
+    await launchProcesses({ worldSize: world, devices: args.device });
+    return undefined;
+  }
+  if (role.kind === 'single') return { isMain: true };
+  return { dist: { ...role.dist, syncBn: args.sync_bn }, threads: Math.max(1, Math.floor(availableParallelism() / role.dist.worldSize)), isMain: role.dist.rank === 0 };
 }
