@@ -1,7 +1,7 @@
 /**
  * Data-parallel training of the tiny HigherHRNet under `mpirun -n 2 tsx train.ts …` (the seeds' launch),
- * with synchronized BatchNorm, against one process at the doubled batch: rank 0's epoch checkpoint (written
- * once) against the single run's.
+ * and `--dist 2` (this script's own process launcher), with synchronized BatchNorm, against one process at
+ * the doubled batch: rank 0's epoch checkpoint (written once) against the single run's.
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -37,7 +37,7 @@ describe.skipIf(!mpiAvailable)('coco-pose: mpirun -n 2', () => {
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
-  it('2 ranks x 1 image train what one process trains with 2 images per step (sync BN)', async () => {
+  it('2 ranks x 1 image (mpirun -n 2, then --dist 2) train what one process trains with 2 images per step (sync BN)', async () => {
     const flags = ['--import', 'tsx', 'train.ts', '--max_epochs', '1', '--datadir', join(dir, 'data')];
     const single = await run(process.execPath, [...flags, '--cfg', await config(2), '--ckpt_save_dir', join(dir, 'single')]);
     expect(single.code, single.out).toBe(0);
@@ -52,5 +52,11 @@ describe.skipIf(!mpiAvailable)('coco-pose: mpirun -n 2', () => {
     console.log(`coco-pose mpirun -n 2: largest difference to one process ${d.abs.toExponential(2)} (${d.rel.toExponential(2)} of max(1, the tensor's range)) in ${d.where}`);
     // measured 7.1e-7 in the stem conv (native backend): BatchNorm sums over the global batch taken in another order
     expect(d.rel).toBeLessThan(1e-5);
+
+    const local = await run(process.execPath, [...flags, '--cfg', await config(1), '--sync_bn', '--dist', '2', '--ckpt_save_dir', join(dir, 'proc')]);
+    expect(local.code, local.out).toBe(0);
+    expect(local.out).toContain('[dist] 2 data-parallel processes');
+    const viaProcesses = await loadCheckpoint(await epochCheckpointIn(join(dir, 'proc')));
+    expect(maxModelDiff(viaProcesses.tensors, got.tensors).rel).toBeLessThan(1e-6); // the same 2 ranks, another launcher
   }, 900_000);
 });
