@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { checkResume, commandLine, startDataParallel, type TrainArgs } from '@hrnet/train';
+import { commandLine, startTraining, type TrainArgs } from '@hrnet/train';
 import { configName, loadSegConfig, type SegConfig } from './config.js';
 import { formatMetrics, type SegEvaluation } from './evaluate.js';
 import { trainSegmentation } from './train-seg.js';
@@ -24,24 +24,10 @@ export async function runSegTraining(args: TrainArgs & { cfg: string }): Promise
   if (args.bad_samples) cfg.DATASET.BAD_SAMPLES = args.bad_samples; // the flag overrides the config key
   if (!args.datadir && !cfg.DATASET.SYNTHETIC) throw new Error(`--datadir <cityscapes root> is required: ${args.cfg} has no DATASET.SYNTHETIC section to generate data from`);
   const out = args.ckpt_save_dir ?? outputDir(cfg, args.cfg);
-  if (args.resume) {
-    const finished = await checkResume(args.resume, args.max_epochs ?? cfg.TRAIN.END_EPOCH);
-    if (finished) return console.log(finished);
-  }
-  if (args.amp) console.log('[train] --amp: dynamic loss scaling (TF.js CPU backends compute in float32; there is no float16 path)');
-  const rank = await startDataParallel(args, `${cfg.TRAIN.BATCH_SIZE_PER_GPU} images`);
-  if (!rank) return;
-  const r = await trainSegmentation(cfg, {
-    dist: rank.dist,
-    threads: rank.threads,
-    datadir: args.datadir,
-    maxEpochs: args.max_epochs,
-    outputDir: out,
-    resume: args.resume,
-    force: args.force,
-    initWeights: args.ckpt_path,
-    amp: args.amp,
-  });
+  const start = await startTraining(args, { endEpoch: cfg.TRAIN.END_EPOCH, perRank: `${cfg.TRAIN.BATCH_SIZE_PER_GPU} images` });
+  if (!start) return;
+  const { rank, options } = start;
+  const r = await trainSegmentation(cfg, { ...options, outputDir: out });
   if (!rank.isMain) return;
   const last = r.fit.history.at(-1);
   if (r.badSamples.length) console.log(`[data] ${r.badSamples.length} training sample(s) left out in all (DATASET.BAD_SAMPLES skip)`);

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
-import { checkResume, commandLine, startDataParallel, type TrainArgs } from '@hrnet/train';
+import { commandLine, startTraining, type TrainArgs } from '@hrnet/train';
 import { configName, loadPoseConfig, type PoseConfig } from './config.js';
 import { evaluatePose, formatApTable, resultsFileIn } from './evaluate.js';
 import { trainPose } from './train-pose.js';
@@ -23,24 +23,13 @@ export async function runPoseTraining(args: TrainArgs & { cfg: string }): Promis
   const cfg = await loadPoseConfig(args.cfg, args.overrides);
   if (args.bad_samples) cfg.DATASET.BAD_SAMPLES = args.bad_samples; // the flag overrides the config key
   const out = args.ckpt_save_dir ?? outputDir(cfg, args.cfg);
-  if (args.resume) {
-    const finished = await checkResume(args.resume, args.max_epochs ?? cfg.TRAIN.END_EPOCH);
-    if (finished) return console.log(finished);
-  }
-  if (args.amp) console.log('[train] --amp: dynamic loss scaling (TF.js CPU backends compute in float32; there is no float16 path)');
-  const rank = await startDataParallel(args, `${cfg.TRAIN.IMAGES_PER_GPU} images`);
-  if (!rank) return;
+  const start = await startTraining(args, { endEpoch: cfg.TRAIN.END_EPOCH, perRank: `${cfg.TRAIN.IMAGES_PER_GPU} images` });
+  if (!start) return;
+  const { rank, options } = start;
   const result = await trainPose(cfg, {
-    dist: rank.dist,
-    threads: rank.threads,
-    datadir: args.datadir,
-    maxEpochs: args.max_epochs,
+    ...options,
     outputDir: out,
-    resume: args.resume,
-    force: args.force,
-    initWeights: args.ckpt_path,
     pretrained: args.pretrained,
-    amp: args.amp,
     // The generated dataset lives in a temp dir: evaluate on its val split before it is removed.
     afterTraining: args.datadir ? undefined : (model, root) => evaluateGenerated(model, cfg, root, out),
   });

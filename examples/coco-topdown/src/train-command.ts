@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
-import { checkResume, commandLine, startDataParallel, type TrainArgs } from '@hrnet/train';
+import { commandLine, startTraining, type TrainArgs } from '@hrnet/train';
 import { configName, loadTopDownConfig, type TopDownExampleConfig } from './config.js';
 import { evaluateTopDown, formatApTable } from './evaluate.js';
 import { trainTopDown } from './train-topdown.js';
@@ -20,23 +20,12 @@ async function evaluateGenerated(model: tf.LayersModel, cfg: TopDownExampleConfi
 export async function runTopDownTraining(args: TrainArgs & { cfg: string }): Promise<void> {
   const cfg = await loadTopDownConfig(args.cfg, args.overrides);
   const out = args.ckpt_save_dir ?? outputDir(args.cfg);
-  if (args.resume) {
-    const finished = await checkResume(args.resume, args.max_epochs ?? cfg.total_epochs);
-    if (finished) return console.log(finished);
-  }
-  if (args.amp) console.log('[train] --amp: dynamic loss scaling (TF.js CPU backends compute in float32; there is no float16 path)');
-  const rank = await startDataParallel(args, `${cfg.data.samples_per_gpu} boxes`);
-  if (!rank) return;
+  const start = await startTraining(args, { endEpoch: cfg.total_epochs, perRank: `${cfg.data.samples_per_gpu} boxes` });
+  if (!start) return;
+  const { rank, options } = start;
   const r = await trainTopDown(cfg, {
-    dist: rank.dist,
-    threads: rank.threads,
-    datadir: args.datadir,
-    maxEpochs: args.max_epochs,
+    ...options,
     outputDir: out,
-    resume: args.resume,
-    force: args.force,
-    initWeights: args.ckpt_path,
-    amp: args.amp,
     // The generated dataset lives in a temp dir: evaluate on its val split before it is removed.
     afterTraining: args.datadir ? undefined : (model, root) => evaluateGenerated(model, cfg, root),
   });
