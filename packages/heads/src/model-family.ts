@@ -24,6 +24,8 @@ export interface ModelInfo {
   /** The family folder that builds it (`classification`, `higher-hrnet`, …). */
   family: string;
   preprocessing: Preprocessing;
+  /** The published weights this preprocessing belongs to (`<preset>.<tag>`; a bare preset name means its default tag, as in timm). */
+  pretrained?: string;
 }
 
 /** Options every family accepts; families add their own (validated by the family). */
@@ -38,6 +40,8 @@ export interface ModelOptions {
 export interface PretrainedWeights {
   /** `<preset>.<tag>`, for messages. */
   id: string;
+  /** Where this tag's pretrained cfg differs from the preset's preprocessing (timm: `hrnet_w18.ms_aug_in1k` crops 0.95). */
+  preprocessing?: Partial<Preprocessing>;
   /** Hub repository (`timm/hrnet_w18_small.ms_in1k`) and the file in it: `<hub>/<repo>/resolve/main/<file>`. */
   repo: string;
   file: string;

@@ -47,9 +47,19 @@ export function listModels(filter?: string): string[] {
   return filterModelNames([...families.values()].flatMap((f) => f.presets()).sort(), filter);
 }
 
-/** Family and preprocessing of a preset (what `hrnet list` prints). */
+/**
+ * Family and preprocessing of a preset (what `hrnet list` prints), or of one of its published weights,
+ * `<preset>.<tag>` as timm names them. A bare preset name with published weights gets its default tag's
+ * preprocessing, as timm's pretrained cfg does (`hrnet_w18` → `hrnet_w18.ms_aug_in1k`, crop 0.95).
+ */
 export function modelInfo(name: string): ModelInfo {
-  return familyOf(name)!.info(name);
+  const dot = name.indexOf('.');
+  const preset = dot < 0 ? name : name.slice(0, dot);
+  const f = familyOf(preset)!;
+  const info = f.info(preset);
+  const weights = dot >= 0 ? publishedWeights(f, preset, name.slice(dot + 1)) : f.pretrained?.(preset, true);
+  if (!weights) return info;
+  return { ...info, preprocessing: { ...info.preprocessing, ...weights.preprocessing }, pretrained: weights.id };
 }
 
 type CreateOptions = ModelOptions & Record<string, unknown>;

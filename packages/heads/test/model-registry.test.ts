@@ -36,7 +36,13 @@ describe('createModel / listModels / modelInfo', () => {
       name: 'hrnet_w32',
       family: 'classification',
       preprocessing: { inputSize: [224, 224], mean: [...IMAGENET_MEAN], std: [...IMAGENET_STD], interpolation: 'bilinear', cropPct: 0.875 },
+      pretrained: 'hrnet_w32.ms_in1k',
     });
+    // timm: a bare name is its default tag's pretrained cfg; ms_aug_in1k crops 0.95, ms_in1k 0.875.
+    expect(modelInfo('hrnet_w18')).toMatchObject({ pretrained: 'hrnet_w18.ms_aug_in1k', preprocessing: { cropPct: 0.95, inputSize: [224, 224] } });
+    expect(modelInfo('hrnet_w18.ms_in1k')).toMatchObject({ name: 'hrnet_w18', pretrained: 'hrnet_w18.ms_in1k', preprocessing: { cropPct: 0.875 } });
+    expect(() => modelInfo('hrnet_w18.in22k')).toThrow("hrnet_w18: no pretrained tag 'in22k'; timm publishes 'ms_aug_in1k', 'ms_in1k'");
+    expect(() => modelInfo('higherhrnet_w32_512.coco')).toThrow(/^higherhrnet_w32_512: no published weights on a hub to download/);
     expect(modelInfo('higherhrnet_w48_640')).toEqual({
       name: 'higherhrnet_w48_640',
       family: 'higher-hrnet',

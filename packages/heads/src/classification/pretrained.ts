@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { loadStateDict, readWeights, type StateDict } from '@hrnet/core';
-import type { PretrainedWeights } from '../model-family.js';
+import type { Preprocessing, PretrainedWeights } from '../model-family.js';
 
 /**
  * timm's published HRNet ImageNet weights (`timm/models/hrnet.py` default_cfgs, `hf_hub_id='timm/'`): preset →
@@ -16,6 +16,11 @@ export const TIMM_PRETRAINED_TAGS: Readonly<Record<string, readonly string[]>> =
   hrnet_w44: ['ms_in1k'],
   hrnet_w48: ['ms_in1k'],
   hrnet_w64: ['ms_in1k'],
+};
+
+/** Tags whose timm pretrained cfg differs from the classifiers' common preprocessing. */
+const TAG_PREPROCESSING: Readonly<Record<string, Partial<Preprocessing>>> = {
+  'hrnet_w18.ms_aug_in1k': { cropPct: 0.95 },
 };
 
 /** timm's `load_pretrained`: a classifier of another size (or none) keeps its own classifier; everything else must match. */
@@ -38,5 +43,6 @@ export function classifierPretrained(name: string, tag: string | true): Pretrain
   if (!tags) throw new Error(`${name}: timm publishes no pretrained weights for it; presets with weights: ${Object.keys(TIMM_PRETRAINED_TAGS).join(', ')}`);
   const chosen = tag === true ? tags[0] : tag;
   if (!tags.includes(chosen)) throw new Error(`${name}: no pretrained tag '${chosen}'; timm publishes ${tags.map((t) => `'${t}'`).join(', ')}`);
-  return { id: `${name}.${chosen}`, repo: `timm/${name}.${chosen}`, file: 'model.safetensors', load: loadTimmClassifier };
+  const id = `${name}.${chosen}`;
+  return { id, repo: `timm/${id}`, file: 'model.safetensors', load: loadTimmClassifier, preprocessing: TAG_PREPROCESSING[id] };
 }
