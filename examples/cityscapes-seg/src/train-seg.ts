@@ -15,46 +15,18 @@ import {
   SGD,
   Trainer,
   weightsDigest,
-  type DataParallelOptions,
   type FitResult,
-  type ProgressMode,
-  type TrainerEvent,
+  type TrainingOptions,
 } from '@hrnet/train';
 import { buildSegmenter, checkpointConfig, loadPretrained, loadSegModel } from './checkpoint.js';
 import { lossOptions, type SegConfig } from './config.js';
 import { firstFew, generateSyntheticData, SegTrainData, splitSamples } from './data.js';
 import { evaluateSegmentation, type SegEvaluation } from './evaluate.js';
 
-export interface TrainSegOptions {
-  /** Cityscapes root; default: generate DATASET.SYNTHETIC into `syntheticDir` or a temp dir. */
-  datadir?: string;
-  /** Where to generate the synthetic data set (kept); default a temp dir removed at the end. */
-  syntheticDir?: string;
-  /** Overrides TRAIN.END_EPOCH. */
-  maxEpochs?: number;
-  /** Checkpoint folder; none written when absent. */
-  outputDir?: string;
-  /** A training checkpoint to continue from (weights, optimizer, step, epoch). */
-  resume?: string;
-  /** Weights to start from (`--ckpt_path`): a training checkpoint or official PyTorch weights. */
-  initWeights?: string;
-  /** Dynamic loss scaling (`--amp`). */
-  amp?: boolean;
-  /** Train into an `outputDir` holding another run's checkpoints (`--force`). */
-  force?: boolean;
+export interface TrainSegOptions extends TrainingOptions {
   /** Evaluate on DATASET.TEST_SET after training (mIoU). Default true. */
   evaluate?: boolean;
-  progress?: ProgressMode;
   stream?: NodeJS.WritableStream & { isTTY?: boolean };
-  /** Status lines. Default console.log. */
-  log?: (line: string) => void;
-  onLog?: (event: TrainerEvent) => void;
-  /** Keep the trained model (default: disposed). */
-  keepModel?: boolean;
-  /** Data-parallel context when running as a `--dist` rank (each rank generates the synthetic data set from its seed); `syncBn`: `--sync_bn`. */
-  dist?: DataParallelOptions;
-  /** Threads of the native backend (default: all cores; `--dist` gives each rank its share). */
-  threads?: number;
 }
 
 export interface TrainSegResult {

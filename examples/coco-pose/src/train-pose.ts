@@ -14,51 +14,23 @@ import {
   SGD,
   Trainer,
   weightsDigest,
-  type DataParallelOptions,
   type FitResult,
   type LossScaler,
-  type ProgressMode,
-  type TrainerEvent,
+  type TrainingOptions,
 } from '@hrnet/train';
 import { loadPoseWeights, PoseCheckpointManager } from './checkpoint.js';
 import { networkConfig, poseCodec, type PoseConfig } from './config.js';
 import { loadPretrained } from './model-init.js';
 import { generateSyntheticDataset, PoseTrainData } from './data.js';
 
-export interface TrainPoseOptions {
-  /** COCO root (annotations/, images/); default: generate DATASET.SYNTHETIC into `syntheticDir` or a temp dir. */
-  datadir?: string;
-  /** Where to generate the synthetic dataset (kept); default a temp dir removed at the end. */
-  syntheticDir?: string;
-  /** Overrides TRAIN.END_EPOCH. */
-  maxEpochs?: number;
+export interface TrainPoseOptions extends TrainingOptions {
   /** Stop after this many updates (smoke tests). */
   maxSteps?: number;
-  /** Checkpoint folder; none written when absent. */
-  outputDir?: string;
-  /** A training checkpoint to continue from (weights, optimizer, step, epoch). */
-  resume?: string;
-  /** Train into an `outputDir` holding another run's checkpoints (`--force`). */
-  force?: boolean;
-  /** Weights to start from (`--ckpt_path`): a model directory, a training checkpoint or official PyTorch weights. */
-  initWeights?: string;
   /** `--pretrained [tag]`: the ImageNet backbone from timm's published `hrnet_w<C>` instead of the MODEL.PRETRAINED file. */
   pretrained?: true | string;
   /** Runs after training, before a generated temp dataset is removed (e.g. evaluation on its val split). */
   afterTraining?: (model: tf.LayersModel, root: string) => Promise<void>;
-  /** Dynamic loss scaling (`--amp`). */
-  amp?: boolean;
-  progress?: ProgressMode;
   stream?: NodeJS.WritableStream & { isTTY?: boolean };
-  /** Status lines. Default console.log. */
-  log?: (line: string) => void;
-  onLog?: (event: TrainerEvent) => void;
-  /** Keep the trained model (default: disposed; `model` in the result is then unusable). */
-  keepModel?: boolean;
-  /** Data-parallel context when running as a `--dist` rank (see dist-worker.ts); `syncBn`: `--sync_bn`. */
-  dist?: DataParallelOptions;
-  /** Threads of the native backend (default: all cores; `--dist` gives each rank its share). */
-  threads?: number;
 }
 
 export interface TrainPoseResult {

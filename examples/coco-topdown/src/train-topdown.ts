@@ -13,43 +13,18 @@ import {
   joinDataParallel,
   Trainer,
   weightsDigest,
-  type DataParallelOptions,
   type FitResult,
-  type ProgressMode,
-  type TrainerEvent,
+  type TrainingOptions,
 } from '@hrnet/train';
 import { loadTopDownWeights } from './checkpoint.js';
 import { familyConfig, topDownCodec, type TopDownExampleConfig } from './config.js';
 import { generateSyntheticDataset, TopDownTrainData } from './data.js';
 
-export interface TrainTopDownOptions {
-  /** COCO root; default: generate `synthetic` into `syntheticDir` or a temp dir. */
-  datadir?: string;
-  /** Where to generate the synthetic dataset (kept); default a temp dir removed at the end. */
-  syntheticDir?: string;
-  /** Overrides total_epochs. */
-  maxEpochs?: number;
+export interface TrainTopDownOptions extends TrainingOptions {
+  /** Stop after this many updates (smoke tests). */
   maxSteps?: number;
-  /** Checkpoint folder; none written when absent. */
-  outputDir?: string;
-  /** A training checkpoint to continue from (`--resume`). */
-  resume?: string;
-  /** Weights to start from (`--ckpt_path`): a training checkpoint or MMPose weights. */
-  initWeights?: string;
-  /** Dynamic loss scaling (`--amp`). */
-  amp?: boolean;
-  /** Train into an `outputDir` holding another run's checkpoints (`--force`). */
-  force?: boolean;
   /** Runs after training, before a generated temp dataset is removed (e.g. evaluation on its val split). */
   afterTraining?: (model: tf.LayersModel, root: string) => Promise<void>;
-  progress?: ProgressMode;
-  log?: (line: string) => void;
-  onLog?: (event: TrainerEvent) => void;
-  /** Keep the trained model (default: disposed). */
-  keepModel?: boolean;
-  /** Data-parallel context of a `--dist` rank (each rank generates the synthetic dataset from its seed); `syncBn`: `--sync_bn`. */
-  dist?: DataParallelOptions;
-  threads?: number;
 }
 
 export interface TrainTopDownResult {

@@ -149,6 +149,6 @@ export {
 } from './config.js';
 export { applyConfigOverrides, parseOverrideValue } from './config-overrides.js';
 export { checkResume } from './resume-check.js';
-export { startTraining, type TrainingRunOptions } from './start-training.js';
+export { startTraining, type TrainingOptions, type TrainingRunOptions } from './start-training.js';
 // The command-line helpers, also at the light subpath `@hrnet/train/cli` (no TensorFlow.js import).
 export * from './cli.js';

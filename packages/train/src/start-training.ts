@@ -1,18 +1,42 @@
 import type { TrainArgs } from './cli-args.js';
+import type { DataParallelOptions } from './join-data-parallel.js';
 import { startDataParallel, type TrainingRank } from './launch.js';
+import type { ProgressMode } from './progress.js';
 import { checkResume } from './resume-check.js';
+import type { TrainerEvent } from './trainer.js';
 
-/** The trainer options every family's training script passes on from the command line and its rank. */
+/** The options every family's training function takes from the command line and its rank. */
 export interface TrainingRunOptions {
-  dist?: TrainingRank['dist'];
+  /** Data-parallel context of a `--dist` / mpirun rank; `syncBn`: `--sync_bn`. */
+  dist?: DataParallelOptions;
+  /** Backend threads (default: all cores; each rank gets its share). */
   threads?: number;
+  /** Dataset root (`--datadir`); absent: the config's generated data set. */
   datadir?: string;
+  /** Overrides the config's last epoch (`--max_epochs`). */
   maxEpochs?: number;
+  /** A training checkpoint to continue from (weights, optimizer, step, epoch; `--resume`). */
   resume?: string;
+  /** Train into an output folder holding another run's checkpoints (`--force`). */
   force?: boolean;
-  /** `--ckpt_path`: weights to start from. */
+  /** Weights to start from (`--ckpt_path`): a training checkpoint or the official PyTorch weights. */
   initWeights?: string;
+  /** Dynamic loss scaling (`--amp`). */
   amp?: boolean;
+}
+
+/** {@link TrainingRunOptions} and what every family's training function takes from a program or test. */
+export interface TrainingOptions extends TrainingRunOptions {
+  /** Where to generate the synthetic data set (kept); default a temp dir removed at the end. */
+  syntheticDir?: string;
+  /** Checkpoint folder; none written when absent. */
+  outputDir?: string;
+  progress?: ProgressMode;
+  /** Status lines. Default console.log. */
+  log?: (line: string) => void;
+  onLog?: (event: TrainerEvent) => void;
+  /** Keep the trained model (default: disposed). */
+  keepModel?: boolean;
 }
 
 /**
