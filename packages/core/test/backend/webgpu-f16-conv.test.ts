@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { describeSkippedWebgpu, loadWebgpu } from '../../../../test-utils/webgpu.js';
 import { disableWebgpuF16Convolutions, enableWebgpuF16Convolutions, initBackend, listWebgpuAdapters, webgpuF16ConvolutionsEnabled, webgpuHasShaderF16 } from '../../src/backend/index.js';
+import { chooseTile } from '../../src/backend/webgpu/conv2d-f16-program.js';
 import { seeded } from './grad-check.js';
 
 const U = 2 ** -11;
@@ -38,7 +39,17 @@ const CASES: Case[] = [
   // Several 64x64 output tiles and 16-deep K slices, partial at every edge.
   { name: '3x3 s1 pad 1, 144 px x 72 ch, K 360, bias + relu', x: [1, 12, 12, 40], w: [3, 3, 40, 72], strides: 1, pad: pad1, bias: true, relu: true },
   { name: '3x3 s2 same + bias', x: [2, 8, 8, 5], w: [3, 3, 5, 7], strides: 2, pad: 'same', bias: true },
+  { name: '3x3 s1 same, 100 px x 24 ch (128x32 tiles)', x: [1, 10, 10, 12], w: [3, 3, 12, 24], strides: 1, pad: 'same', relu: true },
 ];
+
+describe('f16 conv tile shapes', () => {
+  it('the tile that pads [pixels, channels] least, the squarer on ties', () => {
+    expect(chooseTile(63, 16)).toEqual([64, 64]);
+    expect(chooseTile(100, 24)).toEqual([128, 32]);
+    expect(chooseTile(144, 72)).toEqual([256, 16]);
+    expect(chooseTile(56 * 56, 18)).toEqual([128, 32]);
+  });
+});
 
 function conv(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D | undefined, c: Case): tf.Tensor4D {
   return c.bias || c.relu ? tf.fused.conv2d({ x, filter: w, strides: c.strides, pad: c.pad, bias: b, activation: c.relu ? 'relu' : 'linear' }) : tf.conv2d(x, w, c.strides, c.pad);

@@ -1,7 +1,7 @@
 /**
  * A WGSL program for tfjs-backend-webgpu's `runWebGPUProgram`: an NHWC convolution (optionally + bias and
- * ReLU) as an implicit GEMM, [outH·outW, kh·kw·inC] x [kh·kw·inC, outC] per image, whose 64x64 output
- * tiles read 16-deep slices of the input patches and the filter into workgroup memory as f16, multiply
+ * ReLU) as an implicit GEMM, [outH·outW, kh·kw·inC] x [kh·kw·inC, outC] per image, whose output tiles
+ * (64x64, 128x32 or 256x16 pixels x channels: 256 threads of 4x4 outputs) read 16-deep slices of the input patches and the filter into workgroup memory as f16, multiply
  * there in f16 and accumulate in f32. Tensors stay float32 (tfjs has no float16 dtype): the conversion
  * happens as a tile is loaded. Needs a device with `shader-f16`; the module's `enable f16;` is added by
  * {@link F16_SHADER_MARKER} (tfjs writes the shader's first lines itself).
@@ -10,12 +10,24 @@
 /** A comment our shaders carry; the device's `createShaderModule` puts `enable f16;` in front of them. */
 export const F16_SHADER_MARKER = '// hrnet: needs enable f16';
 
-/** Output rows (pixels) and columns (channels) one workgroup computes, and the depth of a K slice. */
-const TILE_M = 64;
-const TILE_N = 64;
+/** The depth of a K slice; every thread computes 4 rows (pixels) x 4 columns (channels). */
 const TILE_K = 16;
-/** 16x16 threads, each 4 rows x 4 columns of the tile. */
-const WORKGROUP: [number, number, number] = [16, 16, 1];
+const THREADS = 256;
+/** Tile shapes [rows, columns] of 256 threads x 16 outputs, squarest first. */
+const TILES: Array<[number, number]> = [
+  [64, 64],
+  [128, 32],
+  [256, 16],
+];
+
+/**
+ * The tile shape that pads the [m, n] output least (HRNet's 18/36/72/144 channels fill 64 columns
+ * badly: 144 = 9 x 16 exactly, 18 in a 64-wide tile would waste 72%); ties go to the squarer tile.
+ */
+export function chooseTile(m: number, n: number): [number, number] {
+  const padded = ([tm, tn]: [number, number]) => Math.ceil(m / tm) * tm * Math.ceil(n / tn) * tn;
+  return TILES.reduce((best, t) => (padded(t) < padded(best) ? t : best));
+}
 
 /** What the program needs of tfjs's `Conv2DInfo`. */
 export interface ConvShape {
@@ -32,9 +44,11 @@ export class Conv2DF16Program {
   readonly uniforms = 'pads : vec2<i32>, strides : vec2<i32>, dilations : vec2<i32>, dimM : i32, dimK : i32,';
   readonly outputShape: number[];
   readonly dispatchLayout = { x: [3], y: [1, 2], z: [0] };
-  readonly workgroupSize = WORKGROUP;
+  readonly workgroupSize: [number, number, number];
   dispatch: [number, number, number];
   readonly shaderKey: string;
+  private readonly tileM: number;
+  private readonly tileN: number;
 
   constructor(
     conv: ConvShape,
@@ -42,12 +56,16 @@ export class Conv2DF16Program {
     private readonly relu: boolean,
   ) {
     this.outputShape = conv.outShape;
-    this.dispatch = [Math.ceil(conv.outChannels / TILE_N), Math.ceil((conv.outHeight * conv.outWidth) / TILE_M), conv.batchSize];
+    const m = conv.outHeight * conv.outWidth;
+    [this.tileM, this.tileN] = chooseTile(m, conv.outChannels);
+    this.workgroupSize = [this.tileN / 4, this.tileM / 4, 1];
+    this.dispatch = [Math.ceil(conv.outChannels / this.tileN), Math.ceil(m / this.tileM), conv.batchSize];
     if (hasBias) this.variableNames.push('bias');
-    this.shaderKey = `hrnetConv2dF16_${hasBias}_${relu}`;
+    this.shaderKey = `hrnetConv2dF16_${this.tileM}x${this.tileN}_${hasBias}_${relu}`;
   }
 
   getUserCode(): string {
+    const [TILE_M, TILE_N] = [this.tileM, this.tileN];
     // Values beyond f16's range saturate at ±65504 (a plain f32 → f16 conversion of them is undefined in WGSL).
     return `
 ${F16_SHADER_MARKER}
@@ -81,7 +99,7 @@ fn readB(k : i32, col : i32) -> f16 {
 fn main() {
   let tx = i32(localId.x);
   let ty = i32(localId.y);
-  let flat = ty * ${WORKGROUP[0]} + tx;
+  let flat = ty * ${TILE_N / 4} + tx;
   let batch = i32(workgroupId.z);
   let rowBase = i32(workgroupId.y) * ${TILE_M};
   let colBase = i32(workgroupId.x) * ${TILE_N};
@@ -89,9 +107,12 @@ fn main() {
   let slices = (uniforms.dimK + ${TILE_K - 1}) / ${TILE_K};
   for (var t = 0; t < slices; t++) {
     let k0 = t * ${TILE_K};
-    for (var i = 0; i < 4; i++) {
-      let e = flat + i * ${WORKGROUP[0] * WORKGROUP[1]};
+    for (var i = 0; i < ${(TILE_M * TILE_K) / THREADS}; i++) {
+      let e = flat + i * ${THREADS};
       tileA[e / ${TILE_K}][e % ${TILE_K}] = readA(batch, rowBase + e / ${TILE_K}, k0 + e % ${TILE_K});
+    }
+    for (var i = 0; i < ${(TILE_N * TILE_K) / THREADS}; i++) {
+      let e = flat + i * ${THREADS};
       tileB[e / ${TILE_N}][e % ${TILE_N}] = readB(k0 + e / ${TILE_N}, colBase + e % ${TILE_N});
     }
     workgroupBarrier();
