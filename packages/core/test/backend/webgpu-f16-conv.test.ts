@@ -107,6 +107,18 @@ else
       expect(rel).toBeGreaterThan(1e-6);
     });
 
+    it('an input beyond f16 range (65504) gives ±inf outputs, as f16 hardware does: the loss scaler sees the overflow', async () => {
+      await tf.setBackend('webgpu');
+      expect(enableWebgpuF16Convolutions()).toBe(true);
+      const x = tf.tensor4d([1e5, 1, -1e5, 1], [1, 2, 2, 1]);
+      const w = tf.tensor4d([1, 0.5], [1, 1, 1, 2]);
+      const y = tf.conv2d(x, w, 1, 'valid');
+      const got = Array.from(await y.data());
+      disableWebgpuF16Convolutions();
+      tf.dispose([x, w, y]);
+      expect(got).toEqual([Infinity, Infinity, 1, 0.5, -Infinity, -Infinity, 1, 0.5]);
+    });
+
     it('enabling registers ours, disabling restores the very kernels tfjs shipped; conv results stay tidy', async () => {
       await tf.setBackend('webgpu');
       const shipped = ['Conv2D', 'FusedConv2D'].map((n) => tf.getKernel(n, 'webgpu'));

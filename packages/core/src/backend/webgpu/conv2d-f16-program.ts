@@ -66,13 +66,17 @@ export class Conv2DF16Program {
 
   getUserCode(): string {
     const [TILE_M, TILE_N] = [this.tileM, this.tileN];
-    // Values beyond f16's range saturate at ±65504 (a plain f32 → f16 conversion of them is undefined in WGSL).
+    // Values beyond f16's range become ±inf, as on f16 hardware, so that the loss scaler and the finite
+    // guard see the overflow (a plain f32 → f16 conversion of them is undefined in WGSL; saturating would hide it).
     return `
 ${F16_SHADER_MARKER}
 var<workgroup> tileA : array<array<f16, ${TILE_K}>, ${TILE_M}>;
 var<workgroup> tileB : array<array<f16, ${TILE_N}>, ${TILE_K}>;
 
-fn toF16(v : f32) -> f16 { return f16(clamp(v, -65504.0, 65504.0)); }
+fn toF16(v : f32) -> f16 {
+  if (abs(v) <= 65504.0) { return f16(v); }
+  return bitcast<vec2<f16>>(select(0xFC00FC00u, 0x7C007C00u, v > 0.0)).x;
+}
 
 // Row = output pixel of image 'batch', k = (ky * kw + kx) * inC + ci: the im2col matrix, never stored.
 fn readA(batch : i32, row : i32, k : i32) -> f16 {
