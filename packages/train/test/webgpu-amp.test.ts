@@ -1,14 +1,15 @@
 /**
  * `--amp` on webgpu (lavapipe in CI): initBackend's `amp` turns core's f16 convolutions on where the adapter
  * has shader-f16, and the toy model then trains under the dynamic loss scaler (what `--amp` builds) with
- * its loss falling; without `amp` the float32 kernels come back. Skipped, with the reason printed, where
+ * its loss falling; without `amp` the float32 kernels come back. A scale whose gradients overflow f16 in the
+ * backward convolutions is backed off by the scaler. Skipped, with the reason printed, where
  * no adapter exists or it lacks shader-f16.
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, listWebgpuAdapters, webgpuF16ConvolutionsEnabled, webgpuHasShaderF16 } from '@hrnet/core/backend';
 import { describe, expect, it } from 'vitest';
 import { describeSkippedWebgpu, loadWebgpu } from '../../../test-utils/webgpu.js';
-import { createLossScaler, SGD, Trainer } from '../src/index.js';
+import { createLossScaler, DynamicLossScaler, SGD, Trainer } from '../src/index.js';
 import { crossEntropy, distToyModel, toyBatches, type ToyBatch } from './helpers.js';
 
 const TITLE = '--amp on webgpu: f16 convolutions under dynamic loss scaling train the toy model';
@@ -22,7 +23,7 @@ else
     it('amp: one line, f16 kernels registered and used; 12 steps lower the loss; no amp: float32 again', async () => {
       const lines: string[] = [];
       await initBackend('webgpu', { amp: true, log: (l) => lines.push(l) });
-      expect(lines[1]).toBe('[hrnet] amp: float16 convolutions on webgpu (f16 tiles, f32 accumulation); other ops and all gradients float32');
+      expect(lines[1]).toBe('[hrnet] amp: float16 convolutions and convolution gradients on webgpu (f16 tiles, f32 accumulation); other ops float32');
       expect(webgpuF16ConvolutionsEnabled()).toBe(true);
 
       const lossScaler = createLossScaler(undefined, { amp: true })!;
@@ -55,5 +56,33 @@ else
 
       await initBackend('webgpu', { log: () => {} });
       expect(webgpuF16ConvolutionsEnabled()).toBe(false);
+    });
+
+    it('a loss scale whose output gradients overflow f16 (2^30) is skipped and halved until they fit; float32 kernels keep it', async () => {
+      const run = async (amp: boolean) => {
+        await initBackend('webgpu', { amp, log: () => {} });
+        const scaler = new DynamicLossScaler({ initScale: 2 ** 30 });
+        let skipped = 0;
+        const trainer = new Trainer<ToyBatch>({
+          model: distToyModel(false),
+          loss: crossEntropy,
+          optimizer: new SGD({ learningRate: 0.1, momentum: 0.9 }),
+          lossScaler: scaler,
+          progress: 'none',
+          onLog: (e) => {
+            if (e.type === 'step' && e.skipped) skipped++;
+          },
+        });
+        await trainer.fit(toyBatches(16, 8, 5), { epochs: 1 });
+        trainer.model.dispose();
+        return { skipped, scale: scaler.scale };
+      };
+      const f16 = await run(true);
+      const f32 = await run(false);
+      console.log(`webgpu, initial loss scale 2^30: f16 convolutions skipped ${f16.skipped} steps (scale now 2^${Math.log2(f16.scale)}), float32 ${f32.skipped}`);
+      expect(f16.skipped).toBeGreaterThan(0);
+      expect(f16.skipped).toBeLessThan(16);
+      expect(f16.scale).toBe(2 ** (30 - f16.skipped));
+      expect(f32).toEqual({ skipped: 0, scale: 2 ** 30 });
     });
   });

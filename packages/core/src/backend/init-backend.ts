@@ -218,7 +218,7 @@ function setPrecision(backend: string, amp: boolean, log: (msg: string) => void)
   if (backend === 'webgpu' && !amp) disableWebgpuF16Convolutions();
   if (!amp) return;
   if (backend !== 'webgpu') log(`[hrnet] amp: float32 compute (TF.js has no float16 path on ${active?.kind ?? backend})`);
-  else if (enableWebgpuF16Convolutions()) log('[hrnet] amp: float16 convolutions on webgpu (f16 tiles, f32 accumulation); other ops and all gradients float32');
+  else if (enableWebgpuF16Convolutions()) log('[hrnet] amp: float16 convolutions and convolution gradients on webgpu (f16 tiles, f32 accumulation); other ops float32');
   else log('[hrnet] amp: float32 kept on webgpu: the adapter lacks shader-f16');
 }
 

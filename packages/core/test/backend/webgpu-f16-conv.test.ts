@@ -1,9 +1,11 @@
 /**
  * f16 convolutions on webgpu (`--amp`; lavapipe in CI) against tfjs's float32 kernels on the same backend,
- * on HRNet's convolution shapes (3x3 stride 1/2 padding 1, 1x1; bias + ReLU fused) kept small.
+ * on HRNet's convolution shapes (3x3 stride 1/2 padding 1, 1x1; bias + ReLU fused) kept small: outputs,
+ * and input and filter gradients.
  * Tolerance from f16 precision: each product rounds its two operands and itself to f16 (unit roundoff
- * u = 2^-11), so |f16 − f32| ≤ 3.01·u·Σ|x||w| per output, plus 2^-25 per term for values below f16's
- * normal range and f32's own summation error; Σ|x||w| is conv(|x|, |w|) on cpu.
+ * u = 2^-11), so |f16 − f32| ≤ 3.01·u·Σ|a||b| per output, plus 2^-25 per term for values below f16's
+ * normal range and f32's own summation error; Σ|a||b| is the same convolution (or gradient) of |a| and
+ * |b| on cpu.
  * Skipped, with the reason printed, where no adapter exists or it lacks shader-f16.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -57,6 +59,23 @@ function conv(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D | undefined, c: Cas
 
 const tensor = (shape: number[], seed: number) => tf.tensor(Float32Array.from(seeded(shape.reduce((a, b) => a * b, 1), seed)), shape);
 
+/** The bound above for sums of `k` products whose absolute values add up to `absSum`. */
+const f16Bound = (absSum: ArrayLike<number>, k: number) => Float32Array.from(absSum, (s) => (3.01 * U + k * 2 ** -23) * s + k * 2 ** -25);
+
+/** Outputs beyond their bound, and max |f16 − f32| / max |f32|. */
+function compare(f16: Float32Array, f32: Float32Array, bound: Float32Array): { over: number; rel: number } {
+  let maxOut = 0;
+  let maxDiff = 0;
+  let over = 0;
+  for (let i = 0; i < f32.length; i++) {
+    const d = Math.abs(f16[i] - f32[i]);
+    maxOut = Math.max(maxOut, Math.abs(f32[i]));
+    maxDiff = Math.max(maxDiff, d);
+    if (!(d <= bound[i])) over++;
+  }
+  return { over, rel: maxDiff / maxOut };
+}
+
 /** Per output: [f16 result, f32 result, error bound]. */
 async function run(c: Case): Promise<{ f16: Float32Array; f32: Float32Array; bound: Float32Array }> {
   const x = tensor(c.x, 3) as tf.Tensor4D;
@@ -73,7 +92,7 @@ async function run(c: Case): Promise<{ f16: Float32Array; f32: Float32Array; bou
   await tf.setBackend('cpu');
   const k = c.w[0] * c.w[1] * c.w[2];
   const absConv = tf.tidy(() => tf.conv2d(tf.abs(tf.tensor4d(xa, c.x)), tf.abs(tf.tensor4d(wa, c.w)), c.strides, c.pad));
-  const bound = Float32Array.from(absConv.dataSync(), (s) => (3.01 * U + k * 2 ** -23) * s + k * 2 ** -25);
+  const bound = f16Bound(absConv.dataSync(), k);
   absConv.dispose();
   await tf.setBackend('webgpu');
   return { f16, f32, bound };
@@ -90,21 +109,51 @@ else
       const before = tf.memory().numTensors;
       const { f16, f32, bound } = await run(c);
       expect(tf.memory().numTensors).toBe(before);
-      let maxOut = 0;
-      let maxDiff = 0;
-      let over = 0;
-      for (let i = 0; i < f32.length; i++) {
-        const d = Math.abs(f16[i] - f32[i]);
-        maxOut = Math.max(maxOut, Math.abs(f32[i]));
-        maxDiff = Math.max(maxDiff, d);
-        if (!(d <= bound[i])) over++;
-      }
-      const rel = maxDiff / maxOut;
+      const { over, rel } = compare(f16, f32, bound);
       if (rel > worst.rel) Object.assign(worst, { rel, where: c.name });
       expect(over, `${over} of ${f32.length} outputs beyond the f16 error bound`).toBe(0);
       expect(rel).toBeLessThan(2e-3);
       // f16 products do not round like f32 ones: a difference shows the f16 kernel ran, not the fallback.
       expect(rel).toBeGreaterThan(1e-6);
+    });
+
+    it.each(CASES)('gradients (Conv2DBackpropInput / Filter; no bias or ReLU): $name', async (c) => {
+      await tf.setBackend('webgpu');
+      const before = tf.memory().numTensors;
+      const x = tensor(c.x, 3) as tf.Tensor4D;
+      const w = tensor(c.w, 5) as tf.Tensor4D;
+      const yShape = tf.tidy(() => tf.conv2d(x, w, c.strides, c.pad).shape);
+      const t = tensor(yShape, 11);
+      const grads = async () => {
+        const g = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.strides, c.pad), t)))([x, w]);
+        const values = (await Promise.all(g.map((v) => v.data()))) as Float32Array[];
+        tf.dispose(g);
+        return values;
+      };
+      expect(enableWebgpuF16Convolutions()).toBe(true);
+      const g16 = await grads();
+      disableWebgpuF16Convolutions();
+      const g32 = await grads();
+      const [xv, wv, tv] = [await x.data(), await w.data(), await t.data()];
+      tf.dispose([x, w, t]);
+      expect(tf.memory().numTensors).toBe(before);
+      await tf.setBackend('cpu');
+      // The same gradients of |x|, |w| and |t|: Σ|t||w| per input element, Σ|x||t| per filter element.
+      const abs = tf.tidy(() => {
+        const at = tf.abs(tf.tensor(tv, yShape));
+        return tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.strides, c.pad), at)))([tf.abs(tf.tensor4d(xv, c.x)), tf.abs(tf.tensor4d(wv, c.w))]);
+      });
+      const [yh, yw] = [yShape[1], yShape[2]];
+      const bounds = [f16Bound(abs[0].dataSync(), c.w[0] * c.w[1] * c.w[3]), f16Bound(abs[1].dataSync(), c.x[0] * yh * yw)];
+      tf.dispose(abs);
+      await tf.setBackend('webgpu');
+      for (const [i, what] of ['input', 'filter'].entries()) {
+        const { over, rel } = compare(g16[i], g32[i], bounds[i]);
+        if (rel > worst.rel) Object.assign(worst, { rel, where: `${c.name} ${what} gradient` });
+        expect(over, `${what} gradient: ${over} of ${g32[i].length} beyond the f16 error bound`).toBe(0);
+        expect(rel).toBeLessThan(2e-3);
+        expect(rel).toBeGreaterThan(1e-6);
+      }
     });
 
     it('an input beyond f16 range (65504) gives ±inf outputs, as f16 hardware does: the loss scaler sees the overflow', async () => {
@@ -121,12 +170,13 @@ else
 
     it('enabling registers ours, disabling restores the very kernels tfjs shipped; conv results stay tidy', async () => {
       await tf.setBackend('webgpu');
-      const shipped = ['Conv2D', 'FusedConv2D'].map((n) => tf.getKernel(n, 'webgpu'));
+      const names = ['Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter'];
+      const shipped = names.map((n) => tf.getKernel(n, 'webgpu'));
       expect(webgpuF16ConvolutionsEnabled()).toBe(false);
       expect(enableWebgpuF16Convolutions()).toBe(true);
       expect(enableWebgpuF16Convolutions()).toBe(true);
       expect(webgpuF16ConvolutionsEnabled()).toBe(true);
-      expect(tf.getKernel('Conv2D', 'webgpu')).not.toBe(shipped[0]);
+      names.forEach((n, i) => expect(tf.getKernel(n, 'webgpu')).not.toBe(shipped[i]));
       const before = tf.memory().numTensors;
       const x = tensor([1, 6, 6, 4], 1) as tf.Tensor4D;
       const w = tensor([3, 3, 4, 4], 2) as tf.Tensor4D;
@@ -136,7 +186,7 @@ else
       disableWebgpuF16Convolutions();
       disableWebgpuF16Convolutions();
       expect(webgpuF16ConvolutionsEnabled()).toBe(false);
-      expect(['Conv2D', 'FusedConv2D'].map((n) => tf.getKernel(n, 'webgpu'))).toEqual(shipped);
+      expect(names.map((n) => tf.getKernel(n, 'webgpu'))).toEqual(shipped);
       expect(tf.getKernel('Conv2D', 'webgpu')).toBe(shipped[0]);
     });
   });

@@ -1,6 +1,8 @@
+import * as tf from '@tensorflow/tfjs';
+
 /**
  * A WGSL program for tfjs-backend-webgpu's `runWebGPUProgram`: an NHWC convolution (optionally + bias and
- * ReLU) as an implicit GEMM, [outH·outW, kh·kw·inC] x [kh·kw·inC, outC] per image, whose output tiles
+ * ReLU) or one of its two gradients as an implicit GEMM (see {@link GEMMS}), whose output tiles
  * (64x64, 128x32 or 256x16 pixels x channels: 256 threads of 4x4 outputs) read 16-deep slices of the input patches and the filter into workgroup memory as f16, multiply
  * there in f16 and accumulate in f32. Tensors stay float32 (tfjs has no float16 dtype): the conversion
  * happens as a tile is loaded. Needs a device with `shader-f16`; the module's `enable f16;` is added by
@@ -29,39 +31,124 @@ export function chooseTile(m: number, n: number): [number, number] {
   return TILES.reduce((best, t) => (padded(t) < padded(best) ? t : best));
 }
 
-/** What the program needs of tfjs's `Conv2DInfo`. */
-export interface ConvShape {
-  batchSize: number;
-  outHeight: number;
-  outWidth: number;
-  outChannels: number;
-  outShape: [number, number, number, number];
-}
+/** The convolution's forward pass, its input gradient (Conv2DBackpropInput) or its filter gradient (Conv2DBackpropFilter). */
+export type ConvGemmKind = 'forward' | 'inputGrad' | 'filterGrad';
+
+/**
+ * Each kind as a GEMM: its operands (tfjs inputs), output, rows m x columns n x depth k, how many of
+ * them (the batch, in the dispatch's z) and how an element of A (row, k) and B (k, column) is read —
+ * the im2col matrices are never stored. Shapes are NHWC, filters [kh, kw, inC, outC].
+ */
+const GEMMS: Record<ConvGemmKind, { operands: [string, string]; output: (c: tf.backend_util.Conv2DInfo) => number[]; mnk: (c: tf.backend_util.Conv2DInfo) => [number, number, number]; batches: (c: tf.backend_util.Conv2DInfo) => number; readA: string; readB: string }> = {
+  // [outH·outW, kh·kw·inC] x [kh·kw·inC, outC] per image.
+  forward: {
+    operands: ['x', 'W'],
+    output: (c) => c.outShape,
+    mnk: (c) => [c.outHeight * c.outWidth, c.outChannels, c.filterHeight * c.filterWidth * c.inChannels],
+    batches: (c) => c.batchSize,
+    readA: `
+  let inC = uniforms.xShape.w;
+  let oy = row / uniforms.outShape.z;
+  let ox = row - oy * uniforms.outShape.z;
+  let tap = k / inC;
+  let ci = k - tap * inC;
+  let ky = tap / uniforms.wShape.y;
+  let kx = tap - ky * uniforms.wShape.y;
+  let iy = oy * uniforms.strides.x - uniforms.pads.x + ky * uniforms.dilations.x;
+  let ix = ox * uniforms.strides.y - uniforms.pads.y + kx * uniforms.dilations.y;
+  if (iy < 0 || iy >= uniforms.xShape.y || ix < 0 || ix >= uniforms.xShape.z) { return f16(0.0); }
+  return toF16(x[((batch * uniforms.xShape.y + iy) * uniforms.xShape.z + ix) * inC + ci]);`,
+    readB: `
+  return toF16(W[k * uniforms.outShape.w + col]);`,
+  },
+  // dx: [inH·inW, kh·kw·outC] (dy at the output pixels each input pixel fed) x [kh·kw·outC, inC] per image.
+  inputGrad: {
+    operands: ['dy', 'W'],
+    output: (c) => c.inShape,
+    mnk: (c) => [c.inHeight * c.inWidth, c.inChannels, c.filterHeight * c.filterWidth * c.outChannels],
+    batches: (c) => c.batchSize,
+    readA: `
+  let outC = uniforms.dyShape.w;
+  let iy = row / uniforms.outShape.z;
+  let ix = row - iy * uniforms.outShape.z;
+  let tap = k / outC;
+  let co = k - tap * outC;
+  let ky = tap / uniforms.wShape.y;
+  let kx = tap - ky * uniforms.wShape.y;
+  let sy = iy + uniforms.pads.x - ky * uniforms.dilations.x;
+  let sx = ix + uniforms.pads.y - kx * uniforms.dilations.y;
+  if (sy < 0 || sx < 0 || sy % uniforms.strides.x != 0 || sx % uniforms.strides.y != 0) { return f16(0.0); }
+  let oy = sy / uniforms.strides.x;
+  let ox = sx / uniforms.strides.y;
+  if (oy >= uniforms.dyShape.y || ox >= uniforms.dyShape.z) { return f16(0.0); }
+  return toF16(dy[((batch * uniforms.dyShape.y + oy) * uniforms.dyShape.z + ox) * outC + co]);`,
+    readB: `
+  let outC = uniforms.dyShape.w;
+  let tap = k / outC;
+  return toF16(W[(tap * uniforms.outShape.w + col) * outC + (k - tap * outC)]);`,
+  },
+  // dW: [kh·kw·inC, batch·outH·outW] (the forward's im2col, transposed) x [batch·outH·outW, outC], once.
+  filterGrad: {
+    operands: ['x', 'dy'],
+    output: (c) => [c.filterHeight, c.filterWidth, c.inChannels, c.outChannels],
+    mnk: (c) => [c.filterHeight * c.filterWidth * c.inChannels, c.outChannels, c.batchSize * c.outHeight * c.outWidth],
+    batches: () => 1,
+    readA: `
+  let inC = uniforms.xShape.w;
+  let tap = row / inC;
+  let ci = row - tap * inC;
+  let ky = tap / uniforms.outShape.y;
+  let kx = tap - ky * uniforms.outShape.y;
+  let pixels = uniforms.dyShape.y * uniforms.dyShape.z;
+  let b = k / pixels;
+  let p = k - b * pixels;
+  let oy = p / uniforms.dyShape.z;
+  let ox = p - oy * uniforms.dyShape.z;
+  let iy = oy * uniforms.strides.x - uniforms.pads.x + ky * uniforms.dilations.x;
+  let ix = ox * uniforms.strides.y - uniforms.pads.y + kx * uniforms.dilations.y;
+  if (iy < 0 || iy >= uniforms.xShape.y || ix < 0 || ix >= uniforms.xShape.z) { return f16(0.0); }
+  return toF16(x[((b * uniforms.xShape.y + iy) * uniforms.xShape.z + ix) * inC + ci]);`,
+    readB: `
+  return toF16(dy[k * uniforms.outShape.w + col]);`,
+  },
+};
 
 /** The shape of tfjs-backend-webgpu's `WebGPUProgram` that this program fills in. */
 export class Conv2DF16Program {
-  readonly variableNames: string[] = ['x', 'W'];
+  readonly variableNames: string[];
   readonly uniforms = 'pads : vec2<i32>, strides : vec2<i32>, dilations : vec2<i32>, dimM : i32, dimK : i32,';
   readonly outputShape: number[];
   readonly dispatchLayout = { x: [3], y: [1, 2], z: [0] };
   readonly workgroupSize: [number, number, number];
   dispatch: [number, number, number];
   readonly shaderKey: string;
+  /** The int32 uniforms `uniforms` declares, in its order. */
+  readonly uniformData: Array<{ type: 'int32'; data: number[] }>;
   private readonly tileM: number;
   private readonly tileN: number;
 
+  /** `hasBias` / `relu`: the forward kind only (FusedConv2D). */
   constructor(
-    conv: ConvShape,
-    private readonly hasBias: boolean,
-    private readonly relu: boolean,
+    private readonly kind: ConvGemmKind,
+    conv: tf.backend_util.Conv2DInfo,
+    private readonly hasBias = false,
+    private readonly relu = false,
   ) {
-    this.outputShape = conv.outShape;
-    const m = conv.outHeight * conv.outWidth;
-    [this.tileM, this.tileN] = chooseTile(m, conv.outChannels);
+    const gemm = GEMMS[kind];
+    this.variableNames = [...gemm.operands, ...(hasBias ? ['bias'] : [])];
+    this.outputShape = gemm.output(conv);
+    const [m, n, k] = gemm.mnk(conv);
+    [this.tileM, this.tileN] = chooseTile(m, n);
     this.workgroupSize = [this.tileN / 4, this.tileM / 4, 1];
-    this.dispatch = [Math.ceil(conv.outChannels / this.tileN), Math.ceil(m / this.tileM), conv.batchSize];
-    if (hasBias) this.variableNames.push('bias');
-    this.shaderKey = `hrnetConv2dF16_${this.tileM}x${this.tileN}_${hasBias}_${relu}`;
+    this.dispatch = [Math.ceil(n / this.tileN), Math.ceil(m / this.tileM), gemm.batches(conv)];
+    this.shaderKey = `hrnetConv2dF16_${kind}_${this.tileM}x${this.tileN}_${hasBias}_${relu}`;
+    this.uniformData = [
+      { type: 'int32', data: [conv.padInfo.top, conv.padInfo.left] },
+      { type: 'int32', data: [conv.strideHeight, conv.strideWidth] },
+      { type: 'int32', data: [conv.dilationHeight, conv.dilationWidth] },
+      { type: 'int32', data: [m] },
+      { type: 'int32', data: [k] },
+    ];
   }
 
   getUserCode(): string {
@@ -78,26 +165,12 @@ fn toF16(v : f32) -> f16 {
   return bitcast<vec2<f16>>(select(0xFC00FC00u, 0x7C007C00u, v > 0.0)).x;
 }
 
-// Row = output pixel of image 'batch', k = (ky * kw + kx) * inC + ci: the im2col matrix, never stored.
 fn readA(batch : i32, row : i32, k : i32) -> f16 {
-  if (row >= uniforms.dimM || k >= uniforms.dimK) { return f16(0.0); }
-  let inC = uniforms.xShape.w;
-  let oy = row / uniforms.outShape.z;
-  let ox = row - oy * uniforms.outShape.z;
-  let tap = k / inC;
-  let ci = k - tap * inC;
-  let ky = tap / uniforms.wShape.y;
-  let kx = tap - ky * uniforms.wShape.y;
-  let iy = oy * uniforms.strides.x - uniforms.pads.x + ky * uniforms.dilations.x;
-  let ix = ox * uniforms.strides.y - uniforms.pads.y + kx * uniforms.dilations.y;
-  if (iy < 0 || iy >= uniforms.xShape.y || ix < 0 || ix >= uniforms.xShape.z) { return f16(0.0); }
-  return toF16(x[((batch * uniforms.xShape.y + iy) * uniforms.xShape.z + ix) * inC + ci]);
+  if (row >= uniforms.dimM || k >= uniforms.dimK) { return f16(0.0); }${GEMMS[this.kind].readA}
 }
 
-// The filter [kh, kw, inC, outC] is already the [K, outC] matrix.
 fn readB(k : i32, col : i32) -> f16 {
-  if (k >= uniforms.dimK || col >= uniforms.outShape.w) { return f16(0.0); }
-  return toF16(W[k * uniforms.outShape.w + col]);
+  if (k >= uniforms.dimK || col >= uniforms.outShape.w) { return f16(0.0); }${GEMMS[this.kind].readB}
 }
 
 fn main() {

@@ -3,12 +3,12 @@ import { Conv2DF16Program, F16_SHADER_MARKER } from './conv2d-f16-program.js';
 
 /**
  * f16 convolutions on the `webgpu` backend (`--amp`): Conv2D and FusedConv2D (tfjs-layers' and our Conv2d
- * layer's kernel) re-registered to run {@link Conv2DF16Program} — f16 tiles, f32 accumulation — where the
- * device has `shader-f16`; everything else (other data formats, activations than none/ReLU, dtypes) and
- * the gradients (tfjs's Conv2DBackpropInput/Filter, float32) stay tfjs's. Off by default; restorable.
+ * layer's kernel) and their gradients Conv2DBackpropInput / Conv2DBackpropFilter re-registered to run
+ * {@link Conv2DF16Program} — f16 tiles, f32 accumulation — where the device has `shader-f16`; what ours do
+ * not cover (other data formats, activations than none/ReLU, dtypes) goes to tfjs's. Off by default; restorable.
  */
 
-const KERNELS = ['Conv2D', 'FusedConv2D'] as const;
+const KERNELS = ['Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter'] as const;
 const MARK = '__hrnetF16Conv';
 
 interface GpuDevice {
@@ -18,7 +18,7 @@ interface GpuDevice {
 }
 interface WebgpuBackendLike {
   device: GpuDevice;
-  runWebGPUProgram(program: Conv2DF16Program, inputs: tf.TensorInfo[], dtype: tf.DataType, uniforms: Array<{ type: string; data: number[] }>): tf.TensorInfo;
+  runWebGPUProgram(program: Conv2DF16Program, inputs: tf.TensorInfo[], dtype: tf.DataType, uniforms: Conv2DF16Program['uniformData']): tf.TensorInfo;
 }
 interface KernelArgs {
   inputs: Record<string, tf.TensorInfo | undefined>;
@@ -51,43 +51,45 @@ export function webgpuHasShaderF16(): boolean {
   return webgpuBackend()?.device.features.has('shader-f16') === true;
 }
 
-function f16Conv(original: tf.KernelConfig): tf.KernelFunc {
+/** tfjs's Conv2DInfo for a kernel's inputs and attributes (gradients: dilation 1, as tfjs's gradients require). */
+function convInfo(kernelName: (typeof KERNELS)[number], inputs: KernelArgs['inputs'], attrs: KernelArgs['attrs']): tf.backend_util.Conv2DInfo {
+  type Shape4 = [number, number, number, number];
+  const [inShape, filterShape] =
+    kernelName === 'Conv2DBackpropInput' ? [attrs.inputShape, inputs.filter!.shape] : kernelName === 'Conv2DBackpropFilter' ? [inputs.x!.shape, attrs.filterShape] : [inputs.x!.shape, inputs.filter!.shape];
+  const forward = kernelName === 'Conv2D' || kernelName === 'FusedConv2D';
+  return tf.backend_util.computeConv2DInfo(
+    inShape as Shape4,
+    filterShape as Shape4,
+    attrs.strides as number | [number, number],
+    forward ? (attrs.dilations as number | [number, number]) : 1,
+    attrs.pad as 'same',
+    attrs.dimRoundingMode as 'round' | undefined,
+    false,
+    tf.backend_util.convertConv2DDataFormat(attrs.dataFormat as 'NHWC'),
+  );
+}
+
+const GEMM_KIND = { Conv2D: 'forward', FusedConv2D: 'forward', Conv2DBackpropInput: 'inputGrad', Conv2DBackpropFilter: 'filterGrad' } as const;
+
+function f16Conv(kernelName: (typeof KERNELS)[number], original: tf.KernelConfig): tf.KernelFunc {
   return (args) => {
     const { inputs, backend, attrs } = args as unknown as KernelArgs;
-    const { x, filter, bias, preluActivationWeights } = inputs;
+    const { bias, preluActivationWeights } = inputs;
+    const operands = kernelName === 'Conv2DBackpropInput' ? [inputs.dy!, inputs.filter!] : kernelName === 'Conv2DBackpropFilter' ? [inputs.x!, inputs.dy!] : [inputs.x!, inputs.filter!];
     const activation = (attrs.activation as string | undefined) ?? 'linear';
-    const conv = tf.backend_util.computeConv2DInfo(
-      x!.shape as [number, number, number, number],
-      filter!.shape as [number, number, number, number],
-      attrs.strides as number | [number, number],
-      attrs.dilations as number | [number, number],
-      attrs.pad as 'same',
-      attrs.dimRoundingMode as 'round' | undefined,
-      false,
-      tf.backend_util.convertConv2DDataFormat(attrs.dataFormat as 'NHWC'),
-    );
-    const maxGroups = backend.device.limits.maxComputeWorkgroupsPerDimension;
-    const program = new Conv2DF16Program(conv, bias !== undefined, activation === 'relu');
+    const conv = convInfo(kernelName, inputs, attrs);
+    const program = new Conv2DF16Program(GEMM_KIND[kernelName], conv, bias !== undefined, activation === 'relu');
     const handled =
       backend.device.features.has('shader-f16') &&
       conv.dataFormat === 'channelsLast' &&
-      x!.dtype === 'float32' &&
+      operands.every((t) => t.dtype === 'float32') &&
       preluActivationWeights === undefined &&
       (activation === 'linear' || activation === 'relu') &&
       (bias === undefined || (bias.shape.length === 1 && bias.shape[0] === conv.outChannels)) &&
-      program.dispatch.every((n) => n <= maxGroups);
+      program.dispatch.every((n) => n <= backend.device.limits.maxComputeWorkgroupsPerDimension);
     if (!handled) return original.kernelFunc(args);
     enableF16Shaders(backend.device);
-    const { top, left } = conv.padInfo;
-    const uniforms = [
-      { type: 'int32', data: [top, left] },
-      { type: 'int32', data: [conv.strideHeight, conv.strideWidth] },
-      { type: 'int32', data: [conv.dilationHeight, conv.dilationWidth] },
-      { type: 'int32', data: [conv.outHeight * conv.outWidth] },
-      { type: 'int32', data: [conv.filterHeight * conv.filterWidth * conv.inChannels] },
-    ];
-    const operands = bias === undefined ? [x!, filter!] : [x!, filter!, bias];
-    return backend.runWebGPUProgram(program, operands, 'float32', uniforms);
+    return backend.runWebGPUProgram(program, bias === undefined ? operands : [...operands, bias], 'float32', program.uniformData);
   };
 }
 
@@ -97,7 +99,7 @@ export function webgpuF16ConvolutionsEnabled(): boolean {
 }
 
 /**
- * Registers the f16 Conv2D / FusedConv2D for 'webgpu' (after `initBackend('webgpu')`); the shipped kernels
+ * Registers the f16 Conv2D / FusedConv2D / Conv2DBackpropInput / Conv2DBackpropFilter for 'webgpu' (after `initBackend('webgpu')`); the shipped kernels
  * stay the fallback for what ours do not cover. Returns false, changing nothing, where the device lacks
  * `shader-f16`. Idempotent; {@link disableWebgpuF16Convolutions} puts tfjs's kernels back.
  */
@@ -108,12 +110,12 @@ export function enableWebgpuF16Convolutions(): boolean {
     if (!existing) throw new Error(`enableWebgpuF16Convolutions: no webgpu '${kernelName}' kernel is registered (tfjs-backend-webgpu not loaded?)`);
     if (existing[MARK]) continue;
     tf.unregisterKernel(kernelName, 'webgpu');
-    tf.registerKernel({ kernelName, backendName: 'webgpu', kernelFunc: f16Conv(existing), setupFunc: existing.setupFunc, [MARK]: existing } as MarkedConfig);
+    tf.registerKernel({ kernelName, backendName: 'webgpu', kernelFunc: f16Conv(kernelName, existing), setupFunc: existing.setupFunc, [MARK]: existing } as MarkedConfig);
   }
   return true;
 }
 
-/** Puts tfjs's own (float32) Conv2D / FusedConv2D back on 'webgpu'. Idempotent. */
+/** Puts tfjs's own (float32) convolution kernels back on 'webgpu'. Idempotent. */
 export function disableWebgpuF16Convolutions(): void {
   for (const kernelName of KERNELS) {
     const ours = tf.getKernel(kernelName, 'webgpu') as MarkedConfig | undefined;
