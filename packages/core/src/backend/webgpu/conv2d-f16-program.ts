@@ -31,6 +31,25 @@ export function chooseTile(m: number, n: number): [number, number] {
   return TILES.reduce((best, t) => (padded(t) < padded(best) ? t : best));
 }
 
+/**
+ * WGSL helpers: `unflatten` splits i = (a · middle + b) · inner + c into (a, b, c) — a pixel index into
+ * (y, x) with inner 1, a filter row into (ky, kx, channel); `readX`: x (NHWC) at the input pixel that filter tap
+ * (ky, kx) sees from output pixel (oy, ox), 0 in the padding.
+ */
+const UNFLATTEN = `
+fn unflatten(i : i32, middle : i32, inner : i32) -> vec3<i32> {
+  let ab = i / inner;
+  let a = ab / middle;
+  return vec3<i32>(a, ab - a * middle, i - ab * inner);
+}`;
+const READ_X = `
+fn readX(b : i32, oy : i32, ox : i32, ky : i32, kx : i32, ci : i32) -> f16 {
+  let iy = oy * uniforms.strides.x - uniforms.pads.x + ky * uniforms.dilations.x;
+  let ix = ox * uniforms.strides.y - uniforms.pads.y + kx * uniforms.dilations.y;
+  if (iy < 0 || iy >= uniforms.xShape.y || ix < 0 || ix >= uniforms.xShape.z) { return f16(0.0); }
+  return toF16(x[((b * uniforms.xShape.y + iy) * uniforms.xShape.z + ix) * uniforms.xShape.w + ci]);
+}`;
+
 /** The convolution's forward pass, its input gradient (Conv2DBackpropInput) or its filter gradient (Conv2DBackpropFilter). */
 export type ConvGemmKind = 'forward' | 'inputGrad' | 'filterGrad';
 
@@ -47,17 +66,9 @@ const GEMMS: Record<ConvGemmKind, { operands: [string, string]; output: (c: tf.b
     mnk: (c) => [c.outHeight * c.outWidth, c.outChannels, c.filterHeight * c.filterWidth * c.inChannels],
     batches: (c) => c.batchSize,
     readA: `
-  let inC = uniforms.xShape.w;
-  let oy = row / uniforms.outShape.z;
-  let ox = row - oy * uniforms.outShape.z;
-  let tap = k / inC;
-  let ci = k - tap * inC;
-  let ky = tap / uniforms.wShape.y;
-  let kx = tap - ky * uniforms.wShape.y;
-  let iy = oy * uniforms.strides.x - uniforms.pads.x + ky * uniforms.dilations.x;
-  let ix = ox * uniforms.strides.y - uniforms.pads.y + kx * uniforms.dilations.y;
-  if (iy < 0 || iy >= uniforms.xShape.y || ix < 0 || ix >= uniforms.xShape.z) { return f16(0.0); }
-  return toF16(x[((batch * uniforms.xShape.y + iy) * uniforms.xShape.z + ix) * inC + ci]);`,
+  let o = unflatten(row, uniforms.outShape.z, 1);
+  let t = unflatten(k, uniforms.wShape.y, uniforms.xShape.w);
+  return readX(batch, o.x, o.y, t.x, t.y, t.z);`,
     readB: `
   return toF16(W[k * uniforms.outShape.w + col]);`,
   },
@@ -68,20 +79,15 @@ const GEMMS: Record<ConvGemmKind, { operands: [string, string]; output: (c: tf.b
     mnk: (c) => [c.inHeight * c.inWidth, c.inChannels, c.filterHeight * c.filterWidth * c.outChannels],
     batches: (c) => c.batchSize,
     readA: `
-  let outC = uniforms.dyShape.w;
-  let iy = row / uniforms.outShape.z;
-  let ix = row - iy * uniforms.outShape.z;
-  let tap = k / outC;
-  let co = k - tap * outC;
-  let ky = tap / uniforms.wShape.y;
-  let kx = tap - ky * uniforms.wShape.y;
-  let sy = iy + uniforms.pads.x - ky * uniforms.dilations.x;
-  let sx = ix + uniforms.pads.y - kx * uniforms.dilations.y;
+  let i = unflatten(row, uniforms.outShape.z, 1);
+  let t = unflatten(k, uniforms.wShape.y, uniforms.dyShape.w);
+  let sy = i.x + uniforms.pads.x - t.x * uniforms.dilations.x;
+  let sx = i.y + uniforms.pads.y - t.y * uniforms.dilations.y;
   if (sy < 0 || sx < 0 || sy % uniforms.strides.x != 0 || sx % uniforms.strides.y != 0) { return f16(0.0); }
   let oy = sy / uniforms.strides.x;
   let ox = sx / uniforms.strides.y;
   if (oy >= uniforms.dyShape.y || ox >= uniforms.dyShape.z) { return f16(0.0); }
-  return toF16(dy[((batch * uniforms.dyShape.y + oy) * uniforms.dyShape.z + ox) * outC + co]);`,
+  return toF16(dy[((batch * uniforms.dyShape.y + oy) * uniforms.dyShape.z + ox) * uniforms.dyShape.w + t.z]);`,
     readB: `
   let outC = uniforms.dyShape.w;
   let tap = k / outC;
@@ -94,20 +100,9 @@ const GEMMS: Record<ConvGemmKind, { operands: [string, string]; output: (c: tf.b
     mnk: (c) => [c.filterHeight * c.filterWidth * c.inChannels, c.outChannels, c.batchSize * c.outHeight * c.outWidth],
     batches: () => 1,
     readA: `
-  let inC = uniforms.xShape.w;
-  let tap = row / inC;
-  let ci = row - tap * inC;
-  let ky = tap / uniforms.outShape.y;
-  let kx = tap - ky * uniforms.outShape.y;
-  let pixels = uniforms.dyShape.y * uniforms.dyShape.z;
-  let b = k / pixels;
-  let p = k - b * pixels;
-  let oy = p / uniforms.dyShape.z;
-  let ox = p - oy * uniforms.dyShape.z;
-  let iy = oy * uniforms.strides.x - uniforms.pads.x + ky * uniforms.dilations.x;
-  let ix = ox * uniforms.strides.y - uniforms.pads.y + kx * uniforms.dilations.y;
-  if (iy < 0 || iy >= uniforms.xShape.y || ix < 0 || ix >= uniforms.xShape.z) { return f16(0.0); }
-  return toF16(x[((b * uniforms.xShape.y + iy) * uniforms.xShape.z + ix) * inC + ci]);`,
+  let t = unflatten(row, uniforms.outShape.y, uniforms.xShape.w);
+  let o = unflatten(k, uniforms.dyShape.y, uniforms.dyShape.z);
+  return readX(o.x, o.y, o.z, t.x, t.y, t.z);`,
     readB: `
   return toF16(dy[k * uniforms.outShape.w + col]);`,
   },
@@ -165,6 +160,8 @@ fn toF16(v : f32) -> f16 {
   return bitcast<vec2<f16>>(select(0xFC00FC00u, 0x7C007C00u, v > 0.0)).x;
 }
 
+${UNFLATTEN}
+${this.kind === 'inputGrad' ? '' : READ_X}
 fn readA(batch : i32, row : i32, k : i32) -> f16 {
   if (row >= uniforms.dimM || k >= uniforms.dimK) { return f16(0.0); }${GEMMS[this.kind].readA}
 }
