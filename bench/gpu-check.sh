@@ -12,7 +12,8 @@
 #                                       unpacks the tarball and runs parity, bench, PyTorch in one go
 #
 # Default bench: --backends webgpu --baseline off --models hrnet_w18_small,hrnet_w32 --size 224 --train-batch 32
-# --pose higherhrnet_w32_512 --pose-batch 8 --steps 5; --quick: tiny settings (proves the pipeline, no figures).
+# --pose higherhrnet_w32_512 --pose-batch 8 --steps 5 --amp (webgpu-f16 rows beside the f32 ones where the adapter
+# has shader-f16: roughly doubles the bench's time); --quick: tiny settings (proves the pipeline, no figures).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 tarball="$here/dist/gpu-check.tar.xz"
@@ -57,11 +58,11 @@ if [[ "${1:-}" == "--prepare" ]]; then
 fi
 
 adapter=()
-bench=(--backends webgpu --baseline off --models hrnet_w18_small,hrnet_w32 --size 224 --train-batch 32 --pose higherhrnet_w32_512 --pose-batch 8 --steps 5)
+bench=(--backends webgpu --baseline off --models hrnet_w18_small,hrnet_w32 --size 224 --train-batch 32 --pose higherhrnet_w32_512 --pose-batch 8 --steps 5 --amp)
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --adapter) adapter=(--adapter "$2"); shift 2 ;;
-    --quick) bench=(--backends webgpu --baseline off --models hrnet_w18_small --size 64 --train-batch 2 --pose higherhrnet_w32_512 --pose-size 128 --pose-batch 1 --steps 1); shift ;;
+    --quick) bench=(--backends webgpu --baseline off --models hrnet_w18_small --size 64 --train-batch 2 --pose higherhrnet_w32_512 --pose-size 128 --pose-batch 1 --steps 1 --amp); shift ;;
     --) shift; bench=("$@"); break ;;
     *) echo "gpu-check: unknown flag '$1' (expected --prepare, --adapter I|NAME, --quick, -- BENCH FLAGS)" >&2; exit 1 ;;
   esac

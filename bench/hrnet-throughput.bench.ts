@@ -4,6 +4,7 @@
  *
  *   npm run bench -- [--models hrnet_w18_small,hrnet_w32] [--size 224] [--backends native,wasm,cpu,webgpu] [--steps 3] [--train-batch N]
  *                    [--baseline cpu|off] [--pose higherhrnet_w32_512|off] [--pose-size 512] [--pose-batch N] [--adapter I|NAME] [--pytorch auto|off|PYTHON] [--pytorch-device auto|cpu|cuda]
+ *                    [--amp]
  *
  * Backends: 'native' (@hrnet/backend-native's oneDNN kernels on the wasm backend; in the default list
  * when its addon loads), 'wasm', 'cpu', 'tensorflow', 'webgpu' (Dawn; `--adapter` picks the adapter). The
@@ -19,6 +20,10 @@
  * threads, after the tfjs backends, and the bench prints each backend's ratio to it. `--pytorch-device auto`
  * times it on CUDA (fp32, TF32 off) where torch sees a GPU and webgpu is benchmarked, else on the CPU.
  * timm has no HigherHRNet: the pose rows have no PyTorch ratio.
+ *
+ * `--amp`: on webgpu with an adapter that has shader-f16, every webgpu row is timed again with core's f16
+ * convolutions (`webgpu-f16` rows, their ratio to the float32 row of the same model and batch), and each
+ * classifier's inference output is compared between the two (max |f16 − f32| over max |f32|).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,8 +33,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { countMacs, resolveConfig } from '@hrnet/core';
-import { applyTraining, initBackend, variableGrads } from '@hrnet/core/backend';
-import { createClassifier, createHigherHRNet, createHigherHrnetLoss, resolveHigherHrnetConfig } from '@hrnet/heads';
+import { applyTraining, disableWebgpuF16Convolutions, enableWebgpuF16Convolutions, initBackend, variableGrads } from '@hrnet/core/backend';
+import { createClassifier, createHigherHRNet, createHigherHrnetLoss, higherHrnetPreset, parseHigherHrnetConfig } from '@hrnet/heads';
 
 /**
  * Whether the native backend can run, building @hrnet/backend-native's JS (dist/) first if needed: the
@@ -71,6 +76,7 @@ const { values } = parseArgs({
     'pose-batch': { type: 'string', default: '2' },
     adapter: { type: 'string', default: '' },
     baseline: { type: 'string', default: 'cpu' },
+    amp: { type: 'boolean', default: false },
   },
 });
 const backends = values.backends.split(',');
@@ -149,7 +155,7 @@ async function settle(t: tf.Tensor): Promise<void> {
  * HigherHRNet loss with heatmap and AE terms on fixed synthetic targets, SGD with momentum).
  */
 async function measurePose(backend: string, preset: string, size: number, batch: number, runs = steps): Promise<Row[]> {
-  const cfg = resolveHigherHrnetConfig(preset);
+  const cfg = parseHigherHrnetConfig(higherHrnetPreset(preset).config);
   const model = createHigherHRNet(cfg, { inputShape: [size, size, 3] });
   const macs = countMacs(model);
   const label = `${preset}@${size}`;
@@ -192,7 +198,7 @@ async function measurePose(backend: string, preset: string, size: number, batch:
 }
 
 const fmt = (r: Row) =>
-  `${r.backend.padEnd(7)} ${r.model.padEnd(18)} ${String(size).padEnd(5)} ${r.what.padEnd(9)} ${r.imgPerSec.toFixed(2).padStart(8)} img/s ${r.gflops.toFixed(2).padStart(7)} GFLOP/s` +
+  `${r.backend.padEnd(10)} ${r.model.padEnd(18)} ${String(size).padEnd(5)} ${r.what.padEnd(9)} ${r.imgPerSec.toFixed(2).padStart(8)} img/s ${r.gflops.toFixed(2).padStart(7)} GFLOP/s` +
   (r.tensorsGrowth != null ? `  tensors +${r.tensorsGrowth}` : '');
 
 // Baseline, same process: the stock tfjs `cpu` backend on hrnet_w18_small at 64x64, training at batch 1
@@ -209,9 +215,49 @@ if (values.baseline !== 'off') {
 if (!native.ok) console.log(`# native: not available (${native.reason})`);
 const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
 console.log(`\n# load average (1/5/15 min) before: ${load()}; the bench itself accounts for up to ~2 (2 threads): more means other processes competed and the numbers below are noisy`);
-console.log(`backend model              size  what      throughput       achieved`);
+console.log(`backend    model              size  what      throughput       achieved`);
 let heapExhausted = false;
 const measured: Row[] = [];
+
+/** `run`'s rows with core's f16 convolutions on ('webgpu-f16'), each printed with its ratio to the float32 row measured before it. */
+async function inF16(run: () => Promise<Row[]>, label: (r: Row) => string = fmt): Promise<void> {
+  enableWebgpuF16Convolutions();
+  try {
+    for (const r of await run()) {
+      const f32 = measured.find((m) => m.backend === 'webgpu' && m.model === r.model && m.what === r.what);
+      r.backend = 'webgpu-f16';
+      measured.push(r);
+      console.log(`${label(r)}${f32 ? `   x${(r.imgPerSec / f32.imgPerSec).toFixed(2)} vs f32` : ''}`);
+    }
+  } finally {
+    disableWebgpuF16Convolutions();
+  }
+}
+
+/** One classifier's inference output (batch 2) with f16 and with float32 convolutions: the largest difference, absolute and over max |f32|. */
+async function f16OutputDifference(name: string): Promise<string> {
+  const model = createClassifier(name, { numClasses: 1000, inputShape: [size, size, 3] });
+  const x = tf.randomNormal([2, size, size, 3], 0, 1, 'float32', 1);
+  const logits = async () => {
+    const y = model.predict(x) as tf.Tensor;
+    const v = await y.data();
+    y.dispose();
+    return v;
+  };
+  const f32 = await logits();
+  enableWebgpuF16Convolutions();
+  const f16 = await logits().finally(disableWebgpuF16Convolutions);
+  tf.dispose([x]);
+  model.dispose();
+  let diff = 0;
+  let max = 0;
+  f32.forEach((v, i) => {
+    diff = Math.max(diff, Math.abs(f16[i] - v));
+    max = Math.max(max, Math.abs(v));
+  });
+  return `# webgpu-f16 ${name} @${size}: logits max |f16 - f32| ${diff.toExponential(2)}, ${(diff / max).toExponential(2)} of max |f32| (${max.toExponential(2)})`;
+}
+
 for (const backend of backends) {
   try {
     await initBackend(backend as 'wasm', { log: (m) => console.log(`# ${m}`), adapter });
@@ -219,6 +265,10 @@ for (const backend of backends) {
     console.log(`# ${backend}: not available (${(e as Error).message})`);
     continue;
   }
+  // initBackend without amp left tfjs's float32 convolutions registered; this only asks whether f16 ones can run.
+  const f16 = backend === 'webgpu' && values.amp && enableWebgpuF16Convolutions();
+  disableWebgpuF16Convolutions();
+  if (backend === 'webgpu' && values.amp && !f16) console.log('# webgpu --amp: the adapter lacks shader-f16: float32 rows only');
   for (const name of values.models.split(',')) {
     for (const which of [['infer1', 'infer8'], ['train']] as const) {
       // native and wasm share the wasm heap: once an allocation has failed there, later numbers are not trustworthy.
@@ -232,12 +282,14 @@ for (const backend of backends) {
           const base = baseline.find((b) => b.what.startsWith(r.what.split(' ')[0]));
           console.log(base ? `${fmt(r)}   x${(r.gflops / base.gflops).toFixed(1)} vs cpu baseline` : fmt(r));
         }
+        if (f16) await inF16(() => measure(backend, name, size, [...which]));
       } catch (e) {
         const msg = (e as Error).message.split('\n')[0];
         heapExhausted ||= /heap is exhausted|memory access out of bounds|malloc/i.test(msg);
         console.log(`# ${backend} ${name} ${which.join('/')}: failed (${msg})`);
       }
     }
+    if (f16) console.log(await f16OutputDifference(name).catch((e: Error) => `# webgpu-f16 ${name}: output comparison failed (${e.message.split('\n')[0]})`));
   }
   if (pose && !(heapExhausted && (backend === 'wasm' || backend === 'native'))) {
     try {
@@ -245,6 +297,7 @@ for (const backend of backends) {
         measured.push(r);
         console.log(fmt(r).replace(` ${size} `, ` ${values['pose-size']} `));
       }
+      if (f16) await inF16(() => measurePose(backend, pose, Number(values['pose-size']), Number(values['pose-batch'])), (r) => fmt(r).replace(` ${size} `, ` ${values['pose-size']} `));
     } catch (e) {
       const msg = (e as Error).message.split('\n')[0];
       heapExhausted ||= /heap is exhausted|memory access out of bounds|malloc/i.test(msg);

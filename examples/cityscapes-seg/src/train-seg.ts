@@ -79,7 +79,7 @@ export async function trainSegmentation(cfg: SegConfig, opts: TrainSegOptions = 
     if (opts.initWeights) await checkpointConfig(opts.initWeights, cfg); // the file is there
 
     // The backend starts once the data and the weights file are known to be there (bad input fails before it).
-    await initBackend(cfg.BACKEND, { log, threads: opts.threads });
+    await initBackend(cfg.BACKEND, { log, threads: opts.threads, amp: opts.amp });
     // The kind chosen ('native' where tfjs reports 'wasm'), for the status lines.
     const backend = activeBackend()!.kind;
 

@@ -83,7 +83,7 @@ export async function trainPose(cfg: PoseConfig, opts: TrainPoseOptions = {}): P
   const dist = opts.dist && opts.dist.worldSize > 1 ? opts.dist : undefined;
   const isMain = !dist || dist.rank === 0;
   const log = isMain ? (opts.log ?? ((line: string) => console.log(line))) : () => {};
-  await initBackend(cfg.BACKEND, { log, threads: opts.threads });
+  await initBackend(cfg.BACKEND, { log, threads: opts.threads, amp: opts.amp });
   // The kind chosen ('native' where tfjs reports 'wasm'), for the status lines.
   const backend = activeBackend()!.kind;
 

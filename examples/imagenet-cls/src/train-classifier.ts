@@ -82,7 +82,7 @@ export async function trainClassifier(cfg: ClassificationConfig, opts: TrainClas
   const dist = opts.dist;
   const isMain = !dist || dist.rank === 0;
   const log = isMain ? (opts.log ?? ((line: string) => console.log(line))) : () => undefined;
-  await initBackend(cfg.backend, { log });
+  await initBackend(cfg.backend, { log, amp: opts.amp });
   // The kind chosen ('native' where tfjs reports 'wasm'), for the status lines.
   const backend = activeBackend()!.kind;
 
@@ -115,7 +115,7 @@ export async function trainClassifier(cfg: ClassificationConfig, opts: TrainClas
     const epochs = opts.maxEpochs ?? cfg.epochs;
     const optimizer = createOptimizer(cfg.optimizer);
     const lossScaler = createLossScaler(cfg.loss_scale, { amp: opts.amp });
-    if (lossScaler) log(`[train] loss scaling: ${lossScaler.checksOverflow && opts.amp ? 'dynamic (--amp; float32 compute: tfjs has no float16 on CPU backends)' : JSON.stringify(lossScaler.getState())}`);
+    if (lossScaler) log(`[train] loss scaling: ${lossScaler.checksOverflow && opts.amp ? 'dynamic (--amp)' : JSON.stringify(lossScaler.getState())}`);
     const trainer = new Trainer<ImageBatch>({
       task: classifierTask(cfg, model),
       optimizer,

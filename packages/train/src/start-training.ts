@@ -41,7 +41,7 @@ export interface TrainingOptions extends TrainingRunOptions {
 
 /**
  * A training script's start once its flags and config are read: a `--resume` checkpoint that already holds
- * the last epoch is said and nothing runs; `--amp` says what it does on these backends; then
+ * the last epoch is said and nothing runs; `--amp` says what it does; then
  * {@link startDataParallel}. Resolves with this process's rank and the options the family's trainer takes
  * from the flags, or undefined when this process has nothing left to do (finished, or it launched the ranks).
  * `endEpoch` is the config's last epoch; `perRank` names what one rank takes of each step, for the log.
@@ -54,7 +54,7 @@ export async function startTraining(args: TrainArgs, opts: { endEpoch: number; p
       return undefined;
     }
   }
-  if (args.amp) console.log('[train] --amp: dynamic loss scaling (TF.js CPU backends compute in float32; there is no float16 path)');
+  if (args.amp) console.log('[train] --amp: dynamic loss scaling (float16 convolutions on webgpu with shader-f16, float32 elsewhere: the backend\'s amp line says which)');
   const rank = await startDataParallel(args, opts.perRank);
   if (!rank) return undefined;
   return {

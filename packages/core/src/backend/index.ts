@@ -12,3 +12,4 @@ export { variableGrads } from '../autodiff/variable-grads.js';
 export { applyTraining } from '../autodiff/apply-training.js';
 export { listWebgpuAdapters } from './webgpu/webgpu-backend.js';
 export { adapterIndexForRank, type AdapterEntry, type AdapterSpec } from './webgpu/adapter-choice.js';
+export { disableWebgpuF16Convolutions, enableWebgpuF16Convolutions, webgpuF16ConvolutionsEnabled, webgpuHasShaderF16 } from './webgpu/f16-convolutions.js';

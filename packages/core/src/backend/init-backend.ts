@@ -4,6 +4,7 @@ import { describeImportError } from './describe-import-error.js';
 import { guardWasmHeap } from './wasm-heap-guard.js';
 import { registerWasmTrainingKernels } from './wasm-training-kernels.js';
 import type { AdapterSpec } from './webgpu/adapter-choice.js';
+import { disableWebgpuF16Convolutions, enableWebgpuF16Convolutions } from './webgpu/f16-convolutions.js';
 import { useWebgpu } from './webgpu/webgpu-backend.js';
 
 export type BackendKind = 'auto' | 'tensorflow' | 'webgpu' | 'native' | 'wasm' | 'cpu';
@@ -18,6 +19,12 @@ export interface InitBackendOptions {
    * default Dawn's choice (a high-performance GPU first). For one GPU per training rank see `adapterIndexForRank`.
    */
   adapter?: AdapterSpec;
+  /**
+   * Mixed precision (`--amp`): on 'webgpu' with an adapter that has `shader-f16`, convolutions run with f16
+   * tiles and f32 accumulation ({@link enableWebgpuF16Convolutions}); everywhere else compute stays float32.
+   * Logs one line saying which. Without it, webgpu's convolutions are (put back to) tfjs's float32 ones.
+   */
+  amp?: boolean;
 }
 
 /** The optional native bindings, best first. Both register tf's 'tensorflow' backend. */
@@ -206,6 +213,15 @@ async function init(kind: BackendKind, log: (msg: string) => void, opts: InitBac
   }
 }
 
+/** `amp`: f16 convolutions where the backend can (webgpu with shader-f16), else one line saying float32 stays. */
+function setPrecision(backend: string, amp: boolean, log: (msg: string) => void): void {
+  if (backend === 'webgpu' && !amp) disableWebgpuF16Convolutions();
+  if (!amp) return;
+  if (backend !== 'webgpu') log(`[hrnet] amp: float32 compute (TF.js has no float16 path on ${active?.kind ?? backend})`);
+  else if (enableWebgpuF16Convolutions()) log('[hrnet] amp: float16 convolutions and convolution gradients on webgpu (f16 tiles, f32 accumulation); other ops float32');
+  else log('[hrnet] amp: float32 kept on webgpu: the adapter lacks shader-f16');
+}
+
 /**
  * Selects and initialises the tfjs backend; returns its name.
  *
@@ -222,13 +238,18 @@ async function init(kind: BackendKind, log: (msg: string) => void, opts: InitBac
  * - 'native': throws, saying why, when `@hrnet/backend-native` is missing or its addon cannot load.
  *   Runs on tfjs's 'wasm' backend, so it returns 'wasm'; `threads` sets oneDNN's thread count.
  * - 'wasm': registers the training kernels too. 'cpu': the plain-JS reference backend.
+ * - `amp`: float16 convolutions on webgpu where the adapter has `shader-f16`; one line says what runs.
  *
  * Safe to call repeatedly and concurrently: calls run one after another, and the probe of the native
  * packages is done once.
  */
 export function initBackend(kind: BackendKind = 'auto', opts: InitBackendOptions = {}): Promise<string> {
   const log = opts.log ?? ((msg: string) => console.info(msg));
-  const result = queue.then(() => init(kind, log, opts));
+  const result = queue.then(async () => {
+    const name = await init(kind, log, opts);
+    setPrecision(name, opts.amp === true, log);
+    return name;
+  });
   queue = result.catch(() => undefined);
   return result;
 }

@@ -58,6 +58,12 @@ describe('initBackend', () => {
     expect(activeBackend()).toEqual(a);
   });
 
+  it('amp on a CPU backend: one more line saying compute stays float32', async () => {
+    const lines: string[] = [];
+    await initBackend('cpu', { amp: true, log: (m) => lines.push(m) });
+    expect(lines).toEqual(['[hrnet] backend: cpu (plain JS; slow, for tests and debugging)', '[hrnet] amp: float32 compute (TF.js has no float16 path on cpu)']);
+  });
+
   it('rejects an unknown kind', async () => {
     await expect(initBackend('cuda' as never, { log: () => {} })).rejects.toThrow(/unknown backend kind 'cuda'; use 'auto', 'tensorflow', 'webgpu', 'native', 'wasm' or 'cpu'/);
   });

@@ -22,6 +22,7 @@ export interface DawnAdapter {
   features: ReadonlySet<string>;
   limits: Record<string, number>;
   isFallbackAdapter?: boolean;
+  requestDevice(descriptor?: { requiredFeatures?: Iterable<string>; [k: string]: unknown }): Promise<unknown>;
 }
 
 const DAWN_PACKAGE = 'webgpu';
@@ -52,9 +53,33 @@ export function loadDawn(): Promise<{ mod?: DawnModule; reason?: string }> {
   return dawn;
 }
 
+/**
+ * `gpu` whose adapters also ask for `shader-f16` where they have it: tfjs-backend-webgpu requests only
+ * timestamp-query and bgra8unorm-storage, and our f16 convolutions (`--amp`) need f16 shaders to compile.
+ * Enabling a feature changes nothing for shaders that do not use it.
+ */
+function requestingShaderF16(gpu: DawnGpu): DawnGpu {
+  const requestAdapter: DawnGpu['requestAdapter'] = async (options) => {
+    const adapter = await gpu.requestAdapter(options);
+    if (adapter?.features.has('shader-f16')) {
+      const requestDevice = adapter.requestDevice.bind(adapter);
+      adapter.requestDevice = (d = {}) => requestDevice({ ...d, requiredFeatures: [...(d.requiredFeatures ?? []), 'shader-f16'] });
+    }
+    return adapter;
+  };
+  // Dawn's methods need Dawn's object as `this`; all but requestAdapter pass through.
+  return new Proxy(gpu, {
+    get: (target, key) => {
+      if (key === 'requestAdapter') return requestAdapter;
+      const v = Reflect.get(target, key) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+}
+
 /** Points `navigator.gpu` at `gpu` (Node 20 has no `navigator`; Node 21+ has one without `gpu`). */
 export function installNavigatorGpu(gpu: DawnGpu): void {
   const g = globalThis as { navigator?: object };
   if (g.navigator === undefined) Object.defineProperty(globalThis, 'navigator', { value: {}, configurable: true, writable: true });
-  Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true, writable: true });
+  Object.defineProperty(g.navigator, 'gpu', { value: requestingShaderF16(gpu), configurable: true, writable: true });
 }
