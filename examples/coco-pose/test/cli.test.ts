@@ -26,7 +26,7 @@ describe('coco-pose command lines', () => {
     // The tiny config with 4 generated train images, one update per epoch; OUTPUT_DIR relative, as the official configs.
     cfg = join(dir, 'tiny.yaml');
     const text = await readFile(tinyConfig, 'utf8');
-    await writeFile(cfg, text.replace('TRAIN_IMAGES: 400', 'TRAIN_IMAGES: 4').replace('VAL_IMAGES: 40', 'VAL_IMAGES: 2').replace('END_EPOCH: 8', 'END_EPOCH: 1').replace('IMAGES_PER_GPU: 8', 'IMAGES_PER_GPU: 4'));
+    await writeFile(cfg, text.replace('TRAIN_IMAGES: 400', 'TRAIN_IMAGES: 4').replace('VAL_IMAGES: 40', 'VAL_IMAGES: 2').replace('END_EPOCH: 6', 'END_EPOCH: 1').replace('IMAGES_PER_GPU: 8', 'IMAGES_PER_GPU: 4'));
     data = join(dir, 'coco');
     await generateSyntheticDataset(await loadPoseConfig(cfg), data);
   });

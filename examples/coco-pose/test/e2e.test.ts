@@ -154,7 +154,7 @@ describe('coco-pose example', () => {
     // The tiny config shrunk to seconds: 16 train / 4 val images, 2 updates per epoch.
     const small = join(dir, 'small.yaml');
     const text = await readFile(tinyConfig, 'utf8');
-    await writeFile(small, text.replace('TRAIN_IMAGES: 400', 'TRAIN_IMAGES: 16').replace('VAL_IMAGES: 40', 'VAL_IMAGES: 4').replace('END_EPOCH: 8', 'END_EPOCH: 1'));
+    await writeFile(small, text.replace('TRAIN_IMAGES: 400', 'TRAIN_IMAGES: 16').replace('VAL_IMAGES: 40', 'VAL_IMAGES: 4').replace('END_EPOCH: 6', 'END_EPOCH: 1'));
     const out = join(dir, 'cli-out');
     const first = await cli('train.ts', ['--cfg', small, '--ckpt_save_dir', out]);
     expect(first.stdout).toMatch(/\[data\] generated 16 train \/ 4 val images/);
@@ -171,7 +171,7 @@ describe('coco-pose example', () => {
 
   it('train.ts skips and counts missing, empty and truncated images (DATASET.BAD_SAMPLES, default skip; issue 18: one bad image ended the run); BAD_SAMPLES: fail stops with one line', async () => {
     const small = join(dir, 'small-bad.yaml');
-    const text = (await readFile(tinyConfig, 'utf8')).replace('TRAIN_IMAGES: 400', 'TRAIN_IMAGES: 12').replace('END_EPOCH: 8', 'END_EPOCH: 1');
+    const text = (await readFile(tinyConfig, 'utf8')).replace('TRAIN_IMAGES: 400', 'TRAIN_IMAGES: 12').replace('END_EPOCH: 6', 'END_EPOCH: 1');
     await writeFile(small, text);
     const data = join(dir, 'bad-data');
     await generateSyntheticDataset(await loadPoseConfig(small), data, { splits: ['train'] });
@@ -207,7 +207,7 @@ describe('coco-pose example', () => {
   it('train.ts --dist 2 trains in two processes (global batch 2 x IMAGES_PER_GPU) and saves one model', async () => {
     const small = join(dir, 'small-dist.yaml');
     const text = await readFile(tinyConfig, 'utf8');
-    await writeFile(small, text.replace('TRAIN_IMAGES: 400', 'TRAIN_IMAGES: 32').replace('VAL_IMAGES: 40', 'VAL_IMAGES: 2').replace('END_EPOCH: 8', 'END_EPOCH: 1'));
+    await writeFile(small, text.replace('TRAIN_IMAGES: 400', 'TRAIN_IMAGES: 32').replace('VAL_IMAGES: 40', 'VAL_IMAGES: 2').replace('END_EPOCH: 6', 'END_EPOCH: 1'));
     const out = join(dir, 'dist-out');
     const { stdout } = await cli('train.ts', ['--cfg', small, '--ckpt_save_dir', out, '--dist', '2', '--sync_bn']);
     expect(stdout).toContain('[dist] 2 ranks x 8 images = global batch 16, 2 updates per epoch');
