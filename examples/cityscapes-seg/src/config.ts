@@ -1,3 +1,4 @@
+import { BACKEND_KINDS } from '@hrnet/core';
 /**
  * The segmentation example's config: an official HRNet-Semantic-Segmentation experiment yaml
  * (`lib/config/default.py` merged with `experiments/cityscapes/*.yaml`), same upper-case blocks and keys, so a
@@ -151,7 +152,7 @@ export const segConfigSchema = z
     TEST: testSchema.prefault({}),
     DEBUG: ignored,
     /** Port addition: `initBackend` kind. */
-    BACKEND: z.enum(['auto', 'tensorflow', 'native', 'wasm', 'cpu']).default('auto'),
+    BACKEND: z.enum(BACKEND_KINDS).default('auto'),
   })
   .superRefine((cfg, ctx) => {
     const t = cfg.TRAIN;

@@ -12,7 +12,7 @@
  * `TRAIN.MIN_LR`), `TRAIN.KEEP_CHECKPOINTS`, `TRAIN.MICRO_BATCH` and `DATASET.SYNTHETIC` (the generated dataset used without `--datadir`).
  */
 import { basename, extname } from 'node:path';
-import { BAD_SAMPLE_POLICIES } from '@hrnet/core';
+import { BACKEND_KINDS, BAD_SAMPLE_POLICIES } from '@hrnet/core';
 import type { KeypointPipelineConfigInput } from '@hrnet/data-coco';
 import { HigherHrnetCodec, higherHrnetConfigSchema, type DecodeOptions, type HigherHrnetConfig } from '@hrnet/heads';
 import { loadConfig, microBatchConfigSchema, type ConfigOverride } from '@hrnet/train';
@@ -176,7 +176,7 @@ export const poseConfigSchema = z
     TEST: testSchema.prefault({}),
     DEBUG: ignored,
     /** Port addition: `initBackend` kind. */
-    BACKEND: z.enum(['auto', 'tensorflow', 'native', 'wasm', 'cpu']).default('auto'),
+    BACKEND: z.enum(BACKEND_KINDS).default('auto'),
   })
   .superRefine((cfg, ctx) => {
     // The network's own cross-field rules (stage branches, deconv lists, ...).

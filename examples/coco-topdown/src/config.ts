@@ -1,3 +1,4 @@
+import { BACKEND_KINDS } from '@hrnet/core';
 /**
  * The top-down example's config: an MMPose top-down config (`configs/body/2d_kpt_sview_rgb_img/topdown_heatmap/coco/*.py`
  * of zhanghao5201/HF-HRNet and MMPose) written as YAML with the same keys, so a config can be diffed against the
@@ -121,7 +122,7 @@ export const topDownExampleSchema = z
     dist_params: ignored,
     workflow: ignored,
     // Port additions.
-    backend: z.enum(['auto', 'tensorflow', 'native', 'wasm', 'cpu']).default('auto'),
+    backend: z.enum(BACKEND_KINDS).default('auto'),
     seed: z.number().int().default(0),
     keep_checkpoints: positiveInt.default(2),
     synthetic: syntheticSchema.prefault({}),

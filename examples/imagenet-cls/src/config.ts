@@ -1,4 +1,4 @@
-import { hrnetConfigSchema } from '@hrnet/core';
+import { BACKEND_KINDS, hrnetConfigSchema } from '@hrnet/core';
 import { loadConfig, trainConfigSchema, type ConfigOverride } from '@hrnet/train';
 import { z } from 'zod';
 import { fromMindcvConfig, isMindcvConfig, type MindcvSettings } from './mindcv-config.js';
@@ -8,7 +8,7 @@ const pair = z.tuple([z.number().positive(), z.number().positive()]);
 
 /** The classification config: @hrnet/train's base sections plus `backend`, `model`, `data` and `loss`. */
 export const classificationConfigSchema = trainConfigSchema.extend({
-  backend: z.enum(['auto', 'tensorflow', 'native', 'wasm', 'cpu']).default('auto'),
+  backend: z.enum(BACKEND_KINDS).default('auto'),
   /** MindSpore `begin_epoch`: with `--resume`, the epoch the checkpoint must have completed (a check, as its run_standalone_train.sh BEGIN_EPOCH). */
   begin_epoch: z.number().int().min(0).default(0),
   /** validate.ts' result keys: MindCV's `{'Top_1_Accuracy', 'Top_5_Accuracy', 'Loss'}` or MindSpore's eval `{'Loss', 'Top_1_Acc', 'Top_5_Acc'}`. */

@@ -56,7 +56,7 @@ export { cmykToRgb } from './image/cmyk-to-rgb.js';
 export { DEFAULT_MAX_IMAGE_PIXELS, imageDecodeError } from './image/pixel-budget.js';
 export { IMAGENET_MEAN, IMAGENET_STD, normalizationTable, normalizeImage } from './image/normalize-image.js';
 // Backends: every user calls these two; the rest of the backend layer is `@hrnet/core/backend`.
-export { activeBackend, initBackend } from './backend/init-backend.js';
+export { activeBackend, BACKEND_KINDS, initBackend } from './backend/init-backend.js';
 // Weights
 export { loadPytorchWeights, loadStateDict, exportPytorchStateDict, WeightLoadError, type LoadReport, type LoadPytorchWeightsOptions, type ShapeMismatch, type NamingOption, type ExportOptions } from './weights/load-pytorch-weights.js';
 export { readSafetensors, decodeSafetensors, writeSafetensors, type SafetensorsContents, type SafetensorsTensorInput, type WriteSafetensorsOptions } from './weights/safetensors.js';

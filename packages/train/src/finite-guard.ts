@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { sumTensors } from './sum-tensors.js';
 
 /**
  * Training diverged: the loss or a weight / BatchNorm statistic is no longer finite. Nothing from that
@@ -13,7 +14,7 @@ export class TrainingDivergedError extends Error {
 
 /** 0 when every element of every tensor is finite, NaN otherwise (inf·0 = NaN, NaN·0 = NaN): one fused pass, one number read back. */
 export function nonFiniteProbe(ts: tf.Tensor[]): tf.Scalar {
-  return tf.tidy(() => (ts.length ? (tf.addN(ts.map((t) => tf.sum(tf.mul(t, 0)))) as tf.Scalar) : tf.scalar(0)));
+  return tf.tidy(() => sumTensors(ts.map((t) => tf.sum(tf.mul(t, 0)))) as tf.Scalar);
 }
 
 /** The first variable holding a non-finite value, with how many it holds (undefined when all are finite). */

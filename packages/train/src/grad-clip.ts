@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { sumTensors } from './sum-tensors.js';
 
 /**
  * `torch.nn.utils.clip_grad_norm_` (timm `--clip-grad` with `--clip-mode norm`): the global L2 norm over
@@ -9,7 +10,7 @@ export function clipGradNorm(grads: tf.NamedTensorMap, maxNorm: number): { grads
   if (!(maxNorm > 0)) throw new Error(`clipGradNorm: maxNorm must be > 0, got ${maxNorm}`);
   const names = Object.keys(grads);
   if (names.length === 0) return { grads, norm: tf.scalar(0) };
-  const norm = tf.sqrt(tf.addN(names.map((k) => tf.sum(tf.square(grads[k]))))) as tf.Scalar;
+  const norm = tf.sqrt(sumTensors(names.map((k) => tf.sum(tf.square(grads[k]))))) as tf.Scalar;
   const coef = tf.minimum(tf.div(maxNorm, tf.add(norm, 1e-6)), 1);
   const out: tf.NamedTensorMap = {};
   for (const k of names) out[k] = tf.mul(grads[k], coef);

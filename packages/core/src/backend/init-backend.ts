@@ -7,7 +7,9 @@ import type { AdapterSpec } from './webgpu/adapter-choice.js';
 import { disableWebgpuF16Convolutions, enableWebgpuF16Convolutions } from './webgpu/f16-convolutions.js';
 import { useWebgpu } from './webgpu/webgpu-backend.js';
 
-export type BackendKind = 'auto' | 'tensorflow' | 'webgpu' | 'native' | 'wasm' | 'cpu';
+/** The backends `initBackend` takes, `auto` first (for config schemas: `z.enum(BACKEND_KINDS)`). */
+export const BACKEND_KINDS = ['auto', 'tensorflow', 'webgpu', 'native', 'wasm', 'cpu'] as const;
+export type BackendKind = (typeof BACKEND_KINDS)[number];
 
 export interface InitBackendOptions {
   /** Receives the one-line report of the choice; default `console.info`. */

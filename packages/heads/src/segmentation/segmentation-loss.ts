@@ -98,11 +98,12 @@ export function segmentationLoss(logits: tf.Tensor4D, labels: tf.Tensor3D, opts:
   checkInputs(logits, labels, opts);
   return tf.tidy(() => {
     const { loss, weight, logpT, valid } = pixelTerms(logits, labels, opts);
-    // Denominators are data (no gradient): read them instead of tf.divNoNan, whose zerosLike(a / b) puts an
-    // Equal op without a gradient on the path to the logits.
-    if (!opts.ohem) {
-      const total = tf.sum(weight).dataSync()[0];
-      return total > 0 ? (tf.div(tf.sum(loss), total) as tf.Scalar) : tf.scalar(0);
+    // The denominator comes from the labels alone (no path to the logits) and stays on the device (webgpu
+    // reads nothing synchronously). No valid pixel: every term is 0, and so is the loss. Not tf.divNoNan:
+    // its zerosLike(a / b) puts an Equal op without a gradient on the path to the logits.
+    if (!opts.ohem) return tf.div(tf.sum(loss), tf.maximum(tf.sum(weight), 1e-12)) as tf.Scalar;
+    if (tf.getBackend() === 'webgpu') {
+      throw new Error('OHEM (LOSS.USE_OHEM) selects pixels by reading their probabilities synchronously, which webgpu cannot do in Node: train with LOSS.USE_OHEM false, or on a CPU backend');
     }
     const { thresh, minKept } = opts.ohem;
     // The selection is data, not differentiated (PyTorch's sort and comparison carry no gradient either).
