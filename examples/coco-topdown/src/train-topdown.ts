@@ -57,7 +57,7 @@ export async function trainTopDown(cfg: TopDownExampleConfig, opts: TrainTopDown
   const dist = opts.dist && opts.dist.worldSize > 1 ? opts.dist : undefined;
   const isMain = !dist || dist.rank === 0;
   const log = isMain ? (opts.log ?? ((line: string) => console.log(line))) : () => {};
-  await initBackend(cfg.backend, { log, threads: opts.threads });
+  await initBackend(cfg.backend, { log, threads: opts.threads, amp: opts.amp });
   const backend = activeBackend()!.kind;
   // The network first: a size it cannot take fails before any data is read or generated.
   const family = familyConfig(cfg);
