@@ -12,7 +12,6 @@ import { BACKEND_KINDS } from '@hrnet/core';
  * Additions of this port, all optional: `BACKEND`, `MODEL.INIT_WEIGHTS`, `TRAIN.SEED`, `TRAIN.KEEP_CHECKPOINTS`, `TRAIN.OPTIMIZER: adam`,
  * `DATASET.SYNTHETIC` (the generated data set used without `--datadir`) and `DATASET.BAD_SAMPLES`.
  */
-import { basename, extname } from 'node:path';
 import type { TrainAugOptions } from '@hrnet/data-cityscapes';
 import { segExtraSchema, type SegExtraInput, type SegmentationLossOptions, type SegmentImageOptions } from '@hrnet/heads';
 import { loadConfig, type ConfigOverride } from '@hrnet/train';
@@ -167,10 +166,6 @@ export function loadSegConfig(file: string, overrides?: readonly ConfigOverride[
   return loadConfig(file, segConfigSchema, { overrides });
 }
 
-/** The config's name (file name without extension), as the official output folders use it. */
-export function configName(file: string): string {
-  return basename(file, extname(file));
-}
 
 /** MODEL.EXTRA as `createSegmenter` takes it. */
 export function segExtra(cfg: SegConfig): SegExtraInput {

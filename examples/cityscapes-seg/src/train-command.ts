@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { commandLine, startTraining, type TrainArgs } from '@hrnet/train';
-import { configName, loadSegConfig, type SegConfig } from './config.js';
+import { commandLine, configName, startTraining, type TrainArgs } from '@hrnet/train';
+import { loadSegConfig, type SegConfig } from './config.js';
 import { formatMetrics, type SegEvaluation } from './evaluate.js';
 import { trainSegmentation } from './train-seg.js';
 

@@ -12,6 +12,7 @@ import {
   decayAll,
   joinDataParallel,
   polySchedule,
+  runRole,
   SGD,
   Trainer,
   weightsDigest,
@@ -55,9 +56,7 @@ export function createSegOptimizer(cfg: SegConfig): tf.Optimizer {
 /** Trains HRNetV2 as the config says (tools/train.py), then evaluates mIoU on the test set; the body of `train.ts`. */
 export async function trainSegmentation(cfg: SegConfig, opts: TrainSegOptions = {}): Promise<TrainSegResult> {
   const t0 = performance.now();
-  const dist = opts.dist && opts.dist.worldSize > 1 ? opts.dist : undefined;
-  const isMain = !dist || dist.rank === 0;
-  const log = isMain ? (opts.log ?? ((line: string) => console.log(line))) : () => {};
+  const { dist, isMain, log } = runRole(opts);
   let root = opts.datadir;
   let tempRoot: string | undefined;
   let model: tf.LayersModel | undefined;

@@ -11,7 +11,6 @@
  * Additions of this port, all optional: `BACKEND`, `TRAIN.SEED`, `TRAIN.LR_SCHEDULER` (+ `TRAIN.WARMUP_EPOCHS`,
  * `TRAIN.MIN_LR`), `TRAIN.KEEP_CHECKPOINTS`, `TRAIN.MICRO_BATCH` and `DATASET.SYNTHETIC` (the generated dataset used without `--datadir`).
  */
-import { basename, extname } from 'node:path';
 import { BACKEND_KINDS, BAD_SAMPLE_POLICIES } from '@hrnet/core';
 import type { KeypointPipelineConfigInput } from '@hrnet/data-coco';
 import { HigherHrnetCodec, higherHrnetConfigSchema, type DecodeOptions, type HigherHrnetConfig } from '@hrnet/heads';
@@ -222,10 +221,6 @@ export function loadPoseConfig(file: string, overrides?: readonly ConfigOverride
   return loadConfig(file, poseConfigSchema, { overrides });
 }
 
-/** The config's name (file name without extension), as the official output folders use it. */
-export function configName(file: string): string {
-  return basename(file, extname(file));
-}
 
 /** The MODEL and LOSS blocks for `createHigherHRNet` / `createHigherHrnetLoss`. */
 export function networkConfig(cfg: PoseConfig): HigherHrnetConfig {

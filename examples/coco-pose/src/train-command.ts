@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
-import { commandLine, startTraining, type TrainArgs } from '@hrnet/train';
-import { configName, loadPoseConfig, type PoseConfig } from './config.js';
+import { commandLine, configName, startTraining, type TrainArgs } from '@hrnet/train';
+import { loadPoseConfig, type PoseConfig } from './config.js';
 import { evaluatePose, formatApTable, resultsFileIn } from './evaluate.js';
 import { trainPose } from './train-pose.js';
 

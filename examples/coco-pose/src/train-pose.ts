@@ -11,6 +11,7 @@ import {
   createLrSchedule,
   decayAll,
   joinDataParallel,
+  runRole,
   SGD,
   Trainer,
   weightsDigest,
@@ -80,9 +81,7 @@ function lossScaler(cfg: PoseConfig, amp: boolean): LossScaler | undefined {
 /** Trains HigherHRNet as the config says; the body of `train.ts`. */
 export async function trainPose(cfg: PoseConfig, opts: TrainPoseOptions = {}): Promise<TrainPoseResult> {
   const t0 = performance.now();
-  const dist = opts.dist && opts.dist.worldSize > 1 ? opts.dist : undefined;
-  const isMain = !dist || dist.rank === 0;
-  const log = isMain ? (opts.log ?? ((line: string) => console.log(line))) : () => {};
+  const { dist, isMain, log } = runRole(opts);
   await initBackend(cfg.BACKEND, { log, threads: opts.threads, amp: opts.amp });
   // The kind chosen ('native' where tfjs reports 'wasm'), for the status lines.
   const backend = activeBackend()!.kind;

@@ -9,7 +9,6 @@ import { BACKEND_KINDS } from '@hrnet/core';
  * Port additions, all optional: `backend`, `seed`, `keep_checkpoints`, `synthetic` (the generated COCO set used
  * without `--datadir`), and `lr_config.policy: CosineAnnealing` (MMCV's name) for short runs.
  */
-import { basename, extname } from 'node:path';
 import type { TopDownPipelineConfig } from '@hrnet/data-coco';
 import { MsraHeatmapCodec, topDownModelSchema, type TopDownConfig } from '@hrnet/heads';
 import { loadConfig, type ConfigOverride } from '@hrnet/train';
@@ -153,11 +152,6 @@ export type TopDownExampleConfig = z.output<typeof topDownExampleSchema>;
 /** Reads and validates a config file; errors (ConfigError) name the file and every bad key. */
 export function loadTopDownConfig(file: string, overrides?: readonly ConfigOverride[]): Promise<TopDownExampleConfig> {
   return loadConfig(file, topDownExampleSchema, { overrides });
-}
-
-/** The config's name (file name without extension), for the output folder. */
-export function configName(file: string): string {
-  return basename(file, extname(file));
 }
 
 function step<T extends Transform['type']>(list: readonly Transform[], type: T): Extract<Transform, { type: T }> | undefined {

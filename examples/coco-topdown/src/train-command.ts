@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
-import { commandLine, startTraining, type TrainArgs } from '@hrnet/train';
-import { configName, loadTopDownConfig, type TopDownExampleConfig } from './config.js';
+import { commandLine, configName, startTraining, type TrainArgs } from '@hrnet/train';
+import { loadTopDownConfig, type TopDownExampleConfig } from './config.js';
 import { evaluateTopDown, formatApTable } from './evaluate.js';
 import { trainTopDown } from './train-topdown.js';
 

@@ -11,6 +11,7 @@ import {
   createLossScaler,
   createLrSchedule,
   joinDataParallel,
+  runRole,
   Trainer,
   weightsDigest,
   type FitResult,
@@ -54,9 +55,7 @@ export function createTopDownSchedule(cfg: TopDownExampleConfig, epochs: number,
 /** Trains the config's top-down model on ground-truth person boxes; the body of `train.ts` (and of each `--dist` rank). */
 export async function trainTopDown(cfg: TopDownExampleConfig, opts: TrainTopDownOptions = {}): Promise<TrainTopDownResult> {
   const t0 = performance.now();
-  const dist = opts.dist && opts.dist.worldSize > 1 ? opts.dist : undefined;
-  const isMain = !dist || dist.rank === 0;
-  const log = isMain ? (opts.log ?? ((line: string) => console.log(line))) : () => {};
+  const { dist, isMain, log } = runRole(opts);
   await initBackend(cfg.backend, { log, threads: opts.threads, amp: opts.amp });
   const backend = activeBackend()!.kind;
   // The network first: a size it cannot take fails before any data is read or generated.

@@ -10,6 +10,7 @@ import {
   createLrSchedule,
   createOptimizer,
   joinDataParallel,
+  runRole,
   Trainer,
   weightsDigest,
   type DataParallelOptions,
@@ -79,9 +80,7 @@ export async function prepareSyntheticData(cfg: ClassificationConfig, log: (line
 /** Trains an HRNet classifier as the config says; the body of `train.ts` (and of each `--dist` worker). */
 export async function trainClassifier(cfg: ClassificationConfig, opts: TrainClassifierOptions = {}): Promise<TrainClassifierResult> {
   const t0 = performance.now();
-  const dist = opts.dist;
-  const isMain = !dist || dist.rank === 0;
-  const log = isMain ? (opts.log ?? ((line: string) => console.log(line))) : () => undefined;
+  const { dist, isMain, log } = runRole(opts);
   await initBackend(cfg.backend, { log, amp: opts.amp });
   // The kind chosen ('native' where tfjs reports 'wasm'), for the status lines.
   const backend = activeBackend()!.kind;
@@ -92,7 +91,7 @@ export async function trainClassifier(cfg: ClassificationConfig, opts: TrainClas
     if (!root) ({ root, cleanup } = await prepareSyntheticData(cfg, log));
     const { train: trainFolder, val: valFolder, classes } = await scanDataset(cfg, root);
     const numClasses = cfg.model.num_classes ?? classes.length;
-    const shard = dist && dist.worldSize > 1 ? { rank: dist.rank, worldSize: dist.worldSize } : undefined;
+    const shard = dist ? { rank: dist.rank, worldSize: dist.worldSize } : undefined;
     const trainData = trainLoader(cfg, trainFolder!, shard, opts.badSamples);
     const valData = valLoader(cfg, valFolder, cfg.batch_size, opts.badSamples);
     const size = cfg.data.image_size;

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { basename, extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { ConfigOverride } from './cli-args.js';
@@ -164,4 +165,9 @@ export async function loadConfig<S extends z.ZodType = typeof trainConfigSchema>
   if (overrides.length) data = applyConfigOverrides(data, overrides, source);
   if (options.translate) data = options.translate(data, source);
   return parseConfig(data, (schema ?? trainConfigSchema) as S, source);
+}
+
+/** A config's name (its file name without extension), as the official output folders use it (`output/…/<name>`, MMPose's `work_dirs/<name>`). */
+export function configName(file: string): string {
+  return basename(file, extname(file));
 }

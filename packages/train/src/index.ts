@@ -131,6 +131,7 @@ export {
 export {
   ConfigError,
   checkpointConfigSchema,
+  configName,
   loadConfig,
   lossScaleConfigSchema,
   microBatchConfigSchema,
@@ -149,6 +150,6 @@ export {
 } from './config.js';
 export { applyConfigOverrides, parseOverrideValue } from './config-overrides.js';
 export { checkResume } from './resume-check.js';
-export { startTraining, type TrainingOptions, type TrainingRunOptions } from './start-training.js';
+export { runRole, startTraining, type TrainingOptions, type TrainingRunOptions } from './start-training.js';
 // The command-line helpers, also at the light subpath `@hrnet/train/cli` (no TensorFlow.js import).
 export * from './cli.js';

@@ -71,3 +71,14 @@ export async function startTraining(args: TrainArgs, opts: { endEpoch: number; p
     },
   };
 }
+
+/**
+ * The part a process plays in a family's training function: its data-parallel context (undefined in one
+ * process), whether it reports (rank 0, or the only process), and its status-line logger (`opts.log`,
+ * default console.log; silent on the other ranks).
+ */
+export function runRole(opts: Pick<TrainingOptions, 'dist' | 'log'>): { dist?: DataParallelOptions; isMain: boolean; log: (line: string) => void } {
+  const dist = opts.dist && opts.dist.worldSize > 1 ? opts.dist : undefined;
+  const isMain = !dist || dist.rank === 0;
+  return { dist, isMain, log: isMain ? (opts.log ?? ((line) => console.log(line))) : () => {} };
+}
