@@ -6,6 +6,7 @@ import { loadPretrained } from '@hrnet/heads';
 import { generateImageFolderDataset, type ImageBatch } from '@hrnet/data-imagenet';
 import {
   CheckpointManager,
+  ConfigError,
   createLossScaler,
   createLrSchedule,
   createOptimizer,
@@ -93,6 +94,10 @@ export async function trainClassifier(cfg: ClassificationConfig, opts: TrainClas
     const numClasses = cfg.model.num_classes ?? classes.length;
     const shard = dist ? { rank: dist.rank, worldSize: dist.worldSize } : undefined;
     const trainData = trainLoader(cfg, trainFolder!, shard, opts.badSamples);
+    if (trainData.length === 0) {
+      // A data-parallel run drops the last partial global batch (every rank needs a slice of it).
+      throw new ConfigError(`${trainFolder!.root}: ${trainFolder!.samples.length} training images cannot fill one step of batch_size ${cfg.batch_size} across ${shard?.worldSize ?? 1} data-parallel rank(s)`);
+    }
     const valData = valLoader(cfg, valFolder, cfg.batch_size, opts.badSamples);
     const size = cfg.data.image_size;
     log(

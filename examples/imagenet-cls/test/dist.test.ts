@@ -79,6 +79,13 @@ describe('imagenet-cls data-parallel processes', () => {
     expect(resumed.out).toMatch(/checkpoint error: checkpoint '.*' was written by a run of 2 rank\(s\) and this run has 1: resume with the same world size \(--dist 2 or mpirun -n 2\)/);
   }, 300_000);
 
+  it('--dist 2 with fewer training images than one global batch: the rank says so in one line naming the data set, the launcher exits 1', async () => {
+    const r = await run(process.execPath, ['--import', 'tsx', 'train.ts', ...flags(), '--dist', '2', '--batch_size', '16']);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain(`config error: ${join(dir, 'data')}: 4 training images cannot fill one step of batch_size 16 across 2 data-parallel rank(s)`);
+    expect(r.out).not.toMatch(/^\s+at /m);
+  }, 300_000);
+
   it.skipIf(!mpiAvailable)('mpirun -n 2 tsx train.ts trains what --dist 2 trains; rank 0 alone reports and writes the checkpoint', async () => {
     const r = await run('mpirun', ['-n', '2', process.execPath, '--import', 'tsx', 'train.ts', ...flags(), '--ckpt_save_dir', join(dir, 'mpi')], MPI_ENV);
     expect(r.code, r.out).toBe(0);
